@@ -1,0 +1,108 @@
+// sandboxctl: command-line front end. Parses global options and the command name, then
+// hands the rest to cmd_<verb>.cc.
+#include <iostream>
+#include <map>
+
+#include "cli/common.h"
+#include "engine/core/suggest.h"
+
+namespace {
+
+namespace po = boost::program_options;
+using sbx::cli::GlobalOptions;
+using sbx::cli::Io;
+
+struct Command {
+  int (*run)(GlobalOptions, const std::vector<std::string>&, Io);
+  const char* summary;
+};
+
+const std::map<std::string, Command>& Commands() {
+  static const std::map<std::string, Command> kCommands{
+      {"validate", {sbx::cli::RunValidate, "check profiles and report every problem"}},
+      {"list", {sbx::cli::RunList, "list the profiles this workspace can use"}},
+      {"compile", {sbx::cli::RunCompile, "show the plan for profiles, for linux or windows"}},
+  };
+  return kCommands;
+}
+
+void PrintUsage(std::ostream& out, const po::options_description& global) {
+  out << "Usage: sandboxctl [OPTIONS] <command> [ARGS]\n\n"
+         "Runs commands in sandboxes described by TOML profiles (.sandboxctl/*.toml).\n\n"
+         "Commands:\n";
+  for (const auto& [name, c] : Commands()) out << "  " << name << std::string(12 - name.size(), ' ') << c.summary << "\n";
+  out << "  help        show help for a command\n\n"
+      << global
+      << "  --version             print the version\n\n"
+         "Exit status: 0 success, 1 invalid profile or failed operation, 2 usage error.\n"
+         "Run 'sandboxctl help <command>' for a command's options.\n";
+}
+
+int Main(int argc, char** argv) {
+  GlobalOptions g;
+  po::options_description global = sbx::cli::GlobalOptionsDescription(g);
+  bool help = false, version = false;
+  po::options_description top;
+  top.add(global);
+  top.add_options()("help,h", po::bool_switch(&help))("version", po::bool_switch(&version))(
+      "command", po::value<std::string>())("args", po::value<std::vector<std::string>>());
+  po::positional_options_description pos;
+  pos.add("command", 1).add("args", -1);
+  po::variables_map vm;
+  std::string command;
+  std::vector<std::string> rest;
+  try {
+    po::parsed_options parsed = po::command_line_parser(argc, argv).options(top).positional(pos).allow_unregistered().run();
+    po::store(parsed, vm);
+    po::notify(vm);
+    if (vm.count("command")) {
+      command = vm["command"].as<std::string>();
+      rest = po::collect_unrecognized(parsed.options, po::include_positional);
+      rest.erase(rest.begin());  // the command itself
+    } else {
+      for (const auto& o : parsed.options) {
+        if (o.unregistered) throw sbx::cli::UsageError{"", "unrecognised option '" + o.string_key + "'"};
+      }
+    }
+  } catch (const po::error& e) {
+    throw sbx::cli::UsageError{"", e.what()};
+  }
+  if (version) {
+    std::cout << "sandboxctl " << SANDBOXCTL_VERSION << "\n";
+    return sbx::cli::kExitOk;
+  }
+  if (command.empty() || help) {
+    PrintUsage(help ? std::cout : std::cerr, global);
+    return help ? sbx::cli::kExitOk : sbx::cli::kExitUsage;
+  }
+  if (command == "help") {
+    if (rest.empty()) {
+      PrintUsage(std::cout, global);
+      return sbx::cli::kExitOk;
+    }
+    command = rest.front();
+    rest = {"--help"};
+  }
+  auto it = Commands().find(command);
+  if (it == Commands().end()) {
+    std::vector<std::string> names;
+    for (const auto& [name, c] : Commands()) names.push_back(name);
+    throw sbx::cli::UsageError{"", "unknown command '" + command + "'" + sbx::DidYouMean(command, names)};
+  }
+  return it->second.run(g, rest, Io{std::cout, std::cerr});
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return Main(argc, argv);
+  } catch (const sbx::cli::UsageError& e) {
+    std::cerr << "sandboxctl" << (e.command.empty() ? "" : " " + e.command) << ": " << e.message << "\n"
+              << "Try 'sandboxctl help" << (e.command.empty() ? "" : " " + e.command) << "'.\n";
+    return sbx::cli::kExitUsage;
+  } catch (const std::exception& e) {
+    std::cerr << "sandboxctl: internal error: " << e.what() << "\n";
+    return sbx::cli::kExitFailure;
+  }
+}

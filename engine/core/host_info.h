@@ -1,0 +1,24 @@
+// Facts about the machine sandboxctl runs on, implemented per OS (engine/os_*).
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "engine/core/result.h"
+
+namespace sbx {
+
+struct InvokingUser {
+  std::string name;
+  std::string home;
+  bool via_sudo = false;  // root running on behalf of SUDO_USER
+};
+
+// The person sandboxctl works for: under sudo, the user sudo was run by (verified
+// against the password database, never taken from $HOME); otherwise the current user.
+Result<InvokingUser> QueryInvokingUser();
+
+// Absolute path of the running executable.
+Result<std::filesystem::path> ExecutablePath();
+
+}  // namespace sbx

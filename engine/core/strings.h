@@ -1,0 +1,21 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sbx {
+
+std::string Join(const std::vector<std::string>& parts, std::string_view separator);
+bool StartsWith(std::string_view s, std::string_view prefix);
+std::string ToLower(std::string_view s);
+
+// FNV-1a, 64 bit: a stable, platform-independent hash for naming things (not for security).
+uint64_t Fnv1a64(std::string_view data);
+std::string Hex(uint64_t value, int digits);
+
+// Quotes a string for a POSIX shell only when it needs quoting.
+std::string ShellQuote(std::string_view s);
+
+}  // namespace sbx

@@ -1,0 +1,170 @@
+// Linux lowering: system users and groups, POSIX ACL entries (access and default), the
+// per-profile temporary directories, and nftables rules matched on the socket owner.
+#include <algorithm>
+
+#include "engine/core/strings.h"
+#include "engine/plan/intent.h"
+
+namespace sbx {
+namespace {
+
+constexpr const char* kNftTable = "sandboxctl";
+constexpr const char* kNftFamily = "inet";
+constexpr const char* kNftChain = "output";
+
+std::string GrantId(const GrantIntent& g) {
+  return "grant:" + std::string(AccessName(g.access)) + ":" + g.user + ":" + g.path;
+}
+
+void LowerPrincipal(const PrincipalIntent& p, Plan& plan) {
+  Resource group = MakeResource("group:" + p.user, ResourceKind::kPrincipal, "group", "system group " + p.user,
+                                p.provenance);
+  group.attributes = {{"name", p.user}, {"system", true}, {"command", {"groupadd", "--system", p.user}}};
+  plan.resources.push_back(std::move(group));
+
+  Resource user = MakeResource("user:" + p.user, ResourceKind::kPrincipal, "user",
+                               "system user " + p.user + " (no login shell, no password)", p.provenance);
+  user.depends_on = {"group:" + p.user};
+  user.attributes = {{"name", p.user},
+                     {"group", p.user},
+                     {"system", true},
+                     {"shell", "/usr/sbin/nologin"},
+                     {"home", "/nonexistent"},
+                     {"command",
+                      {"useradd", "--system", "--gid", p.user, "--no-create-home", "--home-dir", "/nonexistent",
+                       "--shell", "/usr/sbin/nologin", "--comment", "sandboxctl sandbox user", p.user}}};
+  plan.resources.push_back(std::move(user));
+}
+
+void LowerGrant(const GrantIntent& g, const std::string& invoking_user, const Intent& intent, Plan& plan) {
+  std::vector<std::string> acl, default_acl;
+  const std::string u = "user:" + g.user + ":";
+  std::string summary;
+  switch (g.access) {
+    case Access::kWrite:
+      acl = {u + "rwX"};
+      default_acl = {u + "rwx"};
+      // New files stay usable by the person who owns the work, too.
+      if (!invoking_user.empty() && invoking_user != g.user) default_acl.push_back("user:" + invoking_user + ":rwx");
+      summary = "write " + g.path + " for " + g.user;
+      break;
+    case Access::kDenyWrite:
+      acl = {u + "r-X"};
+      default_acl = {u + "r-x"};
+      summary = "read-only carve-out " + g.path + " for " + g.user;
+      break;
+    case Access::kRead:
+      acl = {u + "r-X"};
+      default_acl = {u + "r-x"};
+      summary = "read " + g.path + " for " + g.user + " (background)";
+      break;
+    case Access::kDenyRead:
+      acl = {u + "---"};
+      summary = "deny read " + g.path + " for " + g.user;
+      break;
+    case Access::kTraverse:
+      acl = {u + "--x"};
+      summary = "traverse " + g.path + " for " + g.user + " (if not already possible)";
+      break;
+  }
+  Resource r = MakeResource(GrantId(g), ResourceKind::kFileGrant, "posix_acl", summary, g.provenance);
+  r.attributes = GrantAttributes(g);
+  r.attributes["acl"] = acl;
+  r.attributes["default_acl"] = default_acl;
+  r.depends_on = {"user:" + g.user};
+  for (const auto& d : intent.directories) {
+    if (d.path == g.path) r.depends_on.push_back("dir:" + d.path);
+  }
+  std::sort(r.depends_on.begin(), r.depends_on.end());
+  plan.resources.push_back(std::move(r));
+}
+
+void LowerDirectory(const DirectoryIntent& d, const Intent& intent, Plan& plan) {
+  Resource r = MakeResource("dir:" + d.path, ResourceKind::kDirectory, "directory",
+                            "directory " + d.path + " (root, " + d.mode + ")", d.provenance);
+  r.attributes = {{"path", d.path}, {"owner", "root"}, {"group", "root"}, {"mode", d.mode}};
+  for (const auto& other : intent.directories) {
+    if (other.path != d.path && IsWithin(d.path, other.path, PathStyle::kPosix)) r.depends_on.push_back("dir:" + other.path);
+  }
+  plan.resources.push_back(std::move(r));
+}
+
+struct NftRule {
+  std::string slug;
+  std::string match;  // after "meta skuid"
+  std::string verdict;
+};
+
+std::vector<NftRule> RulesFor(const PrincipalIntent& p) {
+  std::vector<NftRule> rules;
+  if (p.mode == NetworkMode::kOnline) return rules;
+  if (p.loopback) {
+    rules.push_back({"loopback-ipv4", "ip daddr 127.0.0.0/8", "accept"});
+    rules.push_back({"loopback-ipv6", "ip6 daddr ::1", "accept"});
+  }
+  if (p.mode == NetworkMode::kAllowlist) {
+    for (const auto& a : p.allow) {
+      std::string match = std::string(a.cidr.address.v6 ? "ip6" : "ip") + " daddr " + a.cidr.ToString();
+      if (a.port) match += " meta l4proto { tcp, udp } th dport " + std::to_string(*a.port);
+      rules.push_back({"allow-" + a.ToString(), match, "accept"});
+    }
+  }
+  // TCP gets a reset so connect() fails at once with ECONNREFUSED; everything else
+  // (UDP, ICMP, IPv4 and IPv6) an administratively-prohibited error.
+  rules.push_back({"reject-tcp", "meta l4proto tcp", "reject with tcp reset"});
+  rules.push_back({"reject-all", "", "reject with icmpx type admin-prohibited"});
+  return rules;
+}
+
+void LowerNetwork(const Intent& intent, Plan& plan) {
+  Provenance all;
+  bool any = false;
+  for (const auto& [user, p] : intent.principals) {
+    auto rules = RulesFor(p);
+    if (rules.empty()) continue;
+    any = true;
+    for (const auto& profile : p.net_provenance.profiles) all.profiles.insert(profile);
+    for (const auto& origin : p.net_provenance.origins) all.origins.insert(origin);
+    for (size_t i = 0; i < rules.size(); ++i) {
+      const auto& rule = rules[i];
+      std::string text = "meta skuid \"" + user + "\"" + (rule.match.empty() ? "" : " " + rule.match) + " " + rule.verdict;
+      std::string order = std::string(i < 9 ? "0" : "") + std::to_string(i + 1);
+      Resource r = MakeResource("nft:" + user + ":" + order + "-" + rule.slug, ResourceKind::kNetRule, "nft_rule",
+                                rule.verdict.substr(0, rule.verdict.find(' ')) + " " +
+                                    (rule.match.empty() ? "all other traffic" : rule.match) + " from " + user,
+                                p.net_provenance);
+      r.attributes = {{"family", kNftFamily}, {"table", kNftTable},     {"chain", kNftChain},
+                      {"principal", user},    {"order", i + 1},         {"rule", text},
+                      {"mode", NetworkModeName(p.mode)}};
+      r.depends_on = {"nft:chain", "user:" + user};
+      plan.resources.push_back(std::move(r));
+    }
+  }
+  if (!any) return;
+  Resource table = MakeResource("nft:table", ResourceKind::kNetRule, "nft_table",
+                                std::string("nftables table ") + kNftFamily + " " + kNftTable, all);
+  table.attributes = {{"family", kNftFamily}, {"name", kNftTable}};
+  plan.resources.push_back(std::move(table));
+  Resource chain = MakeResource("nft:chain", ResourceKind::kNetRule, "nft_chain",
+                                std::string("output hook chain in ") + kNftTable, all);
+  chain.attributes = {{"family", kNftFamily},
+                      {"table", kNftTable},
+                      {"name", kNftChain},
+                      {"hook", "output"},
+                      {"type", "filter"},
+                      {"priority", 0},
+                      {"policy", "accept"}};
+  chain.depends_on = {"nft:table"};
+  plan.resources.push_back(std::move(chain));
+}
+
+}  // namespace
+
+void LowerLinux(const Intent& intent, Plan& plan, std::vector<Diagnostic>&) {
+  for (const auto& [name, p] : intent.principals) LowerPrincipal(p, plan);
+  for (const auto& d : intent.directories) LowerDirectory(d, intent, plan);
+  for (const auto& g : intent.grants) LowerGrant(g, intent.context.user, intent, plan);
+  LowerNetwork(intent, plan);
+}
+
+}  // namespace sbx
