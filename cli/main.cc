@@ -1,5 +1,6 @@
 // sandboxctl: command-line front end. Parses global options and the command name, then
 // hands the rest to cmd_<verb>.cc.
+#include <algorithm>
 #include <iostream>
 #include <map>
 
@@ -38,32 +39,36 @@ void PrintUsage(std::ostream& out, const po::options_description& global) {
          "Run 'sandboxctl help <command>' for a command's options.\n";
 }
 
+// Index of the command name: the first argument that is neither a global option nor
+// the value of one. Everything after it belongs to the command.
+int CommandIndex(int argc, char** argv) {
+  static const std::vector<std::string> kTakesValue{"--workspace", "--log-level", "--machine-profiles",
+                                                    "--builtin-profiles"};
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--") return i + 1 < argc ? i + 1 : argc;
+    if (a.empty() || a[0] != '-') return i;
+    if (std::find(kTakesValue.begin(), kTakesValue.end(), a) != kTakesValue.end()) ++i;
+  }
+  return argc;
+}
+
 int Main(int argc, char** argv) {
   GlobalOptions g;
   po::options_description global = sbx::cli::GlobalOptionsDescription(g);
   bool help = false, version = false;
   po::options_description top;
   top.add(global);
-  top.add_options()("help,h", po::bool_switch(&help))("version", po::bool_switch(&version))(
-      "command", po::value<std::string>())("args", po::value<std::vector<std::string>>());
-  po::positional_options_description pos;
-  pos.add("command", 1).add("args", -1);
-  po::variables_map vm;
-  std::string command;
-  std::vector<std::string> rest;
+  top.add_options()("help,h", po::bool_switch(&help))("version", po::bool_switch(&version));
+  const int command_index = CommandIndex(argc, argv);
+  std::string command = command_index < argc ? argv[command_index] : "";
+  std::vector<std::string> rest(argv + std::min(command_index + 1, argc), argv + argc);
   try {
-    po::parsed_options parsed = po::command_line_parser(argc, argv).options(top).positional(pos).allow_unregistered().run();
-    po::store(parsed, vm);
+    std::vector<std::string> globals(argv + 1, argv + command_index);
+    if (!globals.empty() && globals.back() == "--") globals.pop_back();
+    po::variables_map vm;
+    po::store(po::command_line_parser(globals).options(top).run(), vm);
     po::notify(vm);
-    if (vm.count("command")) {
-      command = vm["command"].as<std::string>();
-      rest = po::collect_unrecognized(parsed.options, po::include_positional);
-      rest.erase(rest.begin());  // the command itself
-    } else {
-      for (const auto& o : parsed.options) {
-        if (o.unregistered) throw sbx::cli::UsageError{"", "unrecognised option '" + o.string_key + "'"};
-      }
-    }
   } catch (const po::error& e) {
     throw sbx::cli::UsageError{"", e.what()};
   }

@@ -1,6 +1,7 @@
 #include "engine/core/net.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 
 namespace sbx {
@@ -214,6 +215,12 @@ NetParseResult ParseNetAllowEntry(std::string_view text) {
     return r;
   }
   int prefix = ip->Bits();
+  if (has_prefix && ip->v6 && prefix_text.find(':') != std::string_view::npos) {
+    r.error = NetParseError::kCidr;
+    r.message = "write an IPv6 network with a port in brackets: '[" + std::string(addr.substr(0, addr.rfind(':'))) +
+                "]" + std::string(addr.substr(addr.rfind(':'))) + "'";
+    return r;
+  }
   if (has_prefix) {
     auto [end, ec] = std::from_chars(prefix_text.data(), prefix_text.data() + prefix_text.size(), prefix);
     if (prefix_text.empty() || ec != std::errc() || end != prefix_text.data() + prefix_text.size() ||

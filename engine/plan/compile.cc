@@ -224,7 +224,8 @@ void Compiler::AddProfile(const Profile& p, Plan& plan) {
   for (const auto& c : read_only) {
     bool inside = std::any_of(writable.begin(), writable.end(),
                               [&](const Expanded& w) { return IsWithin(c.path, w.path, style_) && c.path != w.path; });
-    if (!inside) {
+    bool is_root = std::any_of(writable.begin(), writable.end(), [&](const Expanded& w) { return c.path == w.path; });
+    if (!inside && !is_root) {
       diags_.push_back(MakeWarning(DiagCode::kNoEffect, c.where,
                                    "read_only '" + c.path + "' is not inside a writable root, so it changes nothing"));
     }

@@ -143,10 +143,9 @@ void LowerGrant(const GrantIntent& g, const Intent& intent, Plan& plan) {
 void LowerDirectory(const DirectoryIntent& d, const Intent& intent, Plan& plan) {
   Resource r = MakeResource("dir:" + d.path, ResourceKind::kDirectory, "directory",
                             "directory " + d.path + " (SYSTEM and Administrators only)", d.provenance);
-  r.attributes = {{"path", d.path},
-                  {"owner", "BUILTIN\\Administrators"},
-                  {"dacl", "D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)"},
-                  {"mode", d.mode}};
+  // Protected DACL: SYSTEM and Administrators only; the sandbox user's access to its
+  // own ${tmp} comes from the write grant on it.
+  r.attributes = {{"path", d.path}, {"owner", "BUILTIN\\Administrators"}, {"dacl", "D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)"}};
   for (const auto& other : intent.directories) {
     if (other.path != d.path && IsWithin(d.path, other.path, PathStyle::kWindows)) {
       r.depends_on.push_back("dir:" + other.path);

@@ -41,7 +41,8 @@ void Details(const nlohmann::json& r, std::ostream& out) {
   if (type == "user" || type == "group") {
     out << pad << List(a["command"], " ") << "\n";
   } else if (type == "directory") {
-    out << pad << "owner " << Str(a["owner"]) << ", mode " << Str(a["mode"]) << "\n";
+    out << pad << "owner " << Str(a["owner"]) << (a.contains("mode") ? ", mode " + Str(a["mode"]) : ", dacl " + Str(a["dacl"]))
+        << "\n";
   } else if (type == "posix_acl") {
     out << pad << "acl: " << List(a["acl"]) << (a["scope"] == "subtree" ? " (whole tree)" : "") << "\n";
     if (!a["default_acl"].empty()) out << pad << "default acl: " << List(a["default_acl"]) << "\n";

@@ -31,7 +31,7 @@ class Parser {
 
   // Reports unknown keys in `table` (named `section` in messages, "" for the top level).
   void CheckKeys(const toml::table& table, std::string_view section, const std::vector<std::string>& known);
-  bool ExpectType(const toml::node& node, toml::node_type type, std::string_view key);
+  bool ExpectType(const toml::node& node, toml::node_type type, std::string_view key, bool element = false);
 
   std::optional<Located<std::string>> String(const toml::table& t, std::string_view section, std::string_view key);
   std::optional<Located<bool>> Bool(const toml::table& t, std::string_view section, std::string_view key);
@@ -84,10 +84,11 @@ void Parser::CheckKeys(const toml::table& table, std::string_view section, const
   }
 }
 
-bool Parser::ExpectType(const toml::node& node, toml::node_type type, std::string_view key) {
+bool Parser::ExpectType(const toml::node& node, toml::node_type type, std::string_view key, bool element) {
   if (node.type() == type) return true;
   Error(DiagCode::kWrongType, At(node),
-        "'" + std::string(key) + "' must be " + TypeName(type) + ", not " + TypeName(node.type()));
+        std::string(element ? "each entry of '" : "'") + std::string(key) + "' must be " + TypeName(type) + ", not " +
+            TypeName(node.type()));
   return false;
 }
 
@@ -116,7 +117,7 @@ std::vector<Located<std::string>> Parser::StringList(const toml::table& t, std::
   std::string name = Dotted(section, key);
   if (!node || !ExpectType(*node, toml::node_type::array, name)) return out;
   for (const auto& element : *node->as_array()) {
-    if (!ExpectType(element, toml::node_type::string, "each entry of " + name)) continue;
+    if (!ExpectType(element, toml::node_type::string, name, true)) continue;
     Located<std::string> item{element.as_string()->get(), At(element)};
     if (item.value.empty()) {
       Error(DiagCode::kInvalidValue, item.where, "empty string in " + name);

@@ -169,16 +169,17 @@ std::optional<std::string> SystemDirectoryHit(std::string_view path, PathStyle s
     // Never writable as a whole; subdirectories may be (e.g. /var/cache/x, /home/dev/src).
     static const std::array<std::string_view, 10> kExact{"/", "/var", "/home", "/root", "/tmp", "/run",
                                                          "/opt", "/srv", "/mnt", "/media"};
+    for (auto dir : kExact) {
+      if (path == dir) return std::string(dir);
+    }
     for (auto dir : kTrees) {
-      if (IsWithin(path, dir, style) || IsWithin(dir, path, style)) return std::string(dir);
+      if (IsWithin(path, dir, style)) return std::string(dir);
+      if (IsWithin(dir, path, style)) return std::string(path);  // an ancestor of a system directory
     }
     // /lib32, /lib64, /libx32 and other /lib* directories.
     if (StartsWith(path, "/lib")) {
       size_t end = path.find('/', 1);
       return std::string(path.substr(0, end));
-    }
-    for (auto dir : kExact) {
-      if (path == dir) return std::string(dir);
     }
     return std::nullopt;
   }

@@ -1,0 +1,237 @@
+#include "engine/plan/plan.h"
+
+#include <gtest/gtest.h>
+
+#include "engine/profile/parse.h"
+
+namespace sbx {
+namespace {
+
+Profile Make(const std::string& name, const std::string& text) {
+  std::vector<Diagnostic> diags;
+  ParsedProfile parsed = ParseProfileText(text, name + ".toml", ".sandboxctl/" + name + ".toml", diags);
+  EXPECT_TRUE(diags.empty()) << diags.front().message;
+  Profile p;
+  p.name = name;
+  p.origin = ".sandboxctl/" + name + ".toml";
+  p.display_path = name + ".toml";
+  p.file_region = SourceRegion{p.display_path, p.origin, {1, 1}};
+  p.settings = parsed.settings;
+  return p;
+}
+
+Context LinuxContext() {
+  return Context{Target::kLinux, "/home/dev/src/app", "dev", "/home/dev", "/var/tmp/sandboxctl"};
+}
+
+Context WindowsContext() {
+  return Context{Target::kWindows, "C:\\src\\app", "dev", "C:\\Users\\dev", "C:\\ProgramData\\sandboxctl\\tmp"};
+}
+
+std::vector<std::string> Ids(const Plan& plan) {
+  std::vector<std::string> ids;
+  for (const auto& r : plan.resources) ids.push_back(r.id);
+  return ids;
+}
+
+std::vector<std::string> Messages(const CompileResult& r) {
+  std::vector<std::string> out;
+  for (const auto& d : r.diagnostics) out.push_back(std::string(SeverityName(d.severity)) + ": " + d.message);
+  return out;
+}
+
+const char* kOffline = R"(version = 1
+[filesystem]
+writable = ["${workspace}", "${tmp}"]
+read_only = ["${workspace}/.git"]
+deny_read = ["${home}/.ssh"]
+[network]
+mode = "offline"
+)";
+
+TEST(CompileLinux, OfflineProfileBecomesUserAclsAndRejectRules) {
+  Profile p = Make("offline", kOffline);
+  CompileResult r = CompilePlan({&p}, LinuxContext());
+  ASSERT_TRUE(r.ok()) << Messages(r).front();
+  const std::string tmp = ProfileTmpDir(r.plan.context, "offline");
+  EXPECT_EQ(Ids(r.plan), (std::vector<std::string>{
+                             "group:sbx-offline",
+                             "user:sbx-offline",
+                             "dir:/var/tmp/sandboxctl",
+                             "dir:" + tmp,
+                             "grant:deny_read:sbx-offline:/home/dev/.ssh",
+                             "grant:deny_write:sbx-offline:/home/dev/src/app/.git",
+                             "grant:traverse:sbx-offline:/home",
+                             "grant:traverse:sbx-offline:/home/dev",
+                             "grant:traverse:sbx-offline:/home/dev/src",
+                             "grant:traverse:sbx-offline:/var",
+                             "grant:traverse:sbx-offline:/var/tmp",
+                             "grant:traverse:sbx-offline:/var/tmp/sandboxctl",
+                             "grant:write:sbx-offline:/home/dev/src/app",
+                             "grant:write:sbx-offline:" + tmp,
+                             "nft:chain",
+                             "nft:sbx-offline:01-reject-tcp",
+                             "nft:sbx-offline:02-reject-all",
+                             "nft:table",
+                         }));
+  const Resource* write = r.plan.Find("grant:write:sbx-offline:/home/dev/src/app");
+  ASSERT_NE(write, nullptr);
+  EXPECT_EQ(write->attributes["acl"], nlohmann::json({"user:sbx-offline:rwX"}));
+  EXPECT_EQ(write->attributes["default_acl"], nlohmann::json({"user:sbx-offline:rwx", "user:dev:rwx"}));
+  EXPECT_EQ(write->attributes["except"], nlohmann::json({"/home/dev/src/app/.git"}));
+  EXPECT_EQ(write->origins, (std::vector<Origin>{{".sandboxctl/offline.toml", 3}}));
+  const Resource* traverse = r.plan.Find("grant:traverse:sbx-offline:/home/dev");
+  EXPECT_EQ(traverse->attributes["acl"], nlohmann::json({"user:sbx-offline:--x"}));
+  EXPECT_EQ(traverse->attributes["only_if_needed"], true);
+  EXPECT_EQ(r.plan.Find("nft:sbx-offline:02-reject-all")->attributes["rule"],
+            "meta skuid \"sbx-offline\" reject with icmpx type admin-prohibited");
+}
+
+TEST(CompileLinux, LoopbackAndAllowlistAcceptBeforeReject) {
+  Profile p = Make("ci", R"(version = 1
+[network]
+mode = "allowlist"
+loopback = true
+allow = ["10.20.0.0/16:443", "[fd00::/8]:8443", "192.0.2.1"]
+)");
+  CompileResult r = CompilePlan({&p}, LinuxContext());
+  ASSERT_TRUE(r.ok());
+  std::vector<std::string> rules;
+  for (const auto& res : r.plan.resources) {
+    if (res.type == "nft_rule") rules.push_back(res.attributes["rule"]);
+  }
+  EXPECT_EQ(rules, (std::vector<std::string>{
+                       "meta skuid \"sbx-ci\" ip daddr 127.0.0.0/8 accept",
+                       "meta skuid \"sbx-ci\" ip6 daddr ::1 accept",
+                       "meta skuid \"sbx-ci\" ip daddr 10.20.0.0/16 meta l4proto { tcp, udp } th dport 443 accept",
+                       "meta skuid \"sbx-ci\" ip6 daddr fd00::/8 meta l4proto { tcp, udp } th dport 8443 accept",
+                       "meta skuid \"sbx-ci\" ip daddr 192.0.2.1/32 accept",
+                       "meta skuid \"sbx-ci\" meta l4proto tcp reject with tcp reset",
+                       "meta skuid \"sbx-ci\" reject with icmpx type admin-prohibited",
+                   }));
+}
+
+TEST(CompileLinux, OnlineProfileHasNoFirewallTable) {
+  Profile p = Make("net", "version = 1\n[network]\nmode = \"online\"\n");
+  CompileResult r = CompilePlan({&p}, LinuxContext());
+  EXPECT_EQ(Ids(r.plan), (std::vector<std::string>{"group:sbx-net", "user:sbx-net"}));
+}
+
+TEST(Compile, IsDeterministicWhateverTheInputOrder) {
+  Profile a = Make("alpha", kOffline);
+  Profile b = Make("beta", "version = 1\n[filesystem]\nreadable = [\"/opt/sdk\"]\n");
+  std::string one = PlanToJson(CompilePlan({&a, &b}, LinuxContext()).plan).dump();
+  std::string two = PlanToJson(CompilePlan({&b, &a}, LinuxContext()).plan).dump();
+  EXPECT_EQ(one, two);
+}
+
+TEST(Compile, ProfilesSharingAUserMergeTheirGrants) {
+  Profile a = Make("alpha", "version = 1\n[identity]\nuser = \"sbx-team\"\n[filesystem]\nwritable = [\"/srv/data\"]\n");
+  Profile b = Make("beta", "version = 1\n[identity]\nuser = \"sbx-team\"\n[filesystem]\nwritable = [\"/srv/data\"]\n");
+  CompileResult r = CompilePlan({&a, &b}, LinuxContext());
+  ASSERT_TRUE(r.ok());
+  const Resource* g = r.plan.Find("grant:write:sbx-team:/srv/data");
+  ASSERT_NE(g, nullptr);
+  EXPECT_EQ(g->profiles, (std::vector<std::string>{"alpha", "beta"}));
+}
+
+TEST(Compile, ProfilesSharingAUserMustShareTheNetwork) {
+  Profile a = Make("alpha", "version = 1\n[identity]\nuser = \"sbx-team\"\n");
+  Profile b = Make("beta", "version = 1\n[identity]\nuser = \"sbx-team\"\n[network]\nmode = \"online\"\n");
+  EXPECT_EQ(Messages(CompilePlan({&a, &b}, LinuxContext())),
+            (std::vector<std::string>{"error: profiles 'alpha' and 'beta' both run as 'sbx-team' but differ in [network]; "
+                                      "firewall rules match on the user, so give each profile its own [identity].user"}));
+}
+
+TEST(Compile, ReadableInsideWritableNeedsNoReadGrant) {
+  Profile p = Make("x", "version = 1\n[filesystem]\nwritable = [\"/srv/w\"]\nreadable = [\"/srv/w/docs\", \"/opt/r\"]\n");
+  CompileResult r = CompilePlan({&p}, LinuxContext());
+  EXPECT_EQ(r.plan.Find("grant:read:sbx-x:/srv/w/docs"), nullptr);
+  ASSERT_NE(r.plan.Find("grant:read:sbx-x:/opt/r"), nullptr);
+  EXPECT_EQ(r.plan.Find("grant:read:sbx-x:/opt/r")->attributes["background"], true);
+}
+
+TEST(Compile, CarveOutOutsideWritableRootsIsAWarning) {
+  Profile p = Make("x", "version = 1\n[filesystem]\nread_only = [\"/srv/r\"]\n");
+  EXPECT_EQ(Messages(CompilePlan({&p}, LinuxContext())),
+            (std::vector<std::string>{"warning: read_only '/srv/r' is not inside a writable root, so it changes nothing"}));
+}
+
+TEST(CompileWindows, WriteGrantsGoToUserAndCapabilitySid) {
+  Profile p = Make("offline", kOffline);
+  CompileResult r = CompilePlan({&p}, WindowsContext());
+  ASSERT_TRUE(r.ok()) << Messages(r).front();
+  const Resource* write = r.plan.Find("grant:write:sbx-offline:C:\\src\\app");
+  ASSERT_NE(write, nullptr);
+  ASSERT_EQ(write->attributes["aces"].size(), 2u);
+  EXPECT_EQ(write->attributes["aces"][0]["icacls"], "/grant sbx-offline:(OI)(CI)M");
+  EXPECT_EQ(write->attributes["aces"][1]["icacls"], "/grant sandboxctl-cap-offline:(OI)(CI)M");
+  EXPECT_EQ(write->attributes["aces"][1]["mask"], "0x001301bf");
+  const Resource* carve = r.plan.Find("grant:deny_write:sbx-offline:C:\\src\\app\\.git");
+  EXPECT_EQ(carve->attributes["aces"][0]["icacls"], "/deny sbx-offline:(OI)(CI)(W,D,DC)");
+  // Windows bypasses traverse checks: no traverse grants.
+  for (const auto& res : r.plan.resources) EXPECT_EQ(res.id.find("grant:traverse"), std::string::npos) << res.id;
+  const Resource* fw = r.plan.Find("firewall:sbx-offline:block-all");
+  ASSERT_NE(fw, nullptr);
+  EXPECT_EQ(fw->attributes["remote_addresses"], "*");
+  EXPECT_EQ(fw->attributes["action"], "block");
+}
+
+TEST(CompileWindows, AllowlistBecomesBlocksOnTheComplement) {
+  Profile p = Make("ci", "version = 1\n[network]\nmode = \"allowlist\"\nallow = [\"10.0.0.0/8:443\"]\n");
+  CompileResult r = CompilePlan({&p}, WindowsContext());
+  ASSERT_TRUE(r.ok());
+  const Resource* other = r.plan.Find("firewall:sbx-ci:block-other-addresses");
+  ASSERT_NE(other, nullptr);
+  EXPECT_EQ(other->attributes["remote_addresses"],
+            nlohmann::json({"0.0.0.0-9.255.255.255", "11.0.0.0-255.255.255.255",
+                            "::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"}));
+  const Resource* tcp = r.plan.Find("firewall:sbx-ci:block-tcp-10.0.0.0/8");
+  ASSERT_NE(tcp, nullptr);
+  EXPECT_EQ(tcp->attributes["remote_ports"], nlohmann::json({"1-442", "444-65535"}));
+  EXPECT_NE(r.plan.Find("firewall:sbx-ci:block-udp-10.0.0.0/8"), nullptr);
+  EXPECT_NE(r.plan.Find("firewall:sbx-ci:block-icmp-10.0.0.0/8"), nullptr);
+}
+
+TEST(CompileWindows, OverlappingNetworksWithDifferentPortsAreRefused) {
+  Profile p = Make("ci", "version = 1\n[network]\nmode = \"allowlist\"\nallow = [\"10.0.0.0/8:443\", \"10.1.0.0/16:80\"]\n");
+  auto messages = Messages(CompilePlan({&p}, WindowsContext()));
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(messages[0].substr(0, 52), "error: allow entries for 10.0.0.0/8 and 10.1.0.0/16 ");
+}
+
+TEST(CompileWindows, LongUserNamesDoNotFitWindowsAccounts) {
+  Profile p = Make("x", "version = 1\n[identity]\nuser = \"sbx-a-rather-long-name\"\n");
+  EXPECT_EQ(Messages(CompilePlan({&p}, WindowsContext())),
+            (std::vector<std::string>{"error: user name 'sbx-a-rather-long-name' is 22 characters; Windows local "
+                                      "accounts allow at most 20 (set a shorter [identity].user)"}));
+}
+
+TEST(Compile, LaunchSpecCarriesEnvPolicyAndLimits) {
+  Profile p = Make("x", R"(version = 1
+[env]
+inherit = "core"
+allow = ["CARGO_*"]
+deny = ["MY_SECRET_THING", "*_TOKEN"]
+set = { CI = "true" }
+[limits]
+timeout = "30m"
+memory = "1GiB"
+processes = 64
+)");
+  CompileResult r = CompilePlan({&p}, LinuxContext());
+  ASSERT_EQ(r.plan.launches.size(), 1u);
+  const LaunchSpec& l = r.plan.launches[0];
+  EXPECT_EQ(l.env_core, CoreEnv(Target::kLinux));
+  EXPECT_EQ(l.env_allow, (std::vector<std::string>{"CARGO_*"}));
+  // Defaults first, then the profile's own; no repeats.
+  EXPECT_EQ(l.env_deny.back(), "MY_SECRET_THING");
+  EXPECT_EQ(std::count(l.env_deny.begin(), l.env_deny.end(), "*_TOKEN"), 1);
+  EXPECT_EQ(l.env_set.at("CI"), "true");
+  EXPECT_EQ(l.timeout_seconds, 1800u);
+  EXPECT_EQ(l.memory_bytes, 1ULL << 30);
+  EXPECT_EQ(l.processes, 64u);
+}
+
+}  // namespace
+}  // namespace sbx

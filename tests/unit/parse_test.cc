@@ -1,0 +1,155 @@
+#include "engine/profile/parse.h"
+
+#include <gtest/gtest.h>
+
+namespace sbx {
+namespace {
+
+struct Parsed {
+  ParsedProfile profile;
+  std::vector<std::string> messages;  // "line:col: message"
+};
+
+Parsed Parse(std::string_view text) {
+  std::vector<Diagnostic> diags;
+  Parsed p{ParseProfileText(text, "p.toml", "o.toml", diags), {}};
+  for (const auto& d : diags) {
+    p.messages.push_back(std::to_string(d.region.begin.line) + ":" + std::to_string(d.region.begin.column) + ": " +
+                         d.message);
+  }
+  return p;
+}
+
+TEST(ParseProfile, ReadsEveryKeyOfTheFormat) {
+  auto p = Parse(R"(version = 1
+description = "d"
+extends = "workspace"
+[identity]
+user = "sbx-x"
+[filesystem]
+writable = ["${workspace}", "${tmp}"]
+read_only = ["${workspace}/.git"]
+readable = ["/opt/sdk"]
+deny_read = ["${home}/.ssh"]
+[network]
+mode = "allowlist"
+loopback = true
+allow = ["10.20.0.0/16:443"]
+[env]
+inherit = "none"
+allow = ["CARGO_*"]
+deny = ["*_TOKEN"]
+set = { CI = "true" }
+[limits]
+timeout = "1h30m"
+memory = "8GiB"
+processes = 1024
+)");
+  ASSERT_TRUE(p.messages.empty()) << p.messages.front();
+  const auto& s = p.profile.settings;
+  EXPECT_TRUE(p.profile.ok);
+  EXPECT_EQ(p.profile.extends->value, "workspace");
+  EXPECT_EQ(s.user->value, "sbx-x");
+  ASSERT_EQ(s.writable.size(), 2u);
+  EXPECT_EQ(s.writable[1].value, "${tmp}");
+  EXPECT_EQ(s.writable[1].where.begin.line, 7);
+  EXPECT_EQ(s.writable[1].where.begin.column, 29);
+  EXPECT_EQ(s.writable[1].where.origin, "o.toml");
+  EXPECT_EQ(s.network_mode->value, NetworkMode::kAllowlist);
+  EXPECT_TRUE(s.loopback->value);
+  EXPECT_EQ(s.net_allow[0].value.ToString(), "10.20.0.0/16:443");
+  EXPECT_EQ(s.env_inherit->value, EnvInherit::kNone);
+  EXPECT_EQ(s.env_set.at("CI").value, "true");
+  EXPECT_EQ(s.timeout_seconds->value, 5400u);
+  EXPECT_EQ(s.memory_bytes->value, 8ULL << 30);
+  EXPECT_EQ(s.processes->value, 1024u);
+}
+
+TEST(ParseProfile, ReportsEveryErrorNotOnlyTheFirst) {
+  auto p = Parse("version = 1\n[network]\nmode = 3\nloopback = 1\n[limits]\nprocesses = -1\n");
+  EXPECT_FALSE(p.profile.ok);
+  EXPECT_EQ(p.messages, (std::vector<std::string>{
+                            "3:8: 'network.mode' must be a string, not an integer",
+                            "4:12: 'network.loopback' must be a boolean, not an integer",
+                            "6:13: invalid limits.processes -1: use a number from 1 to 4194304",
+                        }));
+}
+
+TEST(ParseProfile, SectionThatIsNotATableIsAWrongType) {
+  auto p = Parse("version = 1\nnetwork = \"offline\"\n");
+  EXPECT_EQ(p.messages, (std::vector<std::string>{"2:11: 'network' must be a table, not a string"}));
+}
+
+TEST(ParseProfile, WhitespaceOnlyFileIsEmpty) {
+  auto p = Parse("  \n\t\n");
+  EXPECT_EQ(p.messages, (std::vector<std::string>{"0:0: profile is empty; it needs at least 'version = 1'"}));
+}
+
+TEST(ParseProfile, CommentOnlyFileLacksVersion) {
+  auto p = Parse("# nothing yet\n");
+  EXPECT_EQ(p.messages,
+            (std::vector<std::string>{"1:1: missing required key 'version'; add 'version = 1' at the top of the profile"}));
+}
+
+TEST(ParseProfile, InvalidUtf8PointsAtTheByte) {
+  auto p = Parse("version = 1\n# caf\xe9\n");
+  EXPECT_EQ(p.messages, (std::vector<std::string>{"2:6: invalid UTF-8 (byte 0xe9); profiles must be UTF-8 text"}));
+}
+
+TEST(ParseProfile, OverlongAndSurrogateUtf8AreInvalid) {
+  EXPECT_FALSE(Parse("version = 1\n# \xc0\xaf\n").messages.empty());
+  EXPECT_FALSE(Parse("version = 1\n# \xed\xa0\x80\n").messages.empty());
+  EXPECT_TRUE(Parse("version = 1\n# \xe2\x9c\x93 \xf0\x9f\x94\x92\n").messages.empty());
+}
+
+TEST(ParseProfile, DuplicateListEntriesCollapse) {
+  auto p = Parse("version = 1\n[filesystem]\nwritable = [\"/srv/a\", \"/srv/a\"]\n");
+  EXPECT_EQ(p.profile.settings.writable.size(), 1u);
+}
+
+TEST(ParseDuration, AcceptsUnitsLargestFirst) {
+  EXPECT_EQ(ParseDuration("90s"), 90u);
+  EXPECT_EQ(ParseDuration("30m"), 1800u);
+  EXPECT_EQ(ParseDuration("1h30m"), 5400u);
+  EXPECT_EQ(ParseDuration("2d"), 172800u);
+  EXPECT_EQ(ParseDuration("30m1h"), std::nullopt);
+  EXPECT_EQ(ParseDuration("1h1h"), std::nullopt);
+  EXPECT_EQ(ParseDuration("30"), std::nullopt);
+  EXPECT_EQ(ParseDuration("30 minutes"), std::nullopt);
+  EXPECT_EQ(ParseDuration(""), std::nullopt);
+}
+
+TEST(ParseSize, AcceptsBinaryAndDecimalUnits) {
+  EXPECT_EQ(ParseSize("8GiB"), 8ULL << 30);
+  EXPECT_EQ(ParseSize("512MiB"), 512ULL << 20);
+  EXPECT_EQ(ParseSize("1GB"), 1000000000ULL);
+  EXPECT_EQ(ParseSize("4096B"), 4096u);
+  EXPECT_EQ(ParseSize("8G"), std::nullopt);
+  EXPECT_EQ(ParseSize("GiB"), std::nullopt);
+  EXPECT_EQ(ParseSize("99999999999TiB"), std::nullopt);  // overflows 64 bits
+}
+
+TEST(UserNames, FollowUseraddRulesAndRefuseSystemAccounts) {
+  EXPECT_TRUE(IsValidUserName("sbx-offline"));
+  EXPECT_TRUE(IsValidUserName("_build"));
+  EXPECT_FALSE(IsValidUserName("Sbx"));
+  EXPECT_FALSE(IsValidUserName("1sbx"));
+  EXPECT_FALSE(IsValidUserName("a b"));
+  EXPECT_FALSE(IsValidUserName(std::string(33, 'a')));
+  EXPECT_TRUE(IsReservedUserName("root"));
+  EXPECT_TRUE(IsReservedUserName("nobody"));
+  EXPECT_TRUE(IsReservedUserName("systemd-oom"));
+  EXPECT_FALSE(IsReservedUserName("sbx-root"));
+}
+
+TEST(EnvPatterns, AllowGlobCharactersOnly) {
+  EXPECT_TRUE(IsValidEnvPattern("CARGO_*"));
+  EXPECT_TRUE(IsValidEnvPattern("LC_?"));
+  EXPECT_FALSE(IsValidEnvPattern("A-B"));
+  EXPECT_FALSE(IsValidEnvPattern(""));
+  EXPECT_TRUE(IsValidEnvName("_X1"));
+  EXPECT_FALSE(IsValidEnvName("1X"));
+}
+
+}  // namespace
+}  // namespace sbx
