@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <tuple>
 
 #include "engine/core/strings.h"
 #include "engine/plan/intent.h"
@@ -105,6 +106,7 @@ class Compiler {
   PathStyle style_;
   std::vector<Diagnostic>& diags_;
   Intent intent_;
+  std::map<std::tuple<std::string, std::string, Access>, size_t> grant_index_;  // into intent_.grants
   std::map<std::string, SourceRegion> user_regions_;
 };
 
@@ -124,11 +126,10 @@ std::vector<Expanded> Compiler::Expand(const std::vector<Located<std::string>>& 
 
 void Compiler::AddGrant(const std::string& path, const std::string& user, Access access, bool subtree, bool background,
                         const std::string& profile, const SourceRegion& where) {
-  for (auto& g : intent_.grants) {
-    if (g.path == path && g.user == user && g.access == access) {
-      g.provenance.Add(profile, OriginOf(where));
-      return;
-    }
+  auto [it, inserted] = grant_index_.try_emplace(std::make_tuple(path, user, access), intent_.grants.size());
+  if (!inserted) {
+    intent_.grants[it->second].provenance.Add(profile, OriginOf(where));
+    return;
   }
   GrantIntent g;
   g.path = path;

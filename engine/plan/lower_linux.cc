@@ -45,7 +45,7 @@ void LowerGrant(const GrantIntent& g, const std::string& invoking_user, const In
       acl = {u + "rwX"};
       default_acl = {u + "rwx"};
       // New files stay usable by the person who owns the work, too.
-      if (!invoking_user.empty() && invoking_user != g.user) default_acl.push_back("user:" + invoking_user + ":rwx");
+      if (!invoking_user.empty() && invoking_user != g.user && invoking_user != "root") default_acl.push_back("user:" + invoking_user + ":rwx");
       summary = "write " + g.path + " for " + g.user;
       break;
     case Access::kDenyWrite:
