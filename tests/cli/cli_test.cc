@@ -157,6 +157,10 @@ struct GoldenCase {
   bool json;
 };
 
+void PrintTo(const GoldenCase& c, std::ostream* os) {
+  *os << c.example << " " << c.target << (c.json ? " json" : " text");
+}
+
 std::vector<GoldenCase> GoldenCases() {
   std::vector<GoldenCase> out;
   for (const auto& e : Subdirectories(kSource / "examples")) {

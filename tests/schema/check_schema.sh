@@ -14,11 +14,12 @@ if [[ $# -ne 2 ]]; then
   echo "usage: $0 TAPLO_BINARY REPO_ROOT" >&2
   exit 2
 fi
-taplo=$1
-if ! command -v "$taplo" >/dev/null 2>&1; then
-  echo "error: taplo binary '$taplo' not found or not executable" >&2
+# Absolute, since taplo runs from a scratch directory.
+if ! taplo=$(command -v "$1"); then
+  echo "error: taplo binary '$1' not found or not executable" >&2
   exit 2
 fi
+[[ $taplo == /* ]] || taplo="$PWD/$taplo"
 root=$(cd "$2" && pwd)
 schema="$root/schema/profile.schema.json"
 if [[ ! -f $schema ]]; then
@@ -28,7 +29,7 @@ fi
 
 # file:// URL of the schema, percent-encoding anything outside a safe set.
 url_path() {
-  local s=$1 out="" c i
+  local LC_ALL=C s=$1 out="" c i
   for ((i = 0; i < ${#s}; i++)); do
     c=${s:i:1}
     case $c in
@@ -48,7 +49,8 @@ failed=0
 pass() { echo "ok $1"; passed=$((passed + 1)); }
 fail() { echo "FAIL $1"; failed=$((failed + 1)); }
 
-# Runs taplo on one file and prints "accepted", "rejected" or "error: <why>".
+# Runs taplo on one file and prints "accepted", "rejected" or "error: <why>"; taplo's
+# output is left in $work/taplo.out.
 # Offline by construction: --no-auto-config ignores any .taplo.toml (and TAPLO_CONFIG is
 # unset), --schema pins the one schema, and schema catalogs are never enabled (that needs
 # --default-schema-catalogs or --schema-catalog). RUST_LOG=info keeps the "found files"
@@ -82,9 +84,8 @@ expect_accepted() {
     pass "accepted $name"
   elif [[ $result == rejected ]]; then
     fail "rejected $name (must be accepted):"
-    (cd "$work" && env -u TAPLO_CONFIG RUST_LOG=info \
-      "$taplo" check --colors never --no-auto-config --schema "$schema_url" "$file" 2>&1 |
-      grep -E '^error' | sed 's/^/    /') || true
+    # taplo repeats a message once per range it marks; show each once.
+    grep -E '^error' "$work/taplo.out" | awk '!seen[$0]++ { print "    " $0 }' || true
   else
     fail "$name: $result"
   fi
@@ -124,18 +125,16 @@ for dir in "$root"/tests/invalid/*/; do
     result=$(classify "$file")
     case $result in
       rejected)
-        echo "ok rejected $(rel "$file")"
+        pass "rejected $(rel "$file")"
         any_rejected=1
         ;;
-      accepted) echo "-- accepted $(rel "$file") (allowed: another file of this case is enough)" ;;
+      accepted) echo "-- accepted $(rel "$file") (allowed: one rejected file per case is enough)" ;;
       *) echo "-- $(rel "$file"): $result" ;;
     esac
   done < <(find "$dir/.sandboxctl" -type f -name '*.toml' -print0 2>/dev/null | sort -z)
   if [[ $seen -eq 0 ]]; then
     fail "$(rel "$dir"): has schema-rejects but no .toml under .sandboxctl/"
-  elif [[ $any_rejected -eq 1 ]]; then
-    passed=$((passed + 1))
-  else
+  elif [[ $any_rejected -eq 0 ]]; then
     fail "$(rel "$dir"): the schema rejects none of its $seen .sandboxctl/*.toml files"
   fi
 done
