@@ -368,6 +368,17 @@ nlohmann::json GrantAttributes(const GrantIntent& g) {
   return a;
 }
 
+std::vector<std::string> DirectoryDependencies(const std::string& path, const Intent& intent, bool include_self) {
+  std::vector<std::string> ids;
+  for (const auto& d : intent.directories) {
+    if ((d.path != path || include_self) && IsWithin(path, d.path, StyleFor(intent.context.target))) {
+      ids.push_back("dir:" + d.path);
+    }
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
 CompileResult CompilePlan(const std::vector<const Profile*>& profiles, const Context& context) {
   CompileResult result;
   const PathStyle style = StyleFor(context.target);

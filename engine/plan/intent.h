@@ -66,5 +66,8 @@ void LowerWindows(const Intent& intent, Plan& plan, std::vector<Diagnostic>& dia
 Resource MakeResource(std::string id, ResourceKind kind, std::string type, std::string summary,
                       const Provenance& provenance);
 nlohmann::json GrantAttributes(const GrantIntent& grant);
+// Ids of the planned directories a resource at `path` needs first: those containing it
+// (`include_self`: and the directory at `path` itself), sorted.
+std::vector<std::string> DirectoryDependencies(const std::string& path, const Intent& intent, bool include_self);
 
 }  // namespace sbx

@@ -71,10 +71,8 @@ void LowerGrant(const GrantIntent& g, const std::string& invoking_user, const In
   r.attributes = GrantAttributes(g);
   r.attributes["acl"] = acl;
   r.attributes["default_acl"] = default_acl;
-  r.depends_on = {"user:" + g.user};
-  for (const auto& d : intent.directories) {
-    if (d.path == g.path) r.depends_on.push_back("dir:" + d.path);
-  }
+  r.depends_on = DirectoryDependencies(g.path, intent, true);
+  r.depends_on.push_back("user:" + g.user);
   std::sort(r.depends_on.begin(), r.depends_on.end());
   plan.resources.push_back(std::move(r));
 }
@@ -83,9 +81,7 @@ void LowerDirectory(const DirectoryIntent& d, const Intent& intent, Plan& plan) 
   Resource r = MakeResource("dir:" + d.path, ResourceKind::kDirectory, "directory",
                             "directory " + d.path + " (root, " + d.mode + ")", d.provenance);
   r.attributes = {{"path", d.path}, {"owner", "root"}, {"group", "root"}, {"mode", d.mode}};
-  for (const auto& other : intent.directories) {
-    if (other.path != d.path && IsWithin(d.path, other.path, PathStyle::kPosix)) r.depends_on.push_back("dir:" + other.path);
-  }
+  r.depends_on = DirectoryDependencies(d.path, intent, false);
   plan.resources.push_back(std::move(r));
 }
 

@@ -129,12 +129,10 @@ void LowerGrant(const GrantIntent& g, const Intent& intent, Plan& plan) {
                             ResourceKind::kFileGrant, "ntfs_ace", summary, g.provenance);
   r.attributes = GrantAttributes(g);
   r.attributes["aces"] = aces;
-  r.depends_on = {"user:" + g.user};
+  r.depends_on = DirectoryDependencies(g.path, intent, true);
+  r.depends_on.push_back("user:" + g.user);
   if (g.access == Access::kWrite || g.access == Access::kDenyWrite) {
     for (const auto& c : caps) r.depends_on.push_back("capability:" + c);
-  }
-  for (const auto& d : intent.directories) {
-    if (d.path == g.path) r.depends_on.push_back("dir:" + d.path);
   }
   std::sort(r.depends_on.begin(), r.depends_on.end());
   plan.resources.push_back(std::move(r));
@@ -146,11 +144,7 @@ void LowerDirectory(const DirectoryIntent& d, const Intent& intent, Plan& plan) 
   // Protected DACL: SYSTEM and Administrators only; the sandbox user's access to its
   // own ${tmp} comes from the write grant on it.
   r.attributes = {{"path", d.path}, {"owner", "BUILTIN\\Administrators"}, {"dacl", "D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)"}};
-  for (const auto& other : intent.directories) {
-    if (other.path != d.path && IsWithin(d.path, other.path, PathStyle::kWindows)) {
-      r.depends_on.push_back("dir:" + other.path);
-    }
-  }
+  r.depends_on = DirectoryDependencies(d.path, intent, false);
   plan.resources.push_back(std::move(r));
 }
 
