@@ -4,6 +4,7 @@
 #include "cli/common.h"
 #include "engine/core/strings.h"
 #include "engine/core/suggest.h"
+#include "engine/profile/parse.h"
 
 namespace sbx::cli {
 
@@ -65,14 +66,17 @@ int RunCompile(GlobalOptions g, const std::vector<std::string>& args, Io io) {
 
   Context context = HostContext(*target, ws);
   if (as_workspace) context.workspace = *as_workspace;
-  if (as_user) context.user = *as_user;
+  if (as_user) {
+    if (!IsValidUserName(*as_user)) throw UsageError{"compile", "invalid --as-user '" + *as_user + "': not a user name"};
+    context.user = *as_user;
+  }
   if (as_home) context.home = *as_home;
   if (tmp_root) context.tmp_root = *tmp_root;
   else if (*target == Target::kWindows) context.tmp_root = DefaultTmpRoot(*target);
   const PathStyle style = StyleFor(*target);
   for (auto [label, value] : {std::pair{"--as-workspace", &context.workspace}, {"--as-home", &context.home},
                               {"--tmp-root", &context.tmp_root}}) {
-    if (!value->empty() && !IsAbsolutePath(*value, style)) {
+    if (value->empty() || !IsAbsolutePath(*value, style)) {
       throw UsageError{"compile", std::string(label) + " '" + *value + "' is not an absolute " +
                                       std::string(TargetName(*target)) + " path"};
     }

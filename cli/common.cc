@@ -37,7 +37,7 @@ bool ParseCommandLine(const std::string& command, const std::vector<std::string>
   all.add(specific).add(common);
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+    po::store(po::command_line_parser(args).options(all).positional(positional).style(kOptionStyle).run(), vm);
     po::notify(vm);
   } catch (const po::error& e) {
     throw UsageError{command, e.what()};
@@ -127,7 +127,8 @@ nlohmann::json DiagnosticToJson(const Diagnostic& d) {
   nlohmann::json j = {{"severity", SeverityName(d.severity)},
                       {"code", DiagCodeName(d.code)},
                       {"message", d.message},
-                      {"file", d.region.file}};
+                      {"file", d.region.file},
+                      {"origin", d.region.origin.empty() ? d.region.file : d.region.origin}};
   if (d.region.HasPosition()) {
     j["line"] = d.region.begin.line;
     j["column"] = d.region.begin.column;

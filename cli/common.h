@@ -23,6 +23,10 @@ inline constexpr int kExitUsage = 2;
 
 inline constexpr const char* kDefaultMachineProfiles = "/etc/sandboxctl";
 
+// Options are spelled out: no abbreviations, so what a script says is what runs.
+inline constexpr int kOptionStyle =
+    boost::program_options::command_line_style::default_style & ~boost::program_options::command_line_style::allow_guessing;
+
 struct GlobalOptions {
   std::optional<std::string> workspace;
   bool json = false;

@@ -12,6 +12,7 @@ namespace {
 namespace po = boost::program_options;
 using sbx::cli::GlobalOptions;
 using sbx::cli::Io;
+using sbx::cli::kOptionStyle;
 
 struct Command {
   int (*run)(GlobalOptions, const std::vector<std::string>&, Io);
@@ -67,7 +68,7 @@ int Main(int argc, char** argv) {
     std::vector<std::string> globals(argv + 1, argv + command_index);
     if (!globals.empty() && globals.back() == "--") globals.pop_back();
     po::variables_map vm;
-    po::store(po::command_line_parser(globals).options(top).run(), vm);
+    po::store(po::command_line_parser(globals).options(top).style(kOptionStyle).run(), vm);
     po::notify(vm);
   } catch (const po::error& e) {
     throw sbx::cli::UsageError{"", e.what()};

@@ -93,12 +93,30 @@ size_t BytesForColumns(std::string_view line, int chars) {
 
 }  // namespace
 
+// Control characters from a profile (e.g. in a quoted key) are shown escaped, never sent
+// to the terminal; tabs stay so source lines keep their layout.
+static std::string Printable(std::string_view text) {
+  std::string out;
+  static const char* kHex = "0123456789abcdef";
+  for (char c : text) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && c != '\t') || u == 0x7F) {
+      out += "\\x";
+      out += kHex[u >> 4];
+      out += kHex[u & 0xF];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 std::string RenderDiagnostic(const Diagnostic& d, const SourceMap& sources) {
-  std::string out = d.region.ToString();
+  std::string out = Printable(d.region.ToString());
   out += ": ";
   out += SeverityName(d.severity);
   out += ": ";
-  out += d.message;
+  out += Printable(d.message);
   out += '\n';
   if (!d.region.HasPosition()) return out;
   auto it = sources.find(d.region.file);
@@ -106,7 +124,7 @@ std::string RenderDiagnostic(const Diagnostic& d, const SourceMap& sources) {
   std::string_view line = LineOf(it->second, d.region.begin.line);
   if (line.empty() && d.region.begin.column <= 1) return out;
   out += "    ";
-  out += line;
+  out += Printable(line);
   out += "\n    ";
   size_t prefix = BytesForColumns(line, d.region.begin.column - 1);
   for (size_t i = 0; i < prefix && i < line.size(); ++i) {

@@ -214,6 +214,11 @@ NetParseResult ParseNetAllowEntry(std::string_view text) {
     }
     return r;
   }
+  // Plain decimal: no sign, no leading zeros ("032", "-0" and "+8" are mistakes).
+  auto plain_number = [](std::string_view t) {
+    return !t.empty() && t.size() <= 5 && std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+           (t.size() == 1 || t[0] != '0');
+  };
   int prefix = ip->Bits();
   if (has_prefix && ip->v6 && prefix_text.find(':') != std::string_view::npos) {
     r.error = NetParseError::kCidr;
@@ -223,7 +228,7 @@ NetParseResult ParseNetAllowEntry(std::string_view text) {
   }
   if (has_prefix) {
     auto [end, ec] = std::from_chars(prefix_text.data(), prefix_text.data() + prefix_text.size(), prefix);
-    if (prefix_text.empty() || ec != std::errc() || end != prefix_text.data() + prefix_text.size() ||
+    if (!plain_number(prefix_text) || ec != std::errc() || end != prefix_text.data() + prefix_text.size() ||
         prefix < 0 || prefix > ip->Bits()) {
       r.error = NetParseError::kCidr;
       r.message = "prefix length '" + std::string(prefix_text) + "' must be a number from 0 to " +
@@ -243,7 +248,7 @@ NetParseResult ParseNetAllowEntry(std::string_view text) {
   if (has_port) {
     unsigned port = 0;
     auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (port_text.empty() || ec != std::errc() || end != port_text.data() + port_text.size() ||
+    if (!plain_number(port_text) || ec != std::errc() || end != port_text.data() + port_text.size() ||
         port < 1 || port > 65535) {
       r.error = NetParseError::kPort;
       r.message = "port '" + std::string(port_text) + "' must be a number from 1 to 65535";
@@ -260,27 +265,40 @@ Cidr LoopbackCidr(bool v6) {
   return Cidr{IpAddress{false, Uint128{127} << 24}, 8};
 }
 
-std::vector<IpRange> ComplementRanges(bool v6, const std::vector<Cidr>& covered) {
+namespace {
+
+// The parts of [low, high] that no span in `covered` (of the same family) reaches.
+std::vector<IpRange> Uncovered(bool v6, Uint128 low, Uint128 high, const std::vector<Cidr>& covered) {
   std::vector<std::pair<Uint128, Uint128>> spans;
   for (const auto& c : covered) {
     if (c.address.v6 != v6) continue;
-    spans.emplace_back(c.First().value, c.Last().value);
+    Uint128 first = std::max(c.First().value, low), last = std::min(c.Last().value, high);
+    if (first <= last) spans.emplace_back(first, last);
   }
   std::sort(spans.begin(), spans.end());
-  const Uint128 max = v6 ? ~Uint128{0} : Uint128{0xFFFFFFFFu};
   std::vector<IpRange> out;
-  Uint128 next = 0;  // first address not yet known to be covered
-  bool done = false;  // everything up to max is covered
+  Uint128 next = low;  // first address not yet known to be covered
+  bool done = false;   // everything up to `high` is covered
   for (const auto& [first, last] : spans) {
     if (done) break;
     if (first > next) out.push_back({IpAddress{v6, next}, IpAddress{v6, first - 1}});
     if (last >= next) {
-      if (last == max) done = true;
+      if (last == high) done = true;
       else next = last + 1;
     }
   }
-  if (!done) out.push_back({IpAddress{v6, next}, IpAddress{v6, max}});
+  if (!done) out.push_back({IpAddress{v6, next}, IpAddress{v6, high}});
   return out;
+}
+
+}  // namespace
+
+std::vector<IpRange> ComplementRanges(bool v6, const std::vector<Cidr>& covered) {
+  return Uncovered(v6, 0, v6 ? ~Uint128{0} : Uint128{0xFFFFFFFFu}, covered);
+}
+
+std::vector<IpRange> SubtractRanges(const Cidr& base, const std::vector<Cidr>& removed) {
+  return Uncovered(base.address.v6, base.First().value, base.Last().value, removed);
 }
 
 std::vector<std::string> ComplementPorts(const std::vector<uint16_t>& ports) {

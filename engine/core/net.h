@@ -66,6 +66,9 @@ Cidr LoopbackCidr(bool v6);
 // (entries of the other family are ignored), sorted, merged.
 std::vector<IpRange> ComplementRanges(bool v6, const std::vector<Cidr>& covered);
 
+// Ranges of `base` not covered by any of `removed`, sorted, merged.
+std::vector<IpRange> SubtractRanges(const Cidr& base, const std::vector<Cidr>& removed);
+
 // Port ranges in 1..65535 not in `ports`, as "a-b" / "a" strings.
 std::vector<std::string> ComplementPorts(const std::vector<uint16_t>& ports);
 

@@ -27,6 +27,7 @@ size_t EditDistance(std::string_view a, std::string_view b) {
 
 std::optional<std::string> Suggest(std::string_view word, const std::vector<std::string>& candidates) {
   std::optional<std::string> best;
+  if (word.size() > 64) return best;  // no typo of a known name is that long
   size_t best_distance = 0;
   const size_t limit = std::max<size_t>(2, word.size() / 3);
   for (const auto& c : candidates) {

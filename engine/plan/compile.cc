@@ -4,6 +4,7 @@
 #include "engine/core/strings.h"
 #include "engine/plan/intent.h"
 #include "engine/plan/plan.h"
+#include "engine/profile/catalog.h"
 
 namespace sbx {
 
@@ -100,6 +101,10 @@ class Compiler {
   void AddDirectory(const std::string& path, const std::string& mode, const std::string& profile, const SourceRegion& where);
   void CheckNetwork(const Profile& p, const std::string& user, const SourceRegion& user_region);
   void AddTraverseGrants();
+  std::vector<std::string> HomeRoots() const;
+  void CheckWritable(const std::vector<Expanded>& writable, const std::vector<Expanded>& read_only,
+                     const std::vector<Expanded>& deny_read, const std::string& tmp);
+  void CheckReadGrants(const std::string& key, const std::vector<Expanded>& paths, const std::vector<Expanded>& deny_read);
   void ComputeExceptions();
 
   const Context& ctx_;
@@ -122,6 +127,113 @@ std::vector<Expanded> Compiler::Expand(const std::vector<Located<std::string>>& 
     if (!seen) out.push_back({*e.path, item.where});
   }
   return out;
+}
+
+// Paths a writable root must never be: system directories, the home directory itself and
+// what runs as the developer at login, other users' homes, other profiles' ${tmp}.
+void Compiler::CheckWritable(const std::vector<Expanded>& writable, const std::vector<Expanded>& read_only,
+                             const std::vector<Expanded>& deny_read, const std::string& tmp) {
+  static const std::vector<std::string> kStartup{
+      ".bashrc", ".bash_profile", ".bash_login", ".bash_logout", ".profile", ".zshrc", ".zprofile", ".zshenv",
+      ".zlogin", ".config", ".local/bin", ".local/share/applications", ".gitconfig", ".ssh", ".pam_environment",
+      "AppData/Roaming/Microsoft/Windows/Start Menu"};
+  const bool home_known = !ctx_.home.empty() && !IsFilesystemRoot(ctx_.home, style_);
+  for (const auto& w : writable) {
+    const bool own_tmp = IsWithin(w.path, tmp, style_);
+    const bool in_home = home_known && IsWithin(w.path, ctx_.home, style_) && w.path != ctx_.home;
+    if (home_known && IsWithin(ctx_.home, w.path, style_)) {
+      diags_.push_back(MakeError(DiagCode::kConflict, w.where,
+                                 "writable root '" + w.path + "' contains the whole home directory '" + ctx_.home +
+                                     "' (login scripts, keys); make the directories the command needs writable instead"));
+      continue;
+    }
+    std::optional<std::string> hit = SystemDirectoryHit(w.path, style_);
+    if (hit && !own_tmp && !in_home) {
+      diags_.push_back(MakeError(DiagCode::kSystemDirectory, w.where,
+                                 "writable root '" + w.path + "' would open up the system directory '" + *hit +
+                                     "'; make a project directory writable instead"));
+      continue;
+    }
+    if (!own_tmp && IsWithin(w.path, ctx_.tmp_root, style_)) {
+      diags_.push_back(MakeError(DiagCode::kConflict, w.where,
+                                 "writable root '" + w.path + "' lies in sandboxctl's temporary directories '" +
+                                     ctx_.tmp_root + "'; use ${tmp}, this profile's own"));
+    }
+    if (!in_home && !IsWithin(w.path, ctx_.workspace, style_)) {
+      for (const auto& homes : HomeRoots()) {
+        if (IsWithin(w.path, homes, style_) && w.path != homes) {
+          diags_.push_back(MakeError(DiagCode::kConflict, w.where,
+                                     "writable root '" + w.path + "' lies in another user's home directory"));
+          break;
+        }
+      }
+    }
+    if (in_home) {
+      for (const auto& name : kStartup) {
+        std::string startup = JoinPath(ctx_.home, name, style_);
+        if (auto n = NormalizePath(startup, style_)) startup = *n;
+        if (IsWithin(w.path, startup, style_) || IsWithin(startup, w.path, style_)) {
+          diags_.push_back(MakeError(DiagCode::kConflict, w.where,
+                                     "writable root '" + w.path + "' would let the sandbox change '" + startup +
+                                         "', which runs or configures things as you; narrow it"));
+          break;
+        }
+      }
+    }
+    for (const auto& d : deny_read) {
+      if (IsWithin(w.path, d.path, style_)) {
+        diags_.push_back(MakeError(DiagCode::kConflict, w.where,
+                                   "writable root '" + w.path + "' lies inside deny_read path '" + d.path + "' (" +
+                                       OriginOf(d.where).ToString() + ")"));
+      }
+    }
+    for (const auto& c : read_only) {
+      if (c.path == w.path) {
+        diags_.push_back(MakeError(DiagCode::kConflict, c.where,
+                                   "read_only '" + c.path +
+                                       "' is also a writable root; a carve-out must lie strictly inside a writable root"));
+      } else if (IsWithin(w.path, c.path, style_)) {
+        diags_.push_back(MakeError(DiagCode::kConflict, w.where,
+                                   "writable root '" + w.path + "' lies inside read_only path '" + c.path + "' (" +
+                                       OriginOf(c.where).ToString() + "); a carve-out cannot be reopened"));
+      }
+    }
+  }
+}
+
+// Directories that hold users' homes: /home and the parent of the invoking user's home
+// (C:\\Users on Windows).
+std::vector<std::string> Compiler::HomeRoots() const {
+  std::vector<std::string> roots;
+  if (style_ == PathStyle::kPosix) roots.push_back("/home");
+  else if (ctx_.home.size() >= 3 && ctx_.home[1] == ':') roots.push_back(ctx_.home.substr(0, 3) + "Users");
+  auto parents = Ancestors(ctx_.home, style_);
+  if (!ctx_.home.empty() && !parents.empty()) roots.push_back(parents.front());
+  return roots;
+}
+
+// Read grants on system directories touch system files' ACLs and expose what is not
+// world-readable (/etc/shadow, /root); read grants inside deny_read would cancel the deny.
+void Compiler::CheckReadGrants(const std::string& key, const std::vector<Expanded>& paths,
+                               const std::vector<Expanded>& deny_read) {
+  for (const auto& r : paths) {
+    if (auto hit = SystemDirectoryHit(r.path, style_)) {
+      const bool in_home = !ctx_.home.empty() && !IsFilesystemRoot(ctx_.home, style_) &&
+                           IsWithin(r.path, ctx_.home, style_) && r.path != ctx_.home;
+      if (!in_home) {
+        diags_.push_back(MakeError(DiagCode::kSystemDirectory, r.where,
+                                   key + " '" + r.path + "' would change the ACLs of the system directory '" + *hit + "'"));
+        continue;
+      }
+    }
+    for (const auto& d : deny_read) {
+      if (IsWithin(r.path, d.path, style_)) {
+        diags_.push_back(MakeError(DiagCode::kConflict, r.where,
+                                   key + " '" + r.path + "' lies inside deny_read path '" + d.path + "' (" +
+                                       OriginOf(d.where).ToString() + "); the deny always wins"));
+      }
+    }
+  }
 }
 
 void Compiler::AddGrant(const std::string& path, const std::string& user, Access access, bool subtree, bool background,
@@ -168,6 +280,9 @@ void Compiler::CheckNetwork(const Profile& p, const std::string& user, const Sou
   }
   std::vector<NetAllowEntry> allow;
   for (const auto& a : s.net_allow) allow.push_back(a.value);
+  std::sort(allow.begin(), allow.end(), [](const NetAllowEntry& a, const NetAllowEntry& b) {
+    return a.ToString() < b.ToString();
+  });
   auto [it, inserted] = intent_.principals.try_emplace(user);
   PrincipalIntent& principal = it->second;
   if (inserted) {
@@ -175,6 +290,7 @@ void Compiler::CheckNetwork(const Profile& p, const std::string& user, const Sou
     principal.mode = p.Mode();
     principal.loopback = p.Loopback();
     principal.allow = allow;
+    for (const auto& a : s.net_allow) principal.allow_regions.try_emplace(a.value.ToString(), a.where);
   } else if (principal.mode != p.Mode() || principal.loopback != p.Loopback() || principal.allow != allow) {
     diags_.push_back(MakeError(DiagCode::kConflict, user_region,
                                "profiles '" + *principal.provenance.profiles.begin() + "' and '" + p.name +
@@ -201,28 +317,30 @@ void Compiler::AddProfile(const Profile& p, Plan& plan) {
   auto readable = Expand(s.readable, vars);
   auto deny_read = Expand(s.deny_read, vars);
 
-  for (const auto& w : writable) {
-    if (auto hit = SystemDirectoryHit(w.path, style_)) {
-      diags_.push_back(MakeError(DiagCode::kSystemDirectory, w.where,
-                                 "writable root '" + w.path + "' would open up the system directory '" + *hit +
-                                     "'; make a project directory writable instead"));
-    }
-    for (const auto& d : deny_read) {
-      if (IsWithin(w.path, d.path, style_)) {
-        diags_.push_back(MakeError(DiagCode::kConflict, w.where,
-                                   "writable root '" + w.path + "' lies inside deny_read path '" + d.path + "' (" +
-                                       OriginOf(d.where).ToString() + ")"));
-      }
-    }
-    for (const auto& c : read_only) {
-      if (c.path == w.path) {
-        diags_.push_back(MakeError(DiagCode::kConflict, c.where,
-                                   "read_only '" + c.path +
-                                       "' is also a writable root; a carve-out must lie strictly inside a writable root"));
-      }
+  if (user == ctx_.user) {
+    diags_.push_back(MakeError(DiagCode::kConflict, user_region,
+                               "[identity].user '" + user + "' is the invoking user; a sandbox needs an account of its own"));
+  }
+  // sandboxctl's own configuration stays read-only inside a writable workspace, or the
+  // sandbox could rewrite the policy that the next `apply` enforces.
+  const std::string own_config = JoinPath(ctx_.workspace, kWorkspaceProfileDir, style_);
+  if (std::any_of(writable.begin(), writable.end(), [&](const Expanded& w) { return IsWithin(own_config, w.path, style_); }) &&
+      std::none_of(read_only.begin(), read_only.end(), [&](const Expanded& c) { return c.path == own_config; })) {
+    const auto& root = *std::find_if(writable.begin(), writable.end(),
+                                     [&](const Expanded& w) { return IsWithin(own_config, w.path, style_); });
+    read_only.push_back({own_config, root.where});
+  }
+  CheckWritable(writable, read_only, deny_read, tmp);
+  CheckReadGrants("readable", readable, deny_read);
+  CheckReadGrants("read_only", read_only, deny_read);
+  for (const auto& d : deny_read) {
+    if (IsFilesystemRoot(d.path, style_)) {
+      diags_.push_back(MakeError(DiagCode::kSystemDirectory, d.where,
+                                 "deny_read '" + d.path + "' would hide the whole file system"));
     }
   }
-  for (const auto& c : read_only) {
+  // A carve-out outside every writable root changes nothing and gets no grant.
+  std::erase_if(read_only, [&](const Expanded& c) {
     bool inside = std::any_of(writable.begin(), writable.end(),
                               [&](const Expanded& w) { return IsWithin(c.path, w.path, style_) && c.path != w.path; });
     bool is_root = std::any_of(writable.begin(), writable.end(), [&](const Expanded& w) { return c.path == w.path; });
@@ -230,7 +348,8 @@ void Compiler::AddProfile(const Profile& p, Plan& plan) {
       diags_.push_back(MakeWarning(DiagCode::kNoEffect, c.where,
                                    "read_only '" + c.path + "' is not inside a writable root, so it changes nothing"));
     }
-  }
+    return !inside;
+  });
   CheckNetwork(p, user, user_region);
 
   // Resources.

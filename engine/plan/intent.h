@@ -28,7 +28,8 @@ struct PrincipalIntent {
   Provenance provenance;
   NetworkMode mode = NetworkMode::kOffline;
   bool loopback = false;
-  std::vector<NetAllowEntry> allow;
+  std::vector<NetAllowEntry> allow;                   // sorted by text
+  std::map<std::string, SourceRegion> allow_regions;  // by NetAllowEntry::ToString()
   Provenance net_provenance;  // where mode/loopback/allow were written
 };
 

@@ -124,7 +124,9 @@ void LowerNetwork(const Intent& intent, Plan& plan) {
     for (size_t i = 0; i < rules.size(); ++i) {
       const auto& rule = rules[i];
       std::string text = "meta skuid \"" + user + "\"" + (rule.match.empty() ? "" : " " + rule.match) + " " + rule.verdict;
-      std::string order = std::string(i < 9 ? "0" : "") + std::to_string(i + 1);
+      // Fixed width, so the ids sort in rule order (lists hold at most kMaxListEntries).
+      std::string order = std::to_string(i + 1);
+      order.insert(0, 4 - std::min<size_t>(4, order.size()), '0');
       Resource r = MakeResource("nft:" + user + ":" + order + "-" + rule.slug, ResourceKind::kNetRule, "nft_rule",
                                 rule.verdict.substr(0, rule.verdict.find(' ')) + " " +
                                     (rule.match.empty() ? "all other traffic" : rule.match) + " from " + user,

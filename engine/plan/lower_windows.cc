@@ -29,7 +29,7 @@ const Rights kModify{{"FILE_GENERIC_READ", "FILE_GENERIC_WRITE", "FILE_GENERIC_E
 const Rights kDenyWrite{{"FILE_WRITE_DATA", "FILE_APPEND_DATA", "FILE_WRITE_EA", "FILE_WRITE_ATTRIBUTES",
                          "FILE_DELETE_CHILD", "DELETE"},
                         0x00010156,
-                        "W,D,DC"};
+                        "WD,AD,WEA,WA,DC,D"};
 const Rights kDenyRead{{"FILE_READ_DATA", "FILE_READ_EA", "FILE_EXECUTE"}, 0x00000029, "RD,REA,X"};
 
 std::string HexMask(uint32_t mask) {
@@ -162,16 +162,29 @@ std::vector<std::string> RangeStrings(const std::vector<IpRange>& ranges) {
   return out;
 }
 
-std::vector<FirewallRule> RulesFor(const PrincipalIntent& p, std::vector<std::string>& unsupported) {
+struct Unsupported {
+  std::string message;
+  std::string entry;  // the allow entry it concerns, for the diagnostic's position
+};
+
+// A non-administrator cannot open raw sockets on Windows, so TCP, UDP and ICMP are all the
+// traffic a sandbox user can send; blocking those three covers a port-restricted network.
+std::vector<FirewallRule> RulesFor(const PrincipalIntent& p, std::vector<Unsupported>& unsupported) {
   std::vector<FirewallRule> rules;
   if (p.mode == NetworkMode::kOnline) return rules;
-  std::vector<Cidr> open;  // destinations some traffic may reach
+  std::vector<Cidr> open;       // destinations some traffic may reach
+  std::vector<Cidr> all_ports;  // destinations every port of which may be reached
   if (p.loopback) {
-    open.push_back(LoopbackCidr(false));
-    open.push_back(LoopbackCidr(true));
+    for (bool v6 : {false, true}) {
+      open.push_back(LoopbackCidr(v6));
+      all_ports.push_back(LoopbackCidr(v6));
+    }
   }
   if (p.mode == NetworkMode::kAllowlist) {
-    for (const auto& a : p.allow) open.push_back(a.cidr);
+    for (const auto& a : p.allow) {
+      open.push_back(a.cidr);
+      if (!a.port) all_ports.push_back(a.cidr);
+    }
   }
   if (open.empty()) {
     rules.push_back({"block-all", "block all outbound traffic", "any", {}, {}});
@@ -179,36 +192,39 @@ std::vector<FirewallRule> RulesFor(const PrincipalIntent& p, std::vector<std::st
   }
   std::vector<std::string> elsewhere = RangeStrings(ComplementRanges(false, open));
   for (const auto& r : RangeStrings(ComplementRanges(true, open))) elsewhere.push_back(r);
-  rules.push_back({"block-other-addresses", "block outbound traffic to addresses the profile does not allow", "any",
-                   elsewhere, {}});
+  if (!elsewhere.empty()) {
+    rules.push_back({"block-other-addresses", "block outbound traffic to addresses the profile does not allow", "any",
+                     elsewhere, {}});
+  }
   if (p.mode != NetworkMode::kAllowlist) return rules;
-  // Networks allowed on some ports only: block the other ports (TCP, UDP) and ICMP there.
-  std::vector<std::pair<Cidr, std::vector<uint16_t>>> ported;
+  // Networks allowed on some ports only: block the other ports (TCP, UDP) and ICMP there,
+  // leaving out the parts reachable on every port.
+  std::vector<std::pair<NetAllowEntry, std::vector<uint16_t>>> ported;
   for (const auto& a : p.allow) {
-    bool all_ports_elsewhere = std::any_of(p.allow.begin(), p.allow.end(), [&](const NetAllowEntry& b) {
-      return !b.port && b.cidr.Contains(a.cidr);
-    });
-    bool loopback = p.loopback && (LoopbackCidr(false).Contains(a.cidr) || LoopbackCidr(true).Contains(a.cidr));
-    if (!a.port || all_ports_elsewhere || loopback) continue;
-    auto it = std::find_if(ported.begin(), ported.end(), [&](const auto& e) { return e.first == a.cidr; });
-    if (it == ported.end()) ported.push_back({a.cidr, {*a.port}});
+    if (!a.port) continue;
+    auto it = std::find_if(ported.begin(), ported.end(), [&](const auto& e) { return e.first.cidr == a.cidr; });
+    if (it == ported.end()) ported.push_back({a, {*a.port}});
     else it->second.push_back(*a.port);
   }
   for (size_t i = 0; i < ported.size(); ++i) {
     for (size_t j = i + 1; j < ported.size(); ++j) {
-      if (ported[i].first.Overlaps(ported[j].first)) {
-        unsupported.push_back("allow entries for " + ported[i].first.ToString() + " and " + ported[j].first.ToString() +
-                              " overlap with different ports; Windows Firewall block rules cannot express that, so "
-                              "give overlapping networks the same ports");
+      if (ported[i].first.cidr.Overlaps(ported[j].first.cidr)) {
+        unsupported.push_back({"allow entries for " + ported[i].first.cidr.ToString() + " and " +
+                                   ported[j].first.cidr.ToString() +
+                                   " overlap with different ports; Windows Firewall block rules cannot express that, so "
+                                   "give overlapping networks the same ports",
+                               ported[j].first.ToString()});
       }
     }
   }
-  for (const auto& [cidr, ports] : ported) {
-    std::string net = cidr.ToString();
+  for (const auto& [entry, ports] : ported) {
+    std::vector<std::string> targets = RangeStrings(SubtractRanges(entry.cidr, all_ports));
+    if (targets.empty()) continue;
+    const std::string net = entry.cidr.ToString();
     std::vector<std::string> other_ports = ComplementPorts(ports);
-    rules.push_back({"block-tcp-" + net, "block TCP to " + net + " except the allowed ports", "tcp", {net}, other_ports});
-    rules.push_back({"block-udp-" + net, "block UDP to " + net + " except the allowed ports", "udp", {net}, other_ports});
-    rules.push_back({"block-icmp-" + net, "block ICMP to " + net, cidr.address.v6 ? "icmpv6" : "icmpv4", {net}, {}});
+    rules.push_back({"block-tcp-" + net, "block TCP to " + net + " except the allowed ports", "tcp", targets, other_ports});
+    rules.push_back({"block-udp-" + net, "block UDP to " + net + " except the allowed ports", "udp", targets, other_ports});
+    rules.push_back({"block-icmp-" + net, "block ICMP to " + net, entry.cidr.address.v6 ? "icmpv6" : "icmpv4", targets, {}});
   }
   return rules;
 }
@@ -216,12 +232,15 @@ std::vector<FirewallRule> RulesFor(const PrincipalIntent& p, std::vector<std::st
 void LowerNetwork(const Intent& intent, Plan& plan, std::vector<Diagnostic>& diags,
                   const std::map<std::string, SourceRegion>& user_regions) {
   for (const auto& [user, p] : intent.principals) {
-    std::vector<std::string> unsupported;
+    std::vector<Unsupported> unsupported;
     auto rules = RulesFor(p, unsupported);
-    for (const auto& message : unsupported) {
-      auto it = user_regions.find(user);
-      diags.push_back(MakeError(DiagCode::kUnsupportedOnTarget, it != user_regions.end() ? it->second : SourceRegion{},
-                                message));
+    for (const auto& u : unsupported) {
+      auto at = p.allow_regions.find(u.entry);
+      auto user_at = user_regions.find(user);
+      SourceRegion where = at != p.allow_regions.end()        ? at->second
+                           : user_at != user_regions.end() ? user_at->second
+                                                           : SourceRegion{};
+      diags.push_back(MakeError(DiagCode::kUnsupportedOnTarget, where, u.message));
     }
     for (const auto& rule : rules) {
       std::string name = "sandboxctl " + user + " " + rule.slug;

@@ -34,6 +34,8 @@ struct Entry {
   std::string origin;
   ParsedProfile parsed;
   bool read_ok = false;
+  bool parent_only = false;  // read because a profile extends it by path; not a profile to use
+  fs::path confine;          // paths in `extends` must stay inside this directory
   // Resolution
   enum class State { kPending, kActive, kDone, kFailed } state = State::kPending;
   ProfileSettings merged;
@@ -54,7 +56,8 @@ class Loader {
 
  private:
   void AddDirectory(const fs::path& dir, Layer layer, bool must_exist);
-  std::optional<size_t> AddFile(const fs::path& path, Layer layer, std::optional<SourceRegion> referenced_from = {});
+  std::optional<size_t> AddFile(const fs::path& path, Layer layer, const fs::path& confine,
+                                std::optional<SourceRegion> referenced_from = {});
   std::string OriginFor(const fs::path& path, Layer layer) const;
   std::optional<size_t> FindParent(size_t child);
   bool Resolve(size_t index, std::vector<size_t>& stack);
@@ -63,6 +66,7 @@ class Loader {
   const CatalogOptions& options_;
   std::vector<Entry> entries_;
   std::map<fs::path, size_t> by_path_;
+  std::string refused_;  // why the last AddFile for an `extends` path read nothing
   std::vector<Diagnostic> diags_;
   SourceMap sources_;
 };
@@ -76,10 +80,40 @@ std::string Loader::OriginFor(const fs::path& path, Layer layer) const {
   return path.generic_string();
 }
 
-std::optional<size_t> Loader::AddFile(const fs::path& raw, Layer layer, std::optional<SourceRegion> referenced_from) {
+// Profiles are read by privileged commands too, so only regular files that really lie in
+// their directory are read: no symlink can make sandboxctl read (and quote in a
+// diagnostic) a file from elsewhere, and no device or FIFO can make it hang.
+std::optional<std::string> UnsafeProfilePath(const fs::path& path, const fs::path& confine) {
+  std::error_code ec;
+  auto link = fs::symlink_status(path, ec);
+  if (link.type() == fs::file_type::not_found) return std::string("does not exist");
+  if (ec) return "cannot be read: " + ec.message();
+  if (fs::is_symlink(link)) return std::string("is a symbolic link; profiles must be regular files");
+  if (!fs::is_regular_file(link)) return std::string("is not a regular file");
+  fs::path real = fs::canonical(path, ec);
+  fs::path real_root = fs::canonical(confine, ec);
+  if (ec) return "cannot be read: " + ec.message();
+  fs::path rel = real.lexically_relative(real_root);
+  if (rel.empty() || *rel.begin() == "..") return "lies outside " + real_root.string();
+  return std::nullopt;
+}
+
+std::optional<size_t> Loader::AddFile(const fs::path& raw, Layer layer, const fs::path& confine,
+                                      std::optional<SourceRegion> referenced_from) {
   fs::path path = fs::absolute(raw).lexically_normal();
   if (auto it = by_path_.find(path); it != by_path_.end()) return it->second;
+  if (auto unsafe = UnsafeProfilePath(path, confine)) {
+    if (referenced_from) {
+      refused_ = *unsafe;
+      return std::nullopt;
+    }
+    diags_.push_back(MakeError(DiagCode::kIoError, SourceRegion{DisplayPath(path, options_.cwd), OriginFor(path, layer), {}},
+                               *unsafe));
+    return std::nullopt;
+  }
   Entry e;
+  e.confine = confine;
+  e.parent_only = referenced_from.has_value();
   e.name = path.stem().string();
   e.layer = layer;
   e.path = path;
@@ -88,7 +122,10 @@ std::optional<size_t> Loader::AddFile(const fs::path& raw, Layer layer, std::opt
   SourceRegion file_region{e.display, e.origin, {}};
   auto text = ReadProfileFile(path);
   if (!text.ok()) {
-    if (referenced_from) return std::nullopt;  // the caller reports a missing parent
+    if (referenced_from) {  // the caller reports a missing parent
+      refused_ = "cannot be read: " + text.error().message;
+      return std::nullopt;
+    }
     bool too_large = text.error().code == "file_too_large";
     diags_.push_back(MakeError(too_large ? DiagCode::kFileTooLarge : DiagCode::kIoError, file_region,
                                too_large ? text.error().message : "cannot read profile: " + text.error().message));
@@ -127,20 +164,31 @@ void Loader::AddDirectory(const fs::path& dir, Layer layer, bool must_exist) {
                                "cannot list directory: " + ec.message()));
   }
   std::sort(found.begin(), found.end());
-  for (const auto& p : found) AddFile(p, layer);
+  const fs::path confine = layer == Layer::kWorkspace && options_.workspace ? *options_.workspace : dir;
+  for (const auto& p : found) AddFile(p, layer, confine);
 }
 
 std::optional<size_t> Loader::FindParent(size_t child_index) {
   const Entry& child = entries_[child_index];
   const auto& ref = *child.parsed.extends;
   if (IsPathReference(ref.value)) {
-    fs::path target = child.path.parent_path() / ref.value;
-    auto parent = AddFile(target, child.layer == Layer::kBuiltin ? Layer::kBuiltin : child.layer, ref.where);
+    if (fs::path(ref.value).is_absolute() || ref.value[0] == '/' || ref.value[0] == '\\') {
+      diags_.push_back(MakeError(DiagCode::kExtendsMissing, ref.where,
+                                 "extends '" + ref.value + "': write a path relative to this profile"));
+      return std::nullopt;
+    }
+    fs::path target = (child.path.parent_path() / ref.value).lexically_normal();
+    fs::path rel = target.lexically_relative(child.confine);
+    if (rel.empty() || *rel.begin() == "..") {
+      diags_.push_back(MakeError(DiagCode::kExtendsMissing, ref.where,
+                                 "extends '" + ref.value + "': the path leaves " + child.confine.string()));
+      return std::nullopt;
+    }
+    const fs::path confine = child.confine;
+    auto parent = AddFile(target, child.layer, confine, ref.where);
     if (!parent) {
       diags_.push_back(MakeError(DiagCode::kExtendsMissing, ref.where,
-                                 "extends '" + ref.value + "': cannot read " +
-                                     fs::absolute(target).lexically_normal().string() + ": " +
-                                     ReadProfileFile(target).error().message));
+                                 "extends '" + ref.value + "': " + DisplayPath(target, options_.cwd) + " " + refused_));
     }
     return parent;
   }
@@ -149,7 +197,7 @@ std::optional<size_t> Loader::FindParent(size_t child_index) {
   std::optional<size_t> best;
   for (size_t i = 0; i < entries_.size(); ++i) {
     const Entry& e = entries_[i];
-    if (i == child_index || e.name != ref.value || !e.read_ok) continue;
+    if (i == child_index || e.name != ref.value || !e.read_ok || e.parent_only) continue;
     int p = Precedence(e.layer);
     if (p < Precedence(child.layer)) continue;
     if (p == Precedence(child.layer) && e.name == child.name) continue;
@@ -158,7 +206,7 @@ std::optional<size_t> Loader::FindParent(size_t child_index) {
   if (!best) {
     std::vector<std::string> names;
     for (const auto& e : entries_) {
-      if (e.name != child.name) names.push_back(e.name);
+      if (e.name != child.name && !e.parent_only) names.push_back(e.name);
     }
     std::sort(names.begin(), names.end());
     names.erase(std::unique(names.begin(), names.end()), names.end());
@@ -246,7 +294,7 @@ void Loader::CheckDuplicates() {
 
 void Loader::Run(std::vector<Profile>& profiles, std::vector<Catalog::FileInfo>& files,
                  std::vector<Diagnostic>& diagnostics, SourceMap& sources) {
-  for (const auto& f : options_.files) AddFile(f, Layer::kFile);
+  for (const auto& f : options_.files) AddFile(f, Layer::kFile, fs::absolute(f).lexically_normal().parent_path());
   if (options_.workspace) AddDirectory(*options_.workspace / kWorkspaceProfileDir, Layer::kWorkspace, false);
   if (options_.machine_dir) AddDirectory(*options_.machine_dir, Layer::kMachine, false);
   if (options_.builtin_dir) AddDirectory(*options_.builtin_dir, Layer::kBuiltin, false);
@@ -254,6 +302,7 @@ void Loader::Run(std::vector<Profile>& profiles, std::vector<Catalog::FileInfo>&
   std::vector<size_t> stack;
   for (size_t i = 0; i < entries_.size(); ++i) Resolve(i, stack);
   for (const Entry& e : entries_) {
+    if (e.parent_only) continue;
     files.push_back({e.layer, e.name, e.origin, e.display, e.state == Entry::State::kDone});
     if (e.state != Entry::State::kDone) continue;
     Profile p;
@@ -326,13 +375,16 @@ fs::path FindWorkspace(const fs::path& start) {
   std::error_code ec;
   fs::path dir = fs::absolute(start).lexically_normal();
   if (dir.has_filename() == false) dir = dir.parent_path();
-  std::optional<fs::path> git_root;
+  // The search stops at the git root: a .sandboxctl/ above the repository is not its
+  // own. Directories anyone may write to (/tmp) never count as a workspace, so nobody
+  // can plant profiles there for others to pick up.
   for (fs::path d = dir;; d = d.parent_path()) {
-    if (fs::is_directory(d / kWorkspaceProfileDir, ec)) return d;
-    if (!git_root && fs::exists(d / ".git", ec)) git_root = d;
+    bool shared = (fs::status(d, ec).permissions() & fs::perms::others_write) != fs::perms::none;
+    if (!shared && fs::is_directory(d / kWorkspaceProfileDir, ec)) return d;
+    if (fs::exists(d / ".git", ec)) return d;
     if (d == d.root_path()) break;
   }
-  return git_root ? *git_root : dir;
+  return dir;
 }
 
 std::string DisplayPath(const fs::path& path, const fs::path& cwd) {

@@ -58,8 +58,9 @@ class Catalog {
 // Reads a profile file, refusing files over kMaxProfileBytes.
 Result<std::string> ReadProfileFile(const std::filesystem::path& path);
 
-// The workspace for a directory: the nearest ancestor holding .sandboxctl/, else the
-// nearest git root, else the directory itself.
+// The workspace for a directory: the nearest ancestor holding .sandboxctl/ up to the git
+// root, else the git root, else the directory itself. World-writable directories are
+// skipped as holders of .sandboxctl/.
 std::filesystem::path FindWorkspace(const std::filesystem::path& start);
 
 // `path` relative to `cwd` when it lies beneath it, else absolute.

@@ -32,6 +32,7 @@ class Parser {
   // Reports unknown keys in `table` (named `section` in messages, "" for the top level).
   void CheckKeys(const toml::table& table, std::string_view section, const std::vector<std::string>& known);
   bool ExpectType(const toml::node& node, toml::node_type type, std::string_view key, bool element = false);
+  bool PlainText(const Located<std::string>& value, std::string_view key);
 
   std::optional<Located<std::string>> String(const toml::table& t, std::string_view section, std::string_view key);
   std::optional<Located<bool>> Bool(const toml::table& t, std::string_view section, std::string_view key);
@@ -99,10 +100,26 @@ const toml::table* Parser::Section(const toml::table& root, std::string_view key
   return node->as_table();
 }
 
+// Control characters have no place in a profile value: a NUL would cut a path short in
+// every C API that later sees it, and escape sequences would reach the terminal.
+bool Parser::PlainText(const Located<std::string>& v, std::string_view key) {
+  for (char c : v.value) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7F) {
+      Error(DiagCode::kInvalidValue, v.where,
+            "'" + std::string(key) + "' contains the control character 0x" + Hex(u, 2) + "; use plain text");
+      return false;
+    }
+  }
+  return true;
+}
+
 std::optional<Located<std::string>> Parser::String(const toml::table& t, std::string_view section, std::string_view key) {
   const toml::node* node = t.get(key);
   if (!node || !ExpectType(*node, toml::node_type::string, Dotted(section, key))) return std::nullopt;
-  return Located<std::string>{node->as_string()->get(), At(*node)};
+  Located<std::string> v{node->as_string()->get(), At(*node)};
+  if (!PlainText(v, Dotted(section, key))) return std::nullopt;
+  return v;
 }
 
 std::optional<Located<bool>> Parser::Bool(const toml::table& t, std::string_view section, std::string_view key) {
@@ -116,6 +133,12 @@ std::vector<Located<std::string>> Parser::StringList(const toml::table& t, std::
   const toml::node* node = t.get(key);
   std::string name = Dotted(section, key);
   if (!node || !ExpectType(*node, toml::node_type::array, name)) return out;
+  if (node->as_array()->size() > kMaxListEntries) {
+    Error(DiagCode::kInvalidValue, At(*node),
+          "'" + name + "' has " + std::to_string(node->as_array()->size()) + " entries; at most " +
+              std::to_string(kMaxListEntries) + " are allowed");
+    return out;
+  }
   for (const auto& element : *node->as_array()) {
     if (!ExpectType(element, toml::node_type::string, name, true)) continue;
     Located<std::string> item{element.as_string()->get(), At(element)};
@@ -123,6 +146,7 @@ std::vector<Located<std::string>> Parser::StringList(const toml::table& t, std::
       Error(DiagCode::kInvalidValue, item.where, "empty string in " + name);
       continue;
     }
+    if (!PlainText(item, name)) continue;
     bool duplicate = std::any_of(out.begin(), out.end(), [&](const auto& o) { return o.value == item.value; });
     if (!duplicate) out.push_back(std::move(item));
   }
@@ -229,7 +253,9 @@ void Parser::ParseEnv(const toml::table& t, ProfileSettings& s) {
         continue;
       }
       if (!ExpectType(value, toml::node_type::string, "env.set." + name)) continue;
-      s.env_set[name] = Located<std::string>{value.as_string()->get(), At(value)};
+      Located<std::string> v{value.as_string()->get(), At(value)};
+      if (!PlainText(v, "env.set." + name)) continue;
+      s.env_set[name] = std::move(v);
     }
   }
 }

@@ -46,6 +46,11 @@ std::string Fold(std::string_view s, PathStyle style) {
 
 bool IsAbsolutePath(std::string_view path, PathStyle style) { return RootLength(path, style) > 0; }
 
+bool IsFilesystemRoot(std::string_view path, PathStyle style) {
+  size_t n = RootLength(path, style);
+  return n > 0 && n >= path.size();
+}
+
 std::optional<std::string> NormalizePath(std::string_view path, PathStyle style) {
   size_t root_len = RootLength(path, style);
   if (root_len == 0) return std::nullopt;
@@ -132,6 +137,17 @@ ExpandedPath ExpandPathTemplate(std::string_view raw, const PathVariables& vars,
                   DidYouMean(name, kNames);
       return r;
     }
+    if (value->empty()) {
+      r.code = DiagCode::kUnknownVariable;
+      r.message = "'${" + name + "}' has no value here (" +
+                  (name == "home" || name == "user" ? "the invoking user is unknown" : "no " + name + " was given") + ")";
+      return r;
+    }
+    if (name != "user" && !IsAbsolutePath(*value, style)) {
+      r.code = DiagCode::kRelativePath;
+      r.message = "'${" + name + "}' is '" + *value + "', not an absolute path";
+      return r;
+    }
     if (i == 0 && name != "user") anchor = *value;
     expanded += *value;
     i = close + 1;
@@ -141,6 +157,13 @@ ExpandedPath ExpandPathTemplate(std::string_view raw, const PathVariables& vars,
     r.message = "path '" + std::string(raw) + "' is relative; start it with '" +
                 (style == PathStyle::kWindows ? "C:\\" : "/") + "' or with ${workspace}, ${home} or ${tmp}";
     return r;
+  }
+  if (style == PathStyle::kWindows) {
+    if (auto problem = WindowsPathProblem(expanded)) {
+      r.code = DiagCode::kInvalidValue;
+      r.message = "path '" + std::string(raw) + "': " + *problem;
+      return r;
+    }
   }
   auto normal = NormalizePath(expanded, style);
   if (!normal) {
@@ -161,14 +184,56 @@ ExpandedPath ExpandPathTemplate(std::string_view raw, const PathVariables& vars,
   return r;
 }
 
+std::optional<std::string> WindowsPathProblem(std::string_view path) {
+  if (path.substr(0, 4) == "\\\\?\\" || path.substr(0, 4) == "\\\\.\\" || path.substr(0, 4) == "//?/" ||
+      path.substr(0, 4) == "//./") {
+    return std::string("device and \\\\?\\ paths are not allowed; write a drive path such as C:\\src");
+  }
+  size_t root_len = RootLength(path, PathStyle::kWindows);
+  if (root_len >= 2 && IsSep(path[0], PathStyle::kWindows) && IsSep(path[1], PathStyle::kWindows)) {
+    std::string_view share = path.substr(0, root_len);
+    while (!share.empty() && IsSep(share.back(), PathStyle::kWindows)) share.remove_suffix(1);
+    if (!share.empty() && share.back() == '$') return std::string("administrative shares (ending in '$') are not allowed");
+  }
+  size_t i = root_len;
+  while (i < path.size()) {
+    size_t j = i;
+    while (j < path.size() && !IsSep(path[j], PathStyle::kWindows)) ++j;
+    std::string_view part = path.substr(i, j - i);
+    if (part != "." && part != ".." && !part.empty()) {
+      if (part.back() == '.' || part.back() == ' ') {
+        return "'" + std::string(part) + "' ends in a dot or space, which Windows drops; write the name without it";
+      }
+      if (part.find(':') != std::string_view::npos) {
+        return "'" + std::string(part) + "' contains ':' (a drive or stream name) after the start of the path";
+      }
+      size_t tilde = part.find('~');
+      if (tilde != std::string_view::npos && tilde + 1 < part.size() &&
+          std::isdigit(static_cast<unsigned char>(part[tilde + 1]))) {
+        return "'" + std::string(part) + "' looks like a short (8.3) name; write the long name";
+      }
+      if (part.find_first_of("<>\"|?*") != std::string_view::npos) {
+        return "'" + std::string(part) + "' contains a character Windows does not allow in names";
+      }
+    }
+    i = j + 1;
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> SystemDirectoryHit(std::string_view path, PathStyle style) {
   if (style == PathStyle::kPosix) {
-    // Never writable, nor anything beneath them.
-    static const std::array<std::string_view, 11> kTrees{"/etc", "/usr", "/bin", "/sbin", "/lib", "/boot",
-                                                         "/dev", "/proc", "/sys", "/efi", "/snap"};
-    // Never writable as a whole; subdirectories may be (e.g. /var/cache/x, /home/dev/src).
-    static const std::array<std::string_view, 10> kExact{"/", "/var", "/home", "/root", "/tmp", "/run",
-                                                         "/opt", "/srv", "/mnt", "/media"};
+    // Never granted, nor anything beneath them.
+    static const std::array<std::string_view, 14> kTrees{"/etc", "/usr", "/bin", "/sbin", "/lib", "/boot", "/dev",
+                                                         "/proc", "/sys", "/efi", "/snap", "/root", "/run", "/var"};
+    // Never granted as a whole; subdirectories may be (e.g. /home/dev/src, /opt/sdk).
+    static const std::array<std::string_view, 7> kExact{"/", "/home", "/tmp", "/opt", "/srv", "/mnt", "/media"};
+    // Beneath /var only these may be named, and not as a whole: build caches and the
+    // temporary directories of sandboxctl itself.
+    static const std::array<std::string_view, 2> kVarOpen{"/var/tmp", "/var/cache"};
+    for (auto dir : kVarOpen) {
+      if (IsWithin(path, dir, style) && path != dir) return std::nullopt;
+    }
     for (auto dir : kExact) {
       if (path == dir) return std::string(dir);
     }
@@ -186,8 +251,11 @@ std::optional<std::string> SystemDirectoryHit(std::string_view path, PathStyle s
   size_t root_len = RootLength(path, style);
   std::string root = std::string(path.substr(0, root_len));
   if (path.size() <= root_len) return root;
-  static const std::array<std::string_view, 4> kTrees{"Windows", "Program Files", "Program Files (x86)", "$Recycle.Bin"};
-  static const std::array<std::string_view, 3> kExact{"ProgramData", "Users", "Users\\Public"};
+  static const std::array<std::string_view, 10> kTrees{
+      "Windows",           "Program Files",        "Program Files (x86)",   "$Recycle.Bin",
+      "ProgramData",       "Documents and Settings", "Users\\All Users",     "Users\\Default",
+      "Users\\Default User", "System Volume Information"};
+  static const std::array<std::string_view, 2> kExact{"Users", "Users\\Public"};
   for (auto dir : kTrees) {
     std::string full = root + std::string(dir);
     if (IsWithin(path, full, style)) return full;

@@ -34,13 +34,19 @@ ExpandedPath ExpandPathTemplate(std::string_view raw, const PathVariables& vars,
 std::optional<std::string> NormalizePath(std::string_view path, PathStyle style);
 
 bool IsAbsolutePath(std::string_view path, PathStyle style);
+// True for "/", "C:\", "\\server\share\": a path that is nothing but its root.
+bool IsFilesystemRoot(std::string_view path, PathStyle style);
 // True if `path` is `root` or lies beneath it (case-insensitive on Windows).
 bool IsWithin(std::string_view path, std::string_view root, PathStyle style);
 // Parent directories of `path`, nearest first, excluding the root itself ("/", "C:\").
 std::vector<std::string> Ancestors(std::string_view path, PathStyle style);
 std::string JoinPath(std::string_view base, std::string_view name, PathStyle style);
 
-// If a writable root at `path` would open up a system directory, the directory it hits.
+// Why a Windows path cannot be used as written (device paths, administrative shares,
+// names Windows silently rewrites: trailing dots and spaces, 8.3 short names, streams).
+std::optional<std::string> WindowsPathProblem(std::string_view path);
+
+// If a grant at `path` would open up a system directory, the directory it hits.
 std::optional<std::string> SystemDirectoryHit(std::string_view path, PathStyle style);
 
 }  // namespace sbx

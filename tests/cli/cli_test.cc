@@ -3,6 +3,8 @@
 //
 // Golden files are regenerated with SANDBOXCTL_UPDATE_GOLDENS=1; review the diff.
 #include <gtest/gtest.h>
+#include <pwd.h>
+#include <unistd.h>
 
 #include <boost/process.hpp>
 #include <cstdlib>
@@ -71,6 +73,12 @@ std::string ReplaceAll(std::string text, const std::string& from, const std::str
   return text;
 }
 
+// The home directory sandboxctl expands ${home} to for the user running the tests.
+std::string HomeDirectory() {
+  const passwd* pw = getpwuid(getuid());
+  return pw && pw->pw_dir ? pw->pw_dir : "/nonexistent";
+}
+
 bool UpdateGoldens() { return std::getenv("SANDBOXCTL_UPDATE_GOLDENS") != nullptr; }
 
 void ExpectGolden(const fs::path& golden, const std::string& actual) {
@@ -116,7 +124,7 @@ TEST_P(InvalidProfile, IsRejectedWithTheWholeExpectedMessage) {
   RunResult r = Sandboxctl(args, dir);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.out, "");
-  ExpectGolden(dir / "expected.txt", ReplaceAll(r.err, dir.string(), "$WORKSPACE"));
+  ExpectGolden(dir / "expected.txt", ReplaceAll(ReplaceAll(r.err, dir.string(), "$WORKSPACE"), HomeDirectory(), "$HOME"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Corpus, InvalidProfile, ::testing::ValuesIn(Subdirectories(kSource / "tests" / "invalid")),
@@ -142,6 +150,7 @@ TEST(InvalidProfile, JsonOutputCarriesCodesAndPositions) {
             (nlohmann::json{{"severity", "error"},
                             {"code", "invalid_value"},
                             {"file", ".sandboxctl/enums.toml"},
+                            {"origin", ".sandboxctl/enums.toml"},
                             {"line", 4},
                             {"column", 8},
                             {"message", "invalid network mode 'ofline'; expected one of \"offline\", \"online\", "

@@ -73,6 +73,43 @@ TEST(Catalog, RelativeExtendsIsResolvedFromTheProfileDirectory) {
   EXPECT_EQ(l.catalog.Find("app")->extends_chain, (std::vector<std::string>{"shared/base.toml"}));
 }
 
+TEST(Catalog, ParentReadByPathIsNotAProfileOfItsOwn) {
+  TempTree t;
+  t.Write("ws/lib/common.toml", "version = 1\n");
+  t.Write("ws/.sandboxctl/app.toml", "version = 1\nextends = \"../lib/common.toml\"\n");
+  auto l = Load(t, false);
+  ASSERT_TRUE(l.messages.empty()) << l.messages.front();
+  EXPECT_EQ(l.catalog.Find("common"), nullptr);
+  EXPECT_EQ(l.catalog.InLayer(Layer::kWorkspace).size(), 1u);
+  EXPECT_EQ(l.catalog.files().size(), 1u);
+}
+
+TEST(Catalog, ExtendsPathsStayInsideTheWorkspace) {
+  TempTree t;
+  t.Write("outside.toml", "version = 1\n");
+  t.Write("ws/.sandboxctl/up.toml", "version = 1\nextends = \"../../outside.toml\"\n");
+  t.Write("ws/.sandboxctl/abs.toml", "version = 1\nextends = \"/etc/passwd.toml\"\n");
+  auto l = Load(t, false);
+  EXPECT_EQ(l.messages, (std::vector<std::string>{
+                            ".sandboxctl/abs.toml:2:11: extends '/etc/passwd.toml': write a path relative to this profile",
+                            ".sandboxctl/up.toml:2:11: extends '../../outside.toml': the path leaves " +
+                                (t.root() / "ws").string()}));
+}
+
+TEST(Catalog, SymlinkedProfilesAreNotRead) {
+  TempTree t;
+  t.Write("secret.toml", "version = 1\n# token=hunter2\n");
+  std::filesystem::create_directories(t.root() / "ws/.sandboxctl");
+  std::filesystem::create_symlink(t.root() / "secret.toml", t.root() / "ws/.sandboxctl/leak.toml");
+  t.Write("ws/.sandboxctl/inner.toml", "version = 1\nextends = \"./leak.toml\"\n");
+  auto l = Load(t, false);
+  EXPECT_EQ(l.messages, (std::vector<std::string>{
+                            ".sandboxctl/inner.toml:2:11: extends './leak.toml': .sandboxctl/leak.toml is a symbolic "
+                            "link; profiles must be regular files",
+                            ".sandboxctl/leak.toml: is a symbolic link; profiles must be regular files"}));
+  EXPECT_TRUE(l.catalog.sources().empty() || l.catalog.sources().count(".sandboxctl/leak.toml") == 0);
+}
+
 TEST(Catalog, SelfCycleIsReported) {
   TempTree t;
   t.Write("ws/.sandboxctl/loop.toml", "version = 1\nextends = \"./loop.toml\"\n");

@@ -61,6 +61,7 @@ TEST(CompileLinux, OfflineProfileBecomesUserAclsAndRejectRules) {
                              "dir:" + tmp,
                              "grant:deny_read:sbx-offline:/home/dev/.ssh",
                              "grant:deny_write:sbx-offline:/home/dev/src/app/.git",
+                             "grant:deny_write:sbx-offline:/home/dev/src/app/.sandboxctl",
                              "grant:traverse:sbx-offline:/home",
                              "grant:traverse:sbx-offline:/home/dev",
                              "grant:traverse:sbx-offline:/home/dev/src",
@@ -70,20 +71,21 @@ TEST(CompileLinux, OfflineProfileBecomesUserAclsAndRejectRules) {
                              "grant:write:sbx-offline:/home/dev/src/app",
                              "grant:write:sbx-offline:" + tmp,
                              "nft:chain",
-                             "nft:sbx-offline:01-reject-tcp",
-                             "nft:sbx-offline:02-reject-all",
+                             "nft:sbx-offline:0001-reject-tcp",
+                             "nft:sbx-offline:0002-reject-all",
                              "nft:table",
                          }));
   const Resource* write = r.plan.Find("grant:write:sbx-offline:/home/dev/src/app");
   ASSERT_NE(write, nullptr);
   EXPECT_EQ(write->attributes["acl"], nlohmann::json({"user:sbx-offline:rwX"}));
   EXPECT_EQ(write->attributes["default_acl"], nlohmann::json({"user:sbx-offline:rwx", "user:dev:rwx"}));
-  EXPECT_EQ(write->attributes["except"], nlohmann::json({"/home/dev/src/app/.git"}));
+  // Nested grants are left alone when the tree is walked, sandboxctl's own profiles included.
+  EXPECT_EQ(write->attributes["except"], nlohmann::json({"/home/dev/src/app/.git", "/home/dev/src/app/.sandboxctl"}));
   EXPECT_EQ(write->origins, (std::vector<Origin>{{".sandboxctl/offline.toml", 3}}));
   const Resource* traverse = r.plan.Find("grant:traverse:sbx-offline:/home/dev");
   EXPECT_EQ(traverse->attributes["acl"], nlohmann::json({"user:sbx-offline:--x"}));
   EXPECT_EQ(traverse->attributes["only_if_needed"], true);
-  EXPECT_EQ(r.plan.Find("nft:sbx-offline:02-reject-all")->attributes["rule"],
+  EXPECT_EQ(r.plan.Find("nft:sbx-offline:0002-reject-all")->attributes["rule"],
             "meta skuid \"sbx-offline\" reject with icmpx type admin-prohibited");
 }
 
@@ -104,8 +106,8 @@ allow = ["10.20.0.0/16:443", "[fd00::/8]:8443", "192.0.2.1"]
                        "meta skuid \"sbx-ci\" ip daddr 127.0.0.0/8 accept",
                        "meta skuid \"sbx-ci\" ip6 daddr ::1 accept",
                        "meta skuid \"sbx-ci\" ip daddr 10.20.0.0/16 meta l4proto { tcp, udp } th dport 443 accept",
-                       "meta skuid \"sbx-ci\" ip6 daddr fd00::/8 meta l4proto { tcp, udp } th dport 8443 accept",
                        "meta skuid \"sbx-ci\" ip daddr 192.0.2.1/32 accept",
+                       "meta skuid \"sbx-ci\" ip6 daddr fd00::/8 meta l4proto { tcp, udp } th dport 8443 accept",
                        "meta skuid \"sbx-ci\" meta l4proto tcp reject with tcp reset",
                        "meta skuid \"sbx-ci\" reject with icmpx type admin-prohibited",
                    }));
@@ -168,7 +170,7 @@ TEST(CompileWindows, WriteGrantsGoToUserAndCapabilitySid) {
   EXPECT_EQ(write->attributes["aces"][1]["icacls"], "/grant sandboxctl-cap-offline:(OI)(CI)M");
   EXPECT_EQ(write->attributes["aces"][1]["mask"], "0x001301bf");
   const Resource* carve = r.plan.Find("grant:deny_write:sbx-offline:C:\\src\\app\\.git");
-  EXPECT_EQ(carve->attributes["aces"][0]["icacls"], "/deny sbx-offline:(OI)(CI)(W,D,DC)");
+  EXPECT_EQ(carve->attributes["aces"][0]["icacls"], "/deny sbx-offline:(OI)(CI)(WD,AD,WEA,WA,DC,D)");
   // Windows bypasses traverse checks: no traverse grants.
   for (const auto& res : r.plan.resources) EXPECT_EQ(res.id.find("grant:traverse"), std::string::npos) << res.id;
   const Resource* fw = r.plan.Find("firewall:sbx-offline:block-all");
@@ -231,6 +233,85 @@ processes = 64
   EXPECT_EQ(l.timeout_seconds, 1800u);
   EXPECT_EQ(l.memory_bytes, 1ULL << 30);
   EXPECT_EQ(l.processes, 64u);
+}
+
+TEST(CompileWindows, AllPortNetworksAreLeftOutOfPortBlocks) {
+  Profile p = Make("ci", "version = 1\n[network]\nmode = \"allowlist\"\nallow = [\"10.0.0.0/8:443\", \"10.1.0.0/16\"]\n");
+  CompileResult r = CompilePlan({&p}, WindowsContext());
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.plan.Find("firewall:sbx-ci:block-tcp-10.0.0.0/8")->attributes["remote_addresses"],
+            nlohmann::json({"10.0.0.0-10.0.255.255", "10.2.0.0-10.255.255.255"}));
+}
+
+TEST(CompileWindows, AllowingEverythingBlocksNothing) {
+  Profile p = Make("ci", "version = 1\n[network]\nmode = \"allowlist\"\nallow = [\"0.0.0.0/0\", \"::/0\"]\n");
+  CompileResult r = CompilePlan({&p}, WindowsContext());
+  for (const auto& res : r.plan.resources) EXPECT_NE(res.type, "firewall_rule") << res.id;
+}
+
+std::vector<std::string> Errors(const std::string& text, const Context& context = LinuxContext()) {
+  Profile p = Make("p", text);
+  return Messages(CompilePlan({&p}, context));
+}
+
+TEST(CompileChecks, SandboxCannotRunAsTheInvokingUser) {
+  EXPECT_EQ(Errors("version = 1\n[identity]\nuser = \"dev\"\n"),
+            (std::vector<std::string>{"error: [identity].user 'dev' is the invoking user; a sandbox needs an account of its own"}));
+}
+
+TEST(CompileChecks, WritableRootsStayOutOfHomeStartupFilesAndOtherHomes) {
+  EXPECT_EQ(Errors("version = 1\n[filesystem]\nwritable = [\"${home}\", \"${home}/.config/autostart\", "
+                   "\"/home/alice/src\", \"${home}/.cache/pip\"]\n"),
+            (std::vector<std::string>{
+                "error: writable root '/home/dev' contains the whole home directory '/home/dev' (login scripts, keys); "
+                "make the directories the command needs writable instead",
+                "error: writable root '/home/dev/.config/autostart' would let the sandbox change '/home/dev/.config', "
+                "which runs or configures things as you; narrow it",
+                "error: writable root '/home/alice/src' lies in another user's home directory"}));
+}
+
+TEST(CompileChecks, SystemTreesAndOtherProfilesTmpAreNeverWritable) {
+  EXPECT_EQ(Errors("version = 1\n[filesystem]\nwritable = [\"/var/lib/dpkg\", \"/root/x\", \"/var/tmp/sandboxctl/other\", "
+                   "\"/var/cache/ccache\", \"${tmp}\"]\n"),
+            (std::vector<std::string>{
+                "error: writable root '/var/lib/dpkg' would open up the system directory '/var'; make a project "
+                "directory writable instead",
+                "error: writable root '/root/x' would open up the system directory '/root'; make a project directory "
+                "writable instead",
+                "error: writable root '/var/tmp/sandboxctl/other' lies in sandboxctl's temporary directories "
+                "'/var/tmp/sandboxctl'; use ${tmp}, this profile's own"}));
+}
+
+TEST(CompileChecks, ReadGrantsOnSystemDirectoriesAndInsideDenyReadAreRefused) {
+  EXPECT_EQ(Errors("version = 1\n[filesystem]\nreadable = [\"/etc\", \"${home}/.ssh\"]\n"
+                   "deny_read = [\"${home}/.ssh\", \"/\"]\n"),
+            (std::vector<std::string>{
+                "error: readable '/etc' would change the ACLs of the system directory '/etc'",
+                "error: readable '/home/dev/.ssh' lies inside deny_read path '/' (.sandboxctl/p.toml:4); the deny "
+                "always wins",
+                "error: readable '/home/dev/.ssh' lies inside deny_read path '/home/dev/.ssh' (.sandboxctl/p.toml:4); "
+                "the deny always wins",
+                "error: deny_read '/' would hide the whole file system"}));
+}
+
+TEST(CompileChecks, CarveOutCannotBeReopenedByAWritableRootInsideIt) {
+  EXPECT_EQ(Errors("version = 1\n[filesystem]\nwritable = [\"${workspace}\", \"${workspace}/.git/hooks\"]\n"
+                   "read_only = [\"${workspace}/.git\"]\n"),
+            (std::vector<std::string>{"error: writable root '/home/dev/src/app/.git/hooks' lies inside read_only path "
+                                      "'/home/dev/src/app/.git' (.sandboxctl/p.toml:4); a carve-out cannot be reopened"}));
+}
+
+TEST(CompileChecks, CarveOutOutsideWritableRootsGetsNoGrant) {
+  Profile p = Make("p", "version = 1\n[filesystem]\nread_only = [\"/srv/data\"]\n");
+  CompileResult r = CompilePlan({&p}, LinuxContext());
+  EXPECT_EQ(r.plan.Find("grant:deny_write:sbx-p:/srv/data"), nullptr);
+}
+
+TEST(CompileChecks, UnknownHomeIsAnErrorNotAnEmptyPrefix) {
+  Context c = LinuxContext();
+  c.home = "";
+  EXPECT_EQ(Errors("version = 1\n[filesystem]\ndeny_read = [\"${home}/.ssh\"]\n", c),
+            (std::vector<std::string>{"error: '${home}' has no value here (the invoking user is unknown)"}));
 }
 
 }  // namespace

@@ -33,6 +33,10 @@ TEST(NetAllow, RejectsBadPrefixPortAndAddress) {
   EXPECT_EQ(ParseNetAllowEntry("10.0.0.0/8:65536").error, NetParseError::kPort);
   EXPECT_EQ(ParseNetAllowEntry("10.0.0.0/8:").error, NetParseError::kPort);
   EXPECT_EQ(ParseNetAllowEntry("010.0.0.0/8").error, NetParseError::kCidr);
+  EXPECT_EQ(ParseNetAllowEntry("10.0.0.0/08").error, NetParseError::kCidr);
+  EXPECT_EQ(ParseNetAllowEntry("0.0.0.0/-0").error, NetParseError::kCidr);
+  EXPECT_EQ(ParseNetAllowEntry("10.0.0.0/8:0443").error, NetParseError::kPort);
+  EXPECT_EQ(ParseNetAllowEntry("10.0.0.0/8:+443").error, NetParseError::kPort);
   EXPECT_EQ(ParseNetAllowEntry("1.2.3").error, NetParseError::kCidr);
   EXPECT_EQ(ParseNetAllowEntry("1:2:3:4:5:6:7:8:9").error, NetParseError::kCidr);
   EXPECT_EQ(ParseNetAllowEntry("1::2::3").error, NetParseError::kCidr);
@@ -72,6 +76,15 @@ TEST(ComplementRanges, OfEverythingIsEmptyAndOfNothingIsEverything) {
   EXPECT_TRUE(Ranges(false, {"0.0.0.0/0"}).empty());
   EXPECT_EQ(Ranges(false, {}), (std::vector<std::string>{"0.0.0.0-255.255.255.255"}));
   EXPECT_EQ(Ranges(false, {"255.255.255.255"}), (std::vector<std::string>{"0.0.0.0-255.255.255.254"}));
+}
+
+TEST(SubtractRanges, KeepsOnlyTheUncoveredPartsOfTheBase) {
+  auto base = ParseNetAllowEntry("10.0.0.0/8").entry->cidr;
+  auto hole = ParseNetAllowEntry("10.1.0.0/16").entry->cidr;
+  std::vector<std::string> out;
+  for (const auto& r : SubtractRanges(base, {hole})) out.push_back(r.ToString());
+  EXPECT_EQ(out, (std::vector<std::string>{"10.0.0.0-10.0.255.255", "10.2.0.0-10.255.255.255"}));
+  EXPECT_TRUE(SubtractRanges(hole, {base}).empty());
 }
 
 TEST(ComplementPorts, LeavesGapsAroundAllowedPorts) {

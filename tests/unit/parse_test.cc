@@ -102,6 +102,22 @@ TEST(ParseProfile, OverlongAndSurrogateUtf8AreInvalid) {
   EXPECT_TRUE(Parse("version = 1\n# \xe2\x9c\x93 \xf0\x9f\x94\x92\n").messages.empty());
 }
 
+TEST(ParseProfile, ControlCharactersInValuesAreRefused) {
+  auto p = Parse("version = 1\ndescription = \"a\\u001b[31mred\"\n[filesystem]\nwritable = [\"/etc\\u0000/x\"]\n");
+  EXPECT_EQ(p.messages, (std::vector<std::string>{
+                            "2:15: 'description' contains the control character 0x1b; use plain text",
+                            "4:13: 'filesystem.writable' contains the control character 0x00; use plain text",
+                        }));
+}
+
+TEST(ParseProfile, ListsHaveABoundedLength) {
+  std::string many = "version = 1\n[network]\nmode = \"allowlist\"\nallow = [";
+  for (int i = 0; i < 1025; ++i) many += "\"10.0.0.1\",";
+  many += "]\n";
+  auto p = Parse(many);
+  EXPECT_EQ(p.messages, (std::vector<std::string>{"4:9: 'network.allow' has 1025 entries; at most 1024 are allowed"}));
+}
+
 TEST(ParseProfile, DuplicateListEntriesCollapse) {
   auto p = Parse("version = 1\n[filesystem]\nwritable = [\"/srv/a\", \"/srv/a\"]\n");
   EXPECT_EQ(p.profile.settings.writable.size(), 1u);

@@ -41,6 +41,22 @@ TEST(ExpandPath, WindowsPathsUseBackslashesAndCompareCaseInsensitively) {
   EXPECT_EQ(NormalizePath("\\\\server\\share\\a\\..\\b", PathStyle::kWindows), "\\\\server\\share\\b");
 }
 
+TEST(ExpandPath, RefusesWindowsNamesThatWindowsRewrites) {
+  auto win = [](std::string_view raw) { return Expand(raw, kWinVars, PathStyle::kWindows); };
+  EXPECT_EQ(win("C:\\Windows."), "error: path 'C:\\Windows.': 'Windows.' ends in a dot or space, which Windows drops; "
+                                  "write the name without it");
+  EXPECT_EQ(win("C:\\PROGRA~1\\x"), "error: path 'C:\\PROGRA~1\\x': 'PROGRA~1' looks like a short (8.3) name; write the "
+                                     "long name");
+  EXPECT_EQ(win("C:\\x\\file::$DATA"),
+            "error: path 'C:\\x\\file::$DATA': 'file::$DATA' contains ':' (a drive or stream name) after the start of "
+            "the path");
+  EXPECT_EQ(win("\\\\?\\C:\\Windows"),
+            "error: path '\\\\?\\C:\\Windows': device and \\\\?\\ paths are not allowed; write a drive path such as "
+            "C:\\src");
+  EXPECT_EQ(win("\\\\localhost\\C$\\Users"),
+            "error: path '\\\\localhost\\C$\\Users': administrative shares (ending in '$') are not allowed");
+}
+
 TEST(IsWithin, ComparesWholeComponents) {
   EXPECT_TRUE(IsWithin("/a/b", "/a", PathStyle::kPosix));
   EXPECT_TRUE(IsWithin("/a", "/a", PathStyle::kPosix));
@@ -59,12 +75,17 @@ TEST(SystemDirectoryHit, CatchesSystemTreesAndTheirAncestors) {
   EXPECT_EQ(SystemDirectoryHit("/usr/local", PathStyle::kPosix), "/usr");
   EXPECT_EQ(SystemDirectoryHit("/lib32", PathStyle::kPosix), "/lib32");
   EXPECT_EQ(SystemDirectoryHit("/var", PathStyle::kPosix), "/var");
+  EXPECT_EQ(SystemDirectoryHit("/var/lib/dpkg", PathStyle::kPosix), "/var");
+  EXPECT_EQ(SystemDirectoryHit("/var/cache", PathStyle::kPosix), "/var");
   EXPECT_EQ(SystemDirectoryHit("/var/cache/build", PathStyle::kPosix), std::nullopt);
+  EXPECT_EQ(SystemDirectoryHit("/root/.ssh", PathStyle::kPosix), "/root");
   EXPECT_EQ(SystemDirectoryHit("/home/dev/src", PathStyle::kPosix), std::nullopt);
   EXPECT_EQ(SystemDirectoryHit("/library", PathStyle::kPosix), "/library");  // /lib* is refused whole
   EXPECT_EQ(SystemDirectoryHit("C:\\", PathStyle::kWindows), "C:\\");
   EXPECT_EQ(SystemDirectoryHit("C:\\windows\\Temp", PathStyle::kWindows), "C:\\Windows");
   EXPECT_EQ(SystemDirectoryHit("C:\\Users", PathStyle::kWindows), "C:\\Users");
+  EXPECT_EQ(SystemDirectoryHit("C:\\ProgramData\\chocolatey", PathStyle::kWindows), "C:\\ProgramData");
+  EXPECT_EQ(SystemDirectoryHit("C:\\Users\\Default\\AppData", PathStyle::kWindows), "C:\\Users\\Default");
   EXPECT_EQ(SystemDirectoryHit("C:\\Users\\dev\\src", PathStyle::kWindows), std::nullopt);
 }
 
