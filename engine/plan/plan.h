@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/core/diagnostic.h"
+#include "engine/core/result.h"
 #include "engine/profile/paths.h"
 #include "engine/profile/profile.h"
 
@@ -109,6 +110,9 @@ const std::vector<std::string>& DefaultEnvDeny();
 
 // JSON, with sorted keys: byte-identical for the same plan.
 nlohmann::json PlanToJson(const Plan& plan);
+nlohmann::json ResourceToJson(const Resource& resource);
+// The inverse of ResourceToJson; checks every field, since privileged commands read it back.
+Result<Resource> ResourceFromJson(const nlohmann::json& json);
 // The plan as text for people, rendered from the same data as PlanToJson.
 std::string RenderPlanText(const Plan& plan);
 

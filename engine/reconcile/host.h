@@ -1,0 +1,36 @@
+// Host: the narrow interface between the reconciler and an operating system. One real
+// implementation per OS (engine/os_*), one in-memory fake for tests and dry runs.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "engine/core/result.h"
+#include "engine/plan/plan.h"
+#include "engine/reconcile/state.h"
+
+namespace sbx {
+
+struct Ok {};
+
+struct Observation {
+  bool present = false;  // the object exists on the machine
+  bool in_sync = false;  // ... and already is what the resource asks for
+  bool foreign = false;  // ... but belongs to someone else and must not be taken over
+  nlohmann::json current;  // the machine's value now, kept as the prior value to restore
+  std::string detail;      // what differs, for people
+};
+
+class Host {
+ public:
+  virtual ~Host() = default;
+  // Read-only.
+  virtual Result<Observation> Observe(const Resource& resource) = 0;
+  // Makes the machine match `resource`; idempotent.
+  virtual Result<Ok> Ensure(const Resource& resource) = 0;
+  // Undoes what Ensure did: restores `record.prior`, or removes what sandboxctl created.
+  // Succeeds when there is nothing left to undo.
+  virtual Result<Ok> Remove(const OwnedRecord& record) = 0;
+};
+
+}  // namespace sbx
