@@ -8,7 +8,6 @@
 namespace sbx {
 namespace {
 
-constexpr const char* kNftTable = "sandboxctl";
 constexpr const char* kNftFamily = "inet";
 constexpr const char* kNftChain = "output";
 
@@ -113,6 +112,7 @@ std::vector<NftRule> RulesFor(const PrincipalIntent& p) {
 }
 
 void LowerNetwork(const Intent& intent, Plan& plan) {
+  const std::string& table_name = intent.context.nft_table;
   Provenance all;
   bool any = false;
   for (const auto& [user, p] : intent.principals) {
@@ -131,7 +131,7 @@ void LowerNetwork(const Intent& intent, Plan& plan) {
                                 rule.verdict.substr(0, rule.verdict.find(' ')) + " " +
                                     (rule.match.empty() ? "all other traffic" : rule.match) + " from " + user,
                                 p.net_provenance);
-      r.attributes = {{"family", kNftFamily}, {"table", kNftTable},     {"chain", kNftChain},
+      r.attributes = {{"family", kNftFamily}, {"table", table_name},     {"chain", kNftChain},
                       {"principal", user},    {"order", i + 1},         {"rule", text},
                       {"mode", NetworkModeName(p.mode)}};
       r.depends_on = {"nft:chain", "user:" + user};
@@ -140,13 +140,13 @@ void LowerNetwork(const Intent& intent, Plan& plan) {
   }
   if (!any) return;
   Resource table = MakeResource("nft:table", ResourceKind::kNetRule, "nft_table",
-                                std::string("nftables table ") + kNftFamily + " " + kNftTable, all);
-  table.attributes = {{"family", kNftFamily}, {"name", kNftTable}};
+                                std::string("nftables table ") + kNftFamily + " " + table_name, all);
+  table.attributes = {{"family", kNftFamily}, {"name", table_name}};
   plan.resources.push_back(std::move(table));
   Resource chain = MakeResource("nft:chain", ResourceKind::kNetRule, "nft_chain",
-                                std::string("output hook chain in ") + kNftTable, all);
+                                "output hook chain in " + table_name, all);
   chain.attributes = {{"family", kNftFamily},
-                      {"table", kNftTable},
+                      {"table", table_name},
                       {"name", kNftChain},
                       {"hook", "output"},
                       {"type", "filter"},

@@ -32,6 +32,7 @@ struct Context {
   std::string user;       // the invoking user (SUDO_USER under sudo)
   std::string home;       // the invoking user's home
   std::string tmp_root;   // parent of the per-profile ${tmp} directories
+  std::string nft_table = "sandboxctl";  // Linux: the nftables table sandboxctl owns
 };
 std::string DefaultTmpRoot(Target target);
 // The private ${tmp} of one profile in one workspace.

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <toml++/toml.h>
 
+#include "engine/core/names.h"
 #include "engine/core/strings.h"
 #include "engine/core/suggest.h"
 
@@ -412,14 +413,6 @@ std::optional<uint64_t> ParseSize(std::string_view text) {
     return n * factor;
   }
   return std::nullopt;
-}
-
-bool IsValidUserName(std::string_view name) {
-  if (name.empty() || name.size() > 32) return false;
-  if (!(std::islower(static_cast<unsigned char>(name[0])) || name[0] == '_')) return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '_' || c == '-';
-  });
 }
 
 bool IsReservedUserName(std::string_view name) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "engine/core/diagnostic.h"
+#include "engine/core/names.h"
 #include "engine/profile/profile.h"
 
 namespace sbx {
@@ -28,8 +29,7 @@ std::optional<uint64_t> ParseDuration(std::string_view text);
 // Parses "8GiB", "512MiB", "1GB", "4096B" into bytes.
 std::optional<uint64_t> ParseSize(std::string_view text);
 
-// User names portable to useradd (Debian NAME_REGEX) and Windows local accounts.
-bool IsValidUserName(std::string_view name);
+// Accounts of the system that a profile may never name as its sandbox user.
 bool IsReservedUserName(std::string_view name);
 // Environment patterns: letters, digits, '_' and the glob characters '*' and '?'.
 bool IsValidEnvPattern(std::string_view pattern);

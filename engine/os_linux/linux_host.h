@@ -1,0 +1,27 @@
+// LinuxHost: the Host for Linux. Accounts through Debian's useradd/groupadd (they lock
+// passwd/shadow properly), directories through openat-style calls that never follow a
+// symlink, and nftables through libnftables transactions.
+//
+// Implemented resource types: group, user, directory, nft_table, nft_chain, nft_rule.
+// POSIX ACL grants (posix_acl) are not implemented yet and are refused with an error.
+#pragma once
+
+#include <memory>
+
+#include "engine/os_linux/nftables.h"
+#include "engine/reconcile/host.h"
+
+namespace sbx {
+
+class LinuxHost : public Host {
+ public:
+  LinuxHost();
+  Result<Observation> Observe(const Resource& resource) override;
+  Result<Ok> Ensure(const Resource& resource) override;
+  Result<Ok> Remove(const OwnedRecord& record) override;
+
+ private:
+  std::unique_ptr<Nftables> nft_;
+};
+
+}  // namespace sbx

@@ -1,0 +1,31 @@
+// A small wrapper around libnftables: run nft commands as one transaction, list in JSON.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "engine/core/result.h"
+#include "engine/reconcile/host.h"
+
+struct nft_ctx;
+
+namespace sbx {
+
+class Nftables {
+ public:
+  Nftables();
+  ~Nftables();
+  Nftables(const Nftables&) = delete;
+  Nftables& operator=(const Nftables&) = delete;
+
+  // Runs `commands` (newline-separated) as one atomic transaction.
+  Result<Ok> Run(const std::string& commands);
+  // Runs a list command and returns its JSON ("nftables" array); nullopt-like error
+  // code "not_found" when the object does not exist.
+  Result<nlohmann::json> List(const std::string& command);
+
+ private:
+  nft_ctx* ctx_;
+};
+
+}  // namespace sbx
