@@ -44,6 +44,7 @@ std::string_view AccessName(Access access) {
     case Access::kDenyWrite: return "deny_write";
     case Access::kDenyRead: return "deny_read";
     case Access::kTraverse: return "traverse";
+    case Access::kOwnerDefault: return "owner_default";
   }
   return "read";
 }
@@ -353,7 +354,12 @@ void Compiler::AddProfile(const Profile& p, Plan& plan) {
   CheckNetwork(p, user, user_region);
 
   // Resources.
-  for (const auto& w : writable) AddGrant(w.path, user, Access::kWrite, true, false, p.name, w.where);
+  for (const auto& w : writable) {
+    AddGrant(w.path, user, Access::kWrite, true, false, p.name, w.where);
+    if (!ctx_.user.empty() && ctx_.user != "root") {
+      AddGrant(w.path, ctx_.user, Access::kOwnerDefault, true, false, p.name, w.where);
+    }
+  }
   for (const auto& c : read_only) AddGrant(c.path, user, Access::kDenyWrite, true, false, p.name, c.where);
   for (const auto& r : readable) {
     bool covered = std::any_of(writable.begin(), writable.end(),
@@ -419,7 +425,7 @@ void Compiler::AddProfile(const Profile& p, Plan& plan) {
 void Compiler::AddTraverseGrants() {
   std::vector<GrantIntent> roots = intent_.grants;
   for (const auto& g : roots) {
-    if (g.access == Access::kDenyRead || g.access == Access::kDenyWrite) continue;
+    if (g.access == Access::kDenyRead || g.access == Access::kDenyWrite || g.access == Access::kOwnerDefault) continue;
     for (const auto& ancestor : Ancestors(g.path, style_)) {
       bool covered = std::any_of(roots.begin(), roots.end(), [&](const GrantIntent& other) {
         return other.user == g.user && (other.access == Access::kWrite || other.access == Access::kRead) &&
@@ -440,7 +446,10 @@ void Compiler::ComputeExceptions() {
   for (auto& g : intent_.grants) {
     if (!g.subtree) continue;
     for (const auto& other : intent_.grants) {
-      if (other.user != g.user || other.access == g.access || other.access == Access::kTraverse) continue;
+      if (other.user != g.user || other.access == g.access || other.access == Access::kTraverse ||
+          g.access == Access::kOwnerDefault) {
+        continue;
+      }
       if (other.path != g.path && IsWithin(other.path, g.path, style_)) g.except.insert(other.path);
     }
   }

@@ -11,7 +11,9 @@
 
 namespace sbx {
 
-enum class Access { kRead, kWrite, kDenyWrite, kDenyRead, kTraverse };
+// kOwnerDefault: the invoking user's entry in the default ACL of a writable root, so files
+// the sandbox creates stay usable by the person who owns the work.
+enum class Access { kRead, kWrite, kDenyWrite, kDenyRead, kTraverse, kOwnerDefault };
 std::string_view AccessName(Access access);
 
 struct Provenance {

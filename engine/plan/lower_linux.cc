@@ -35,7 +35,7 @@ void LowerPrincipal(const PrincipalIntent& p, Plan& plan) {
   plan.resources.push_back(std::move(user));
 }
 
-void LowerGrant(const GrantIntent& g, const std::string& invoking_user, const Intent& intent, Plan& plan) {
+void LowerGrant(const GrantIntent& g, const Intent& intent, Plan& plan) {
   std::vector<std::string> acl, default_acl;
   const std::string u = "user:" + g.user + ":";
   std::string summary;
@@ -43,9 +43,11 @@ void LowerGrant(const GrantIntent& g, const std::string& invoking_user, const In
     case Access::kWrite:
       acl = {u + "rwX"};
       default_acl = {u + "rwx"};
-      // New files stay usable by the person who owns the work, too.
-      if (!invoking_user.empty() && invoking_user != g.user && invoking_user != "root") default_acl.push_back("user:" + invoking_user + ":rwx");
       summary = "write " + g.path + " for " + g.user;
+      break;
+    case Access::kOwnerDefault:
+      default_acl = {u + "rwx"};
+      summary = "keep files the sandbox creates in " + g.path + " usable by " + g.user;
       break;
     case Access::kDenyWrite:
       acl = {u + "r-X"};
@@ -71,7 +73,7 @@ void LowerGrant(const GrantIntent& g, const std::string& invoking_user, const In
   r.attributes["acl"] = acl;
   r.attributes["default_acl"] = default_acl;
   r.depends_on = DirectoryDependencies(g.path, intent, true);
-  r.depends_on.push_back("user:" + g.user);
+  if (g.access != Access::kOwnerDefault) r.depends_on.push_back("user:" + g.user);  // the owner's account exists
   std::sort(r.depends_on.begin(), r.depends_on.end());
   plan.resources.push_back(std::move(r));
 }
@@ -161,7 +163,7 @@ void LowerNetwork(const Intent& intent, Plan& plan) {
 void LowerLinux(const Intent& intent, Plan& plan, std::vector<Diagnostic>&) {
   for (const auto& [name, p] : intent.principals) LowerPrincipal(p, plan);
   for (const auto& d : intent.directories) LowerDirectory(d, intent, plan);
-  for (const auto& g : intent.grants) LowerGrant(g, intent.context.user, intent, plan);
+  for (const auto& g : intent.grants) LowerGrant(g, intent, plan);
   LowerNetwork(intent, plan);
 }
 

@@ -95,7 +95,9 @@ void LowerPrincipals(const Intent& intent, Plan& plan, std::vector<Diagnostic>& 
 }
 
 void LowerGrant(const GrantIntent& g, const Intent& intent, Plan& plan) {
-  if (g.access == Access::kTraverse) return;  // SeChangeNotifyPrivilege bypasses traverse checks
+  // SeChangeNotifyPrivilege bypasses traverse checks; files the sandbox creates inherit
+  // the root's ACEs, the owner's included, so neither needs an ACE of its own.
+  if (g.access == Access::kTraverse || g.access == Access::kOwnerDefault) return;
   std::vector<std::string> caps;
   for (const auto& profile : g.provenance.profiles) caps.push_back(profile);
   nlohmann::json aces = nlohmann::json::array();
@@ -123,6 +125,7 @@ void LowerGrant(const GrantIntent& g, const Intent& intent, Plan& plan) {
       summary = "deny read " + g.path + " for " + g.user;
       break;
     case Access::kTraverse:
+    case Access::kOwnerDefault:
       return;
   }
   Resource r = MakeResource("grant:" + std::string(AccessName(g.access)) + ":" + g.user + ":" + g.path,

@@ -44,8 +44,11 @@ void Details(const nlohmann::json& r, std::ostream& out) {
     out << pad << "owner " << Str(a["owner"]) << (a.contains("mode") ? ", mode " + Str(a["mode"]) : ", dacl " + Str(a["dacl"]))
         << "\n";
   } else if (type == "posix_acl") {
-    out << pad << "acl: " << List(a["acl"]) << (a["scope"] == "subtree" ? " (whole tree)" : "") << "\n";
-    if (!a["default_acl"].empty()) out << pad << "default acl: " << List(a["default_acl"]) << "\n";
+    const char* tree = a["scope"] == "subtree" ? " (whole tree)" : "";
+    if (!a["acl"].empty()) out << pad << "acl: " << List(a["acl"]) << tree << "\n";
+    if (!a["default_acl"].empty()) {
+      out << pad << "default acl: " << List(a["default_acl"]) << (a["acl"].empty() ? tree : "") << "\n";
+    }
     if (!a["except"].empty()) out << pad << "except: " << List(a["except"]) << "\n";
   } else if (type == "ntfs_ace") {
     out << pad << "icacls " << Str(a["path"]) << " " << List(a["aces"].is_array() ? [&] {

@@ -62,6 +62,8 @@ TEST(CompileLinux, OfflineProfileBecomesUserAclsAndRejectRules) {
                              "grant:deny_read:sbx-offline:/home/dev/.ssh",
                              "grant:deny_write:sbx-offline:/home/dev/src/app/.git",
                              "grant:deny_write:sbx-offline:/home/dev/src/app/.sandboxctl",
+                             "grant:owner_default:dev:/home/dev/src/app",
+                             "grant:owner_default:dev:" + tmp,
                              "grant:traverse:sbx-offline:/home",
                              "grant:traverse:sbx-offline:/home/dev",
                              "grant:traverse:sbx-offline:/home/dev/src",
@@ -78,7 +80,13 @@ TEST(CompileLinux, OfflineProfileBecomesUserAclsAndRejectRules) {
   const Resource* write = r.plan.Find("grant:write:sbx-offline:/home/dev/src/app");
   ASSERT_NE(write, nullptr);
   EXPECT_EQ(write->attributes["acl"], nlohmann::json({"user:sbx-offline:rwX"}));
-  EXPECT_EQ(write->attributes["default_acl"], nlohmann::json({"user:sbx-offline:rwx", "user:dev:rwx"}));
+  EXPECT_EQ(write->attributes["default_acl"], nlohmann::json({"user:sbx-offline:rwx"}));
+  // Files the sandbox creates stay usable by the invoking user: a resource of its own, so
+  // profiles sharing a writable root share it and destroy removes it once.
+  const Resource* owner = r.plan.Find("grant:owner_default:dev:/home/dev/src/app");
+  ASSERT_NE(owner, nullptr);
+  EXPECT_EQ(owner->attributes["acl"], nlohmann::json::array());
+  EXPECT_EQ(owner->attributes["default_acl"], nlohmann::json({"user:dev:rwx"}));
   // Nested grants are left alone when the tree is walked, sandboxctl's own profiles included.
   EXPECT_EQ(write->attributes["except"], nlohmann::json({"/home/dev/src/app/.git", "/home/dev/src/app/.sandboxctl"}));
   EXPECT_EQ(write->origins, (std::vector<Origin>{{".sandboxctl/offline.toml", 3}}));
