@@ -14,6 +14,7 @@
 
 #include "engine/core/names.h"
 #include "engine/core/strings.h"
+#include "engine/os_linux/posix_acl.h"
 #include "engine/os_linux/run_command.h"
 
 namespace sbx {
@@ -350,6 +351,7 @@ Result<RuleTarget> ReadRule(const Resource& r) {
 LinuxHost::LinuxHost() : nft_(std::make_unique<Nftables>()) {}
 
 Result<Observation> LinuxHost::Observe(const Resource& r) {
+  if (r.type == "posix_acl") return ObserveAclGrant(r);
   if (r.type == "group") return ObserveGroup(r);
   if (r.type == "user") return ObserveUser(r);
   if (r.type == "directory") return ObserveDirectory(r);
@@ -400,6 +402,7 @@ Result<Observation> LinuxHost::Observe(const Resource& r) {
 }
 
 Result<Ok> LinuxHost::Ensure(const Resource& r) {
+  if (r.type == "posix_acl") return EnsureAclGrant(r);
   if (r.type == "group") return EnsureGroup(r);
   if (r.type == "user") return EnsureUser(r);
   if (r.type == "directory") return EnsureDirectory(r);
@@ -447,6 +450,7 @@ Result<Ok> LinuxHost::Ensure(const Resource& r) {
 
 Result<Ok> LinuxHost::Remove(const OwnedRecord& record) {
   const Resource& r = record.resource;
+  if (r.type == "posix_acl") return RemoveAclGrant(record);
   if (r.type == "group") return RemoveAccount(record, false);
   if (r.type == "user") return RemoveAccount(record, true);
   if (r.type == "directory") return RemoveDirectory(record);

@@ -2,8 +2,8 @@
 // passwd/shadow properly), directories through openat-style calls that never follow a
 // symlink, and nftables through libnftables transactions.
 //
-// Implemented resource types: group, user, directory, nft_table, nft_chain, nft_rule.
-// POSIX ACL grants (posix_acl) are not implemented yet and are refused with an error.
+// Resource types: group, user, directory, posix_acl (posix_acl.h), nft_table, nft_chain,
+// nft_rule.
 #pragma once
 
 #include <memory>

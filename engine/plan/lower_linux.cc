@@ -73,7 +73,15 @@ void LowerGrant(const GrantIntent& g, const Intent& intent, Plan& plan) {
   r.attributes["acl"] = acl;
   r.attributes["default_acl"] = default_acl;
   r.depends_on = DirectoryDependencies(g.path, intent, true);
-  if (g.access != Access::kOwnerDefault) r.depends_on.push_back("user:" + g.user);  // the owner's account exists
+  if (g.access != Access::kOwnerDefault) {
+    r.depends_on.push_back("user:" + g.user);
+  } else {
+    // After the sandbox users' entries, so that a default ACL found on a directory is one
+    // sandboxctl made (and removes) rather than one that was there before.
+    for (const auto& other : intent.grants) {
+      if (other.access == Access::kWrite && other.path == g.path) r.depends_on.push_back(GrantId(other));
+    }
+  }
   std::sort(r.depends_on.begin(), r.depends_on.end());
   plan.resources.push_back(std::move(r));
 }

@@ -2,6 +2,8 @@
 // checked, broken behind sandboxctl's back, repaired, and removed, and the machine must
 // end exactly as it began. Each test uses its own user names, nft table and state.
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <grp.h>
 #include <pwd.h>
 #include <gtest/gtest.h>
@@ -12,6 +14,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -257,6 +260,164 @@ TEST_F(LinuxHostTest, InterruptedAtEachStepApplyConvergesAndDestroyRestores) {
     ASSERT_TRUE(Apply(Plan{}, host_).ok()) << "step " << k;
     EXPECT_EQ(Take(), before_) << "step " << k;
     EXPECT_TRUE(state_.records.empty()) << "step " << k;
+  }
+}
+
+// --- POSIX ACL grants -----------------------------------------------------------------
+
+std::string Capture(const std::string& command) {
+  std::string out;
+  FILE* p = popen(command.c_str(), "r");
+  if (!p) return "popen failed";
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  pclose(p);
+  return out;
+}
+
+class AclGrantTest : public LinuxHostTest {
+ protected:
+  void SetUp() override {
+    LinuxHostTest::SetUp();
+    if (IsSkipped()) return;
+    owner_ = "sbxo-" + suffix_;
+    ASSERT_TRUE(RunCommand({"useradd", "--no-create-home", "--user-group", owner_}).ok());
+    home_ = root_ / "home" / owner_;
+    ws_ = home_ / "src" / "app";
+    for (const char* d : {"src/lib", ".git/objects", "build"}) fs::create_directories(ws_ / d);
+    fs::create_directories(home_ / ".ssh");
+    std::ofstream(ws_ / "src/lib/a.txt") << "a\n";
+    std::ofstream(ws_ / "run.sh") << "#!/bin/sh\n";
+    fs::permissions(ws_ / "run.sh", fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                        fs::perms::others_read | fs::perms::others_exec);
+    std::ofstream(ws_ / ".git/config") << "[core]\n";
+    std::ofstream(ws_ / ".env") << "TOKEN=1\n";
+    std::ofstream(home_ / ".ssh/id_ed25519") << "key\n";
+    fs::create_symlink("/etc/passwd", ws_ / "passwd-link");
+    fs::permissions(home_, fs::perms::owner_all);  // 0700: the sandbox user needs a traverse entry
+    // Someone's ACLs that were there before: they must survive apply and destroy exactly.
+    ASSERT_EQ(system(("setfacl -m u:nobody:r " + (ws_ / "src/lib/a.txt").string() + " && setfacl -m m::r " +
+                      (ws_ / "src/lib/a.txt").string() + " && setfacl -d -m u:nobody:rx " + (ws_ / "build").string())
+                         .c_str()),
+              0);
+    acl_before_ = Snapshot();
+  }
+  void TearDown() override {
+    if (!IsSkipped()) RunCommand({"userdel", owner_}).ok();
+    LinuxHostTest::TearDown();
+  }
+
+  std::string Snapshot() {
+    return Capture("getfacl -R -p " + root_.string() + " 2>&1") + Capture("getfacl -p /etc/passwd /tmp 2>&1");
+  }
+
+  Plan CompileWorkspace() {
+    std::vector<Diagnostic> diags;
+    std::string text = "version = 1\n[identity]\nuser = \"" + user_ +
+                       "\"\n[filesystem]\nwritable = [\"${workspace}\"]\nread_only = [\"${workspace}/.git\"]\n"
+                       "deny_read = [\"${workspace}/.env\", \"${home}/.ssh\"]\n";
+    ParsedProfile parsed = ParseProfileText(text, "p.toml", ".sandboxctl/p.toml", diags);
+    EXPECT_TRUE(diags.empty());
+    Profile p;
+    p.name = "p";
+    p.origin = ".sandboxctl/p.toml";
+    p.settings = parsed.settings;
+    Context c{Target::kLinux, ws_.string(), owner_, home_.string(), (root_ / "tmproot").string(), table_};
+    CompileResult r = CompilePlan({&p}, c);
+    EXPECT_TRUE(r.ok()) << (r.diagnostics.empty() ? "" : r.diagnostics.front().message);
+    return r.plan;
+  }
+
+  // Runs `op` as the sandbox user in a child; returns 0 or the errno it failed with.
+  int AsSandboxUser(const std::function<int()>& op) {
+    passwd* pw = getpwnam(user_.c_str());
+    if (!pw) return -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+      if (setgroups(0, nullptr) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) _exit(200);
+      _exit(op());
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+  std::string owner_;
+  fs::path home_, ws_;
+  std::string acl_before_;
+};
+
+TEST_F(AclGrantTest, SandboxUserWritesOnlyWhereTheProfileSaysAndDestroyRestoresEveryAcl) {
+  Plan plan = CompileWorkspace();
+  auto r = Apply(plan, host_);
+  ASSERT_TRUE(r.ok()) << r.error().Render();
+  auto write = [](const fs::path& p) {
+    return [p] {
+      int fd = open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (fd < 0) return errno;
+      close(fd);
+      unlink(p.c_str());
+      return 0;
+    };
+  };
+  auto read = [](const fs::path& p) {
+    return [p] {
+      int fd = open(p.c_str(), O_RDONLY);
+      if (fd < 0) return errno;
+      close(fd);
+      return 0;
+    };
+  };
+  EXPECT_EQ(AsSandboxUser(write(ws_ / "src/lib/new.txt")), 0);
+  EXPECT_EQ(AsSandboxUser(write(ws_ / "new.txt")), 0);
+  EXPECT_EQ(AsSandboxUser(write(ws_ / ".git/objects/x")), EACCES);
+  EXPECT_EQ(AsSandboxUser(read(ws_ / ".env")), EACCES);
+  EXPECT_EQ(AsSandboxUser(read(home_ / ".ssh/id_ed25519")), EACCES);
+  EXPECT_EQ(AsSandboxUser(read(ws_ / "src/lib/a.txt")), 0);
+
+  // A second apply changes nothing: no ACL written, so no ctime moves.
+  struct stat before {};
+  stat((ws_ / "src/lib/a.txt").c_str(), &before);
+  sleep(1);
+  ChangeSet again;
+  ASSERT_TRUE(Apply(plan, host_, &again).ok());
+  EXPECT_FALSE(again.HasMachineChanges()) << RenderChangesText(again);
+  struct stat after {};
+  stat((ws_ / "src/lib/a.txt").c_str(), &after);
+  EXPECT_EQ(before.st_ctim.tv_sec, after.st_ctim.tv_sec);
+  EXPECT_EQ(before.st_ctim.tv_nsec, after.st_ctim.tv_nsec);
+
+  auto destroyed = Apply(Plan{}, host_);
+  ASSERT_TRUE(destroyed.ok()) << destroyed.error().Render();
+  EXPECT_EQ(Snapshot(), acl_before_);
+}
+
+TEST_F(AclGrantTest, StrippedEntriesAreDriftAndApplyPutsThemBack) {
+  Plan plan = CompileWorkspace();
+  ASSERT_TRUE(Apply(plan, host_).ok());
+  ASSERT_EQ(system(("setfacl -x u:" + user_ + " " + (ws_ / "src/lib/a.txt").string()).c_str()), 0);
+  ChangeSet drift = Diff(plan);
+  ASSERT_EQ(drift.changes.size(), 1u) << RenderChangesText(drift);
+  EXPECT_EQ(drift.changes[0].resource.id, "grant:write:" + user_ + ":" + ws_.string());
+  EXPECT_EQ(drift.changes[0].reason, "1 of 6 files need the entry");
+  ASSERT_TRUE(Apply(plan, host_).ok());
+  EXPECT_FALSE(Diff(plan).HasMachineChanges());
+  ASSERT_TRUE(Apply(Plan{}, host_).ok());
+  EXPECT_EQ(Snapshot(), acl_before_);
+}
+
+TEST_F(AclGrantTest, InterruptedAtEachStepConvergesAndDestroyRestoresEveryAcl) {
+  Plan plan = CompileWorkspace();
+  for (size_t k = 0; k < plan.resources.size(); k += 3) {
+    Interrupting interrupted(host_, k);
+    EXPECT_FALSE(Apply(plan, interrupted).ok()) << "step " << k;
+    Reload();
+    auto r = Apply(plan, host_);
+    ASSERT_TRUE(r.ok()) << "step " << k << ": " << r.error().Render();
+    EXPECT_FALSE(Diff(plan).HasMachineChanges()) << "step " << k;
+    ASSERT_TRUE(Apply(Plan{}, host_).ok()) << "step " << k;
+    EXPECT_EQ(Snapshot(), acl_before_) << "step " << k;
   }
 }
 

@@ -1,0 +1,486 @@
+#include "engine/os_linux/posix_acl.h"
+
+#include <acl/libacl.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <sys/acl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <vector>
+
+#include "engine/core/names.h"
+#include "engine/core/strings.h"
+
+namespace sbx {
+namespace {
+
+constexpr const char* kSandboxComment = "sandboxctl sandbox user";
+
+Error SysError(const std::string& call, const std::string& object, int err) {
+  return Error{"host_error", call, object, std::strerror(err)};
+}
+
+struct Perm {
+  bool r = false, w = false, x = false, cap_x = false;  // cap_x: 'X', execute for directories and executables
+};
+
+struct Grant {
+  std::string id, path, principal;
+  uid_t uid = 0;
+  bool subtree = false;
+  bool only_if_needed = false;
+  std::set<std::string> except;
+  std::optional<Perm> access, dflt;
+};
+
+std::optional<Perm> ParsePerm(const std::string& text) {
+  if (text.size() != 3) return std::nullopt;
+  Perm p;
+  if (text[0] == 'r') p.r = true;
+  else if (text[0] != '-') return std::nullopt;
+  if (text[1] == 'w') p.w = true;
+  else if (text[1] != '-') return std::nullopt;
+  if (text[2] == 'x') p.x = true;
+  else if (text[2] == 'X') p.cap_x = true;
+  else if (text[2] != '-') return std::nullopt;
+  return p;
+}
+
+std::optional<uid_t> LookupUid(const std::string& name) {
+  std::vector<char> buf(16384);
+  passwd pw{};
+  passwd* found = nullptr;
+  if (getpwnam_r(name.c_str(), &pw, buf.data(), buf.size(), &found) != 0 || !found) return std::nullopt;
+  return pw.pw_uid;
+}
+
+bool IsSandboxAccount(uid_t uid) {
+  static std::map<uid_t, bool> cache;
+  auto it = cache.find(uid);
+  if (it != cache.end()) return it->second;
+  std::vector<char> buf(16384);
+  passwd pw{};
+  passwd* found = nullptr;
+  bool yes = getpwuid_r(uid, &pw, buf.data(), buf.size(), &found) == 0 && found && pw.pw_gecos &&
+             std::string(pw.pw_gecos) == kSandboxComment;
+  if (found) cache[uid] = yes;  // an unknown uid may be created later: do not cache it
+  return yes;
+}
+
+bool IsNormalAbsolute(const std::string& p) {
+  return !p.empty() && p[0] == '/' && p.find("//") == std::string::npos && p.find("/./") == std::string::npos &&
+         p.find("/../") == std::string::npos && (p.size() == 1 || p.back() != '/') &&
+         !(p.size() >= 3 && p.compare(p.size() - 3, 3, "/..") == 0) && !(p.size() >= 2 && p.compare(p.size() - 2, 2, "/.") == 0);
+}
+
+Result<Grant> ReadGrant(const Resource& r) {
+  const auto& a = r.attributes;
+  auto bad = [&](const std::string& why) { return Error{"invalid_plan", "", r.id, why}; };
+  Grant g;
+  g.id = r.id;
+  g.path = a.value("path", "");
+  g.principal = a.value("principal", "");
+  if (!IsNormalAbsolute(g.path)) return bad("not an absolute normal path");
+  if (!IsValidUserName(g.principal)) return bad("bad principal");
+  g.subtree = a.value("scope", "") == "subtree";
+  g.only_if_needed = a.value("only_if_needed", false);
+  if (a.contains("except") && a["except"].is_array()) {
+    for (const auto& e : a["except"]) {
+      if (!e.is_string() || !IsNormalAbsolute(e.get<std::string>())) return bad("bad except path");
+      g.except.insert(e.get<std::string>());
+    }
+  }
+  auto entry = [&](const char* key) -> Result<std::optional<Perm>> {
+    if (!a.contains(key) || !a[key].is_array()) return bad(std::string("'") + key + "' is not a list");
+    if (a[key].empty()) return std::optional<Perm>();
+    if (a[key].size() != 1 || !a[key][0].is_string()) return bad(std::string("'") + key + "' must hold one entry");
+    const std::string text = a[key][0].get<std::string>();
+    const std::string prefix = "user:" + g.principal + ":";
+    if (!StartsWith(text, prefix)) return bad("entry '" + text + "' is not for " + g.principal);
+    auto perm = ParsePerm(text.substr(prefix.size()));
+    if (!perm) return bad("bad permissions in '" + text + "'");
+    return std::optional<Perm>(*perm);
+  };
+  auto access = entry("acl");
+  if (!access.ok()) return access.error();
+  auto dflt = entry("default_acl");
+  if (!dflt.ok()) return dflt.error();
+  g.access = *access;
+  g.dflt = *dflt;
+  auto uid = LookupUid(g.principal);
+  if (!uid) return Error{"host_error", "getpwnam", g.principal, "no such user"};
+  g.uid = *uid;
+  return g;
+}
+
+// --- ACL helpers --------------------------------------------------------------------
+
+class Acl {
+ public:
+  explicit Acl(acl_t acl = nullptr) : acl_(acl) {}
+  ~Acl() {
+    if (acl_) acl_free(acl_);
+  }
+  Acl(const Acl&) = delete;
+  Acl& operator=(const Acl&) = delete;
+  Acl& operator=(acl_t acl) {
+    if (acl_) acl_free(acl_);
+    acl_ = acl;
+    return *this;
+  }
+  acl_t get() const { return acl_; }
+  acl_t* ptr() { return &acl_; }
+  explicit operator bool() const { return acl_ != nullptr; }
+
+ private:
+  acl_t acl_;
+};
+
+Perm PermOf(acl_entry_t e) {
+  acl_permset_t ps;
+  acl_get_permset(e, &ps);
+  Perm p;
+  p.r = acl_get_perm(ps, ACL_READ) == 1;
+  p.w = acl_get_perm(ps, ACL_WRITE) == 1;
+  p.x = acl_get_perm(ps, ACL_EXECUTE) == 1;
+  return p;
+}
+
+void SetPerm(acl_entry_t e, const Perm& p) {
+  acl_permset_t ps;
+  acl_get_permset(e, &ps);
+  acl_clear_perms(ps);
+  if (p.r) acl_add_perm(ps, ACL_READ);
+  if (p.w) acl_add_perm(ps, ACL_WRITE);
+  if (p.x) acl_add_perm(ps, ACL_EXECUTE);
+  acl_set_permset(e, ps);
+}
+
+bool SamePerm(const Perm& a, const Perm& b) { return a.r == b.r && a.w == b.w && a.x == b.x; }
+bool Covers(const Perm& mask, const Perm& want) { return (mask.r || !want.r) && (mask.w || !want.w) && (mask.x || !want.x); }
+std::string PermText(const Perm& p) { return std::string(p.r ? "r" : "-") + (p.w ? "w" : "-") + (p.x ? "x" : "-"); }
+
+struct Summary {
+  std::optional<acl_entry_t> mine;  // the entry for the grant's uid
+  std::optional<acl_entry_t> mask;
+  int named = 0;                    // ACL_USER and ACL_GROUP entries
+  int sandbox = 0;                  // named entries of sandbox accounts
+  int entries = 0;
+};
+
+Summary Summarize(acl_t acl, uid_t uid) {
+  Summary s;
+  acl_entry_t e;
+  for (int id = ACL_FIRST_ENTRY; acl_get_entry(acl, id, &e) == 1; id = ACL_NEXT_ENTRY) {
+    ++s.entries;
+    acl_tag_t tag;
+    acl_get_tag_type(e, &tag);
+    if (tag == ACL_MASK) s.mask = e;
+    if (tag == ACL_USER || tag == ACL_GROUP) ++s.named;
+    if (tag == ACL_USER) {
+      auto* q = static_cast<uid_t*>(acl_get_qualifier(e));
+      if (q) {
+        if (*q == uid) s.mine = e;
+        if (IsSandboxAccount(*q)) ++s.sandbox;
+        acl_free(q);
+      }
+    }
+  }
+  return s;
+}
+
+Perm Want(const Perm& p, bool is_dir, mode_t mode) {
+  Perm w = p;
+  w.x = p.x || (p.cap_x && (is_dir || (mode & 0111)));
+  w.cap_x = false;
+  return w;
+}
+
+bool EntryInSync(acl_t acl, uid_t uid, const Perm& want) {
+  if (!acl) return false;
+  Summary s = Summarize(acl, uid);
+  if (!s.mine || !SamePerm(PermOf(*s.mine), want)) return false;
+  return !s.mask || Covers(PermOf(*s.mask), want);
+}
+
+// A fresh default ACL starts from the directory's access ACL base entries.
+acl_t NewDefaultFrom(acl_t access) {
+  acl_t d = acl_init(4);
+  acl_entry_t e;
+  for (int id = ACL_FIRST_ENTRY; acl_get_entry(access, id, &e) == 1; id = ACL_NEXT_ENTRY) {
+    acl_tag_t tag;
+    acl_get_tag_type(e, &tag);
+    if (tag != ACL_USER_OBJ && tag != ACL_GROUP_OBJ && tag != ACL_OTHER) continue;
+    acl_entry_t copy;
+    acl_create_entry(&d, &copy);
+    acl_copy_entry(copy, e);
+  }
+  return d;
+}
+
+bool SetEntry(acl_t* acl, uid_t uid, const Perm& want) {
+  Summary s = Summarize(*acl, uid);
+  acl_entry_t e;
+  if (s.mine) {
+    e = *s.mine;
+  } else {
+    if (acl_create_entry(acl, &e) != 0) return false;
+    acl_set_tag_type(e, ACL_USER);
+    acl_set_qualifier(e, &uid);
+  }
+  SetPerm(e, want);
+  return acl_calc_mask(acl) == 0;
+}
+
+// --- walking ------------------------------------------------------------------------
+
+struct Node {
+  const std::string& path;
+  std::string proc;  // /proc/self/fd/N: the object itself, whatever happens to its name
+  bool is_dir;
+  mode_t mode;
+};
+
+using Visit = std::function<Result<Ok>(const Node&)>;
+
+Result<Ok> WalkDir(int dirfd, const std::string& path, const struct stat& st, const Grant& g, const Visit& visit) {
+  if (auto r = visit(Node{path, "/proc/self/fd/" + std::to_string(dirfd), true, st.st_mode}); !r.ok()) return r;
+  if (!g.subtree) return Ok{};
+  int dup_fd = dup(dirfd);
+  if (dup_fd < 0) return SysError("dup", path, errno);
+  DIR* dir = fdopendir(dup_fd);
+  if (!dir) {
+    close(dup_fd);
+    return SysError("fdopendir", path, errno);
+  }
+  std::vector<std::string> names;
+  while (dirent* e = readdir(dir)) {
+    std::string n = e->d_name;
+    if (n != "." && n != "..") names.push_back(n);
+  }
+  closedir(dir);
+  for (const auto& name : names) {
+    const std::string child = path == "/" ? "/" + name : path + "/" + name;
+    if (g.except.count(child)) continue;
+    int fd = openat(dirfd, name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+      if (errno == ENOENT) continue;  // gone meanwhile
+      return SysError("openat", child, errno);
+    }
+    struct stat cst {};
+    if (fstat(fd, &cst) != 0) {
+      int err = errno;
+      close(fd);
+      return SysError("fstat", child, err);
+    }
+    Result<Ok> r = Ok{};
+    if (S_ISDIR(cst.st_mode)) {
+      int dfd = openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (dfd < 0) {
+        r = SysError("openat", child, errno);
+      } else {
+        r = WalkDir(dfd, child, cst, g, visit);
+        close(dfd);
+      }
+    } else if (S_ISREG(cst.st_mode)) {
+      r = visit(Node{child, "/proc/self/fd/" + std::to_string(fd), false, cst.st_mode});
+    }  // symlinks, sockets, FIFOs and devices carry no grant
+    close(fd);
+    if (!r.ok()) return r;
+  }
+  return Ok{};
+}
+
+// Visits the grant's path (and its tree); `missing` tells whether the path exists at all.
+Result<Ok> Walk(const Grant& g, const Visit& visit, bool* missing) {
+  *missing = false;
+  int fd = open(g.path.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) {
+      *missing = true;
+      return Ok{};
+    }
+    return SysError("open", g.path, errno);
+  }
+  struct stat st {};
+  fstat(fd, &st);
+  Result<Ok> r = Ok{};
+  if (S_ISLNK(st.st_mode)) {
+    r = Error{"host_error", "open", g.path, "is a symbolic link; name the real directory in the profile"};
+  } else if (S_ISDIR(st.st_mode)) {
+    int dfd = open(g.path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dfd < 0) {
+      r = SysError("open", g.path, errno);
+    } else {
+      r = WalkDir(dfd, g.path, st, g, visit);
+      close(dfd);
+    }
+  } else if (S_ISREG(st.st_mode)) {
+    r = visit(Node{g.path, "/proc/self/fd/" + std::to_string(fd), false, st.st_mode});
+  }
+  close(fd);
+  return r;
+}
+
+// Traverse grants are needed only where "other" cannot already search the directory.
+bool TraverseSatisfied(const Grant& g, const Node& n, acl_t access) {
+  if (!g.only_if_needed) return false;
+  Summary s = Summarize(access, g.uid);
+  return !s.mine && (n.mode & S_IXOTH);
+}
+
+}  // namespace
+
+Result<Observation> ObserveAclGrant(const Resource& resource) {
+  auto grant = ReadGrant(resource);
+  if (!grant.ok()) {
+    if (grant.error().call == "getpwnam") return Observation{};  // the user comes first
+    return grant.error();
+  }
+  const Grant& g = *grant;
+  size_t files = 0, differ = 0;
+  nlohmann::json masks = nlohmann::json::object(), had_default = nlohmann::json::array(),
+                 entry_existed = nlohmann::json::array();
+  bool missing = false;
+  auto walked = Walk(g, [&](const Node& n) -> Result<Ok> {
+    ++files;
+    Acl access(acl_get_file(n.proc.c_str(), ACL_TYPE_ACCESS));
+    if (!access) return SysError("acl_get_file", n.path, errno);
+    bool in_sync = true;
+    if (g.access && !TraverseSatisfied(g, n, access.get())) {
+      in_sync = EntryInSync(access.get(), g.uid, Want(*g.access, n.is_dir, n.mode));
+    }
+    Summary s = Summarize(access.get(), g.uid);
+    // Exceptions to record before sandboxctl first touches the file.
+    if (s.sandbox == 0 && s.mask) {
+      Acl calc(acl_dup(access.get()));
+      acl_calc_mask(calc.ptr());
+      Summary c = Summarize(calc.get(), g.uid);
+      if (c.mask && !SamePerm(PermOf(*c.mask), PermOf(*s.mask))) masks[n.path] = PermText(PermOf(*s.mask));
+    }
+    if (n.is_dir && g.dflt) {
+      Acl dflt(acl_get_file(n.proc.c_str(), ACL_TYPE_DEFAULT));
+      if (!dflt) return SysError("acl_get_file", n.path, errno);
+      Summary d = Summarize(dflt.get(), g.uid);
+      if (d.entries > 0 && d.sandbox == 0) had_default.push_back(n.path);
+      if (!IsSandboxAccount(g.uid) && d.mine && d.sandbox == 0) entry_existed.push_back(n.path);
+      in_sync = in_sync && EntryInSync(dflt.get(), g.uid, Want(*g.dflt, true, n.mode));
+    }
+    if (!in_sync) ++differ;
+    return Ok{};
+  }, &missing);
+  if (!walked.ok()) return walked.error();
+  Observation o;
+  o.present = true;
+  if (missing) {
+    // Nothing to grant on a path that does not exist; status shows it again once it does.
+    o.in_sync = true;
+    o.detail = g.path + " does not exist";
+    return o;
+  }
+  o.in_sync = differ == 0;
+  if (!o.in_sync) o.detail = std::to_string(differ) + " of " + std::to_string(files) + " files need the entry";
+  o.current = {{"masks", masks}, {"had_default", had_default}, {"entry_existed", entry_existed}};
+  return o;
+}
+
+Result<Ok> EnsureAclGrant(const Resource& resource) {
+  auto grant = ReadGrant(resource);
+  if (!grant.ok()) return grant.error();
+  const Grant& g = *grant;
+  bool missing = false;
+  return Walk(g, [&](const Node& n) -> Result<Ok> {
+    Acl access(acl_get_file(n.proc.c_str(), ACL_TYPE_ACCESS));
+    if (!access) return SysError("acl_get_file", n.path, errno);
+    if (g.access && !TraverseSatisfied(g, n, access.get())) {
+      Perm want = Want(*g.access, n.is_dir, n.mode);
+      if (!EntryInSync(access.get(), g.uid, want)) {  // skip what is right: no write, ctime kept
+        if (!SetEntry(access.ptr(), g.uid, want)) return SysError("acl_calc_mask", n.path, errno);
+        if (acl_set_file(n.proc.c_str(), ACL_TYPE_ACCESS, access.get()) != 0) return SysError("acl_set_file", n.path, errno);
+      }
+    }
+    if (n.is_dir && g.dflt) {
+      Acl dflt(acl_get_file(n.proc.c_str(), ACL_TYPE_DEFAULT));
+      if (!dflt) return SysError("acl_get_file", n.path, errno);
+      Perm want = Want(*g.dflt, true, n.mode);
+      if (!EntryInSync(dflt.get(), g.uid, want)) {
+        if (Summarize(dflt.get(), g.uid).entries == 0) dflt = NewDefaultFrom(access.get());
+        if (!SetEntry(dflt.ptr(), g.uid, want)) return SysError("acl_calc_mask", n.path, errno);
+        if (acl_set_file(n.proc.c_str(), ACL_TYPE_DEFAULT, dflt.get()) != 0) return SysError("acl_set_file", n.path, errno);
+      }
+    }
+    return Ok{};
+  }, &missing);
+}
+
+Result<Ok> RemoveAclGrant(const OwnedRecord& record) {
+  auto grant = ReadGrant(record.resource);
+  if (!grant.ok()) {
+    if (grant.error().call == "getpwnam") return Ok{};  // no user, so no entry of it anywhere
+    return grant.error();
+  }
+  const Grant& g = *grant;
+  const auto& prior = record.prior;
+  auto listed = [&](const char* key, const std::string& path) {
+    if (!prior.is_object() || !prior.contains(key) || !prior[key].is_array()) return false;
+    for (const auto& p : prior[key]) {
+      if (p == path) return true;
+    }
+    return false;
+  };
+  auto recorded_mask = [&](const std::string& path) -> std::optional<Perm> {
+    if (!prior.is_object() || !prior.contains("masks") || !prior["masks"].contains(path)) return std::nullopt;
+    return ParsePerm(prior["masks"][path].get<std::string>());
+  };
+  // Drops the grant's entry; then the mask either guards what is left or goes.
+  auto strip = [&](acl_t* acl, std::optional<Perm> narrowed) -> bool {
+    Summary s = Summarize(*acl, g.uid);
+    if (s.mine) acl_delete_entry(*acl, *s.mine);
+    s = Summarize(*acl, g.uid);
+    if (s.named == 0) {
+      if (s.mask) acl_delete_entry(*acl, *s.mask);
+      return true;
+    }
+    if (acl_calc_mask(acl) != 0) return false;
+    if (narrowed && s.sandbox == 0) {
+      Summary again = Summarize(*acl, g.uid);
+      if (again.mask) SetPerm(*again.mask, *narrowed);
+    }
+    return true;
+  };
+  bool missing = false;
+  return Walk(g, [&](const Node& n) -> Result<Ok> {
+    if (g.access) {
+      Acl access(acl_get_file(n.proc.c_str(), ACL_TYPE_ACCESS));
+      if (!access) return SysError("acl_get_file", n.path, errno);
+      if (Summarize(access.get(), g.uid).mine) {
+        if (!strip(access.ptr(), recorded_mask(n.path))) return SysError("acl_calc_mask", n.path, errno);
+        if (acl_set_file(n.proc.c_str(), ACL_TYPE_ACCESS, access.get()) != 0) return SysError("acl_set_file", n.path, errno);
+      }
+    }
+    if (n.is_dir && g.dflt && !listed("entry_existed", n.path)) {
+      Acl dflt(acl_get_file(n.proc.c_str(), ACL_TYPE_DEFAULT));
+      if (!dflt) return SysError("acl_get_file", n.path, errno);
+      if (Summarize(dflt.get(), g.uid).mine) {
+        if (!strip(dflt.ptr(), std::nullopt)) return SysError("acl_calc_mask", n.path, errno);
+        Summary left = Summarize(dflt.get(), g.uid);
+        if (left.named == 0 && !listed("had_default", n.path)) {
+          if (acl_delete_def_file(n.proc.c_str()) != 0) return SysError("acl_delete_def_file", n.path, errno);
+        } else if (acl_set_file(n.proc.c_str(), ACL_TYPE_DEFAULT, dflt.get()) != 0) {
+          return SysError("acl_set_file", n.path, errno);
+        }
+      }
+    }
+    return Ok{};
+  }, &missing);
+}
+
+}  // namespace sbx
