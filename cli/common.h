@@ -75,5 +75,9 @@ int PrintDiagnostics(const std::vector<Diagnostic>& diagnostics, const SourceMap
 int RunValidate(GlobalOptions g, const std::vector<std::string>& args, Io io);
 int RunList(GlobalOptions g, const std::vector<std::string>& args, Io io);
 int RunCompile(GlobalOptions g, const std::vector<std::string>& args, Io io);
+int RunPlan(GlobalOptions g, const std::vector<std::string>& args, Io io);
+int RunApply(GlobalOptions g, const std::vector<std::string>& args, Io io);
+int RunStatus(GlobalOptions g, const std::vector<std::string>& args, Io io);
+int RunDestroy(GlobalOptions g, const std::vector<std::string>& args, Io io);
 
 }  // namespace sbx::cli

@@ -24,6 +24,10 @@ const std::map<std::string, Command>& Commands() {
       {"validate", {sbx::cli::RunValidate, "check profiles and report every problem"}},
       {"list", {sbx::cli::RunList, "list the profiles this workspace can use"}},
       {"compile", {sbx::cli::RunCompile, "show the plan for profiles, for linux or windows"}},
+      {"plan", {sbx::cli::RunPlan, "show what apply would change on this machine"}},
+      {"apply", {sbx::cli::RunApply, "make this machine match the profiles (root)"}},
+      {"status", {sbx::cli::RunStatus, "report drift; exit 3 when drifted"}},
+      {"destroy", {sbx::cli::RunDestroy, "remove what sandboxctl made and restore what it changed (root)"}},
   };
   return kCommands;
 }
@@ -36,7 +40,8 @@ void PrintUsage(std::ostream& out, const po::options_description& global) {
   out << "  help        show help for a command\n\n"
       << global
       << "  --version             print the version\n\n"
-         "Exit status: 0 success, 1 invalid profile or failed operation, 2 usage error.\n"
+         "Exit status: 0 success, 1 invalid profile or failed operation, 2 usage error,\n"
+         "3 drift found by status.\n"
          "Run 'sandboxctl help <command>' for a command's options.\n";
 }
 

@@ -18,6 +18,12 @@ struct InvokingUser {
 // against the password database, never taken from $HOME); otherwise the current user.
 Result<InvokingUser> QueryInvokingUser();
 
+// True when running with root privileges (effective uid 0).
+bool RunningAsRoot();
+
+// True when standard input is a terminal (a person can answer a question).
+bool StdinIsTerminal();
+
 // Absolute path of the running executable.
 Result<std::filesystem::path> ExecutablePath();
 

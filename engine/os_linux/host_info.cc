@@ -47,6 +47,10 @@ Result<InvokingUser> QueryInvokingUser() {
   return FromPasswd(false, "", uid);
 }
 
+bool RunningAsRoot() { return geteuid() == 0; }
+
+bool StdinIsTerminal() { return isatty(STDIN_FILENO) == 1; }
+
 Result<std::filesystem::path> ExecutablePath() {
   std::error_code ec;
   auto p = std::filesystem::read_symlink("/proc/self/exe", ec);

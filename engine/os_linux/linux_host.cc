@@ -1,5 +1,6 @@
 #include "engine/os_linux/linux_host.h"
 
+#include <acl/libacl.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -90,11 +91,24 @@ Result<Observation> ObserveUser(const Resource& r) {
   return o;
 }
 
+// Runs an account tool, waiting while another process holds the passwd/group lock (an
+// interrupted earlier run may have left its useradd finishing in the background).
+Result<Ok> RunAccountTool(const std::vector<std::string>& argv) {
+  for (int attempt = 0;; ++attempt) {
+    auto r = RunCommand(argv);
+    if (r.ok() || attempt >= 50 || r.error().message.find("cannot lock") == std::string::npos) return r;
+    usleep(100 * 1000);
+  }
+}
+
 Result<Ok> EnsureGroup(const Resource& r) {
   auto name = AccountName(r);
   if (!name.ok()) return name.error();
   if (LookupGroup(*name)) return Ok{};
-  return RunCommand({"groupadd", "--system", *name});
+  auto added = RunAccountTool({"groupadd", "--system", *name});
+  // A groupadd of an interrupted run may have finished meanwhile.
+  if (!added.ok() && LookupGroup(*name)) return Ok{};
+  return added;
 }
 
 Result<Ok> EnsureUser(const Resource& r) {
@@ -104,10 +118,12 @@ Result<Ok> EnsureUser(const Resource& r) {
   if (!IsValidUserName(group)) return Error{"invalid_plan", "", r.id, "not a valid group name: '" + group + "'"};
   const std::string shell = "/usr/sbin/nologin", home = "/nonexistent";
   if (!LookupUser(*name)) {
-    return RunCommand({"useradd", "--system", "--gid", group, "--no-create-home", "--home-dir", home, "--shell", shell,
-                       "--comment", "sandboxctl sandbox user", *name});
+    auto added = RunAccountTool({"useradd", "--system", "--gid", group, "--no-create-home", "--home-dir", home,
+                                 "--shell", shell, "--comment", "sandboxctl sandbox user", *name});
+    if (added.ok() || !LookupUser(*name)) return added;
+    // A useradd of an interrupted run finished meanwhile: make sure it is as planned.
   }
-  return RunCommand({"usermod", "--gid", group, "--home", home, "--shell", shell, *name});
+  return RunAccountTool({"usermod", "--gid", group, "--home", home, "--shell", shell, *name});
 }
 
 Result<Ok> RemoveAccount(const OwnedRecord& record, bool user) {
@@ -116,8 +132,12 @@ Result<Ok> RemoveAccount(const OwnedRecord& record, bool user) {
   if (!record.prior.is_null()) {
     return Error{"host_error", "", record.resource.id, "sandboxctl never changes accounts it did not create"};
   }
-  if (user) return LookupUser(*name) ? RunCommand({"userdel", *name}) : Result<Ok>(Ok{});
-  return LookupGroup(*name) ? RunCommand({"groupdel", *name}) : Result<Ok>(Ok{});
+  auto exists = [&] { return user ? LookupUser(*name).has_value() : LookupGroup(*name).has_value(); };
+  if (!exists()) return Ok{};
+  auto removed = RunAccountTool({user ? "userdel" : "groupdel", *name});
+  // A userdel of an interrupted run may have finished meanwhile.
+  if (!removed.ok() && !exists()) return Ok{};
+  return removed;
 }
 
 // --- directories ------------------------------------------------------------------
@@ -135,6 +155,10 @@ std::string ModeText(mode_t mode) {
   std::snprintf(buf, sizeof buf, "%04o", mode & 07777);
   return buf;
 }
+
+// `path` is a directory already checked not to be a symlink, or /proc/self/fd/N of one
+// opened with O_NOFOLLOW (a magic link that must be followed to reach it).
+bool HasExtendedAcl(const std::string& path) { return acl_extended_file(path.c_str()) == 1; }
 
 Result<std::string> DirectoryPath(const Resource& r) {
   std::string path = Str(r.attributes, "path");
@@ -165,7 +189,11 @@ Result<Observation> ObserveDirectory(const Resource& r) {
   }
   std::vector<std::string> differ;
   if (st.st_uid != 0 || st.st_gid != 0) differ.push_back("not owned by root:root");
-  if ((st.st_mode & 07777) != *mode) differ.push_back("mode is " + ModeText(st.st_mode) + ", not " + ModeText(*mode));
+  // With an extended ACL the group bits show the ACL mask, which the grants manage.
+  const mode_t compared = HasExtendedAcl(*path) ? 07707 : 07777;
+  if ((st.st_mode & compared) != (*mode & compared)) {
+    differ.push_back("mode is " + ModeText(st.st_mode) + ", not " + ModeText(*mode));
+  }
   o.in_sync = differ.empty();
   o.detail = Join(differ, ", ");
   return o;
@@ -181,8 +209,14 @@ Result<Ok> EnsureDirectory(const Resource& r) {
   int fd = open(path->c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return SysError("open", *path, errno);
   Result<Ok> result = Ok{};
+  struct stat st {};
+  mode_t target = *mode;
+  // Keep the group bits (the ACL mask) of a directory the grants gave an extended ACL.
+  if (fstat(fd, &st) == 0 && HasExtendedAcl("/proc/self/fd/" + std::to_string(fd))) {
+    target = (*mode & 07707) | (st.st_mode & 0070);
+  }
   if (fchown(fd, 0, 0) != 0) result = SysError("fchown", *path, errno);
-  else if (fchmod(fd, *mode) != 0) result = SysError("fchmod", *path, errno);
+  else if (fchmod(fd, target) != 0) result = SysError("fchmod", *path, errno);
   close(fd);
   return result;
 }
@@ -351,7 +385,7 @@ Result<RuleTarget> ReadRule(const Resource& r) {
 LinuxHost::LinuxHost() : nft_(std::make_unique<Nftables>()) {}
 
 Result<Observation> LinuxHost::Observe(const Resource& r) {
-  if (r.type == "posix_acl") return ObserveAclGrant(r);
+  if (r.type == "posix_acl") return ObserveAclGrant(r, shallow_);
   if (r.type == "group") return ObserveGroup(r);
   if (r.type == "user") return ObserveUser(r);
   if (r.type == "directory") return ObserveDirectory(r);

@@ -20,7 +20,11 @@ class LinuxHost : public Host {
   Result<Ok> Ensure(const Resource& resource) override;
   Result<Ok> Remove(const OwnedRecord& record) override;
 
+  // Observe ACL grants on their root only, not their whole tree (a quick status).
+  void set_shallow(bool shallow) { shallow_ = shallow; }
+
  private:
+  bool shallow_ = false;
   std::unique_ptr<Nftables> nft_;
 };
 

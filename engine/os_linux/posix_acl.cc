@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <functional>
@@ -339,13 +340,14 @@ bool TraverseSatisfied(const Grant& g, const Node& n, acl_t access) {
 
 }  // namespace
 
-Result<Observation> ObserveAclGrant(const Resource& resource) {
+Result<Observation> ObserveAclGrant(const Resource& resource, bool shallow) {
   auto grant = ReadGrant(resource);
   if (!grant.ok()) {
     if (grant.error().call == "getpwnam") return Observation{};  // the user comes first
     return grant.error();
   }
-  const Grant& g = *grant;
+  Grant g = *grant;
+  if (shallow) g.subtree = false;
   size_t files = 0, differ = 0;
   nlohmann::json masks = nlohmann::json::object(), had_default = nlohmann::json::array(),
                  entry_existed = nlohmann::json::array();
@@ -381,6 +383,12 @@ Result<Observation> ObserveAclGrant(const Resource& resource) {
   Observation o;
   o.present = true;
   if (missing) {
+    // A directory this plan creates gets its grant once it exists (same run, after it).
+    const std::string dir_id = "dir:" + g.path;
+    if (std::find(resource.depends_on.begin(), resource.depends_on.end(), dir_id) != resource.depends_on.end()) {
+      o.present = false;
+      return o;
+    }
     // Nothing to grant on a path that does not exist; status shows it again once it does.
     o.in_sync = true;
     o.detail = g.path + " does not exist";

@@ -18,7 +18,8 @@
 
 namespace sbx {
 
-Result<Observation> ObserveAclGrant(const Resource& resource);
+// `shallow` looks at the grant's own path only, not the tree beneath it.
+Result<Observation> ObserveAclGrant(const Resource& resource, bool shallow = false);
 Result<Ok> EnsureAclGrant(const Resource& resource);
 Result<Ok> RemoveAclGrant(const OwnedRecord& record);
 

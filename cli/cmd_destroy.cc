@@ -1,0 +1,74 @@
+// sandboxctl destroy: remove what sandboxctl made for this workspace (or everywhere) and
+// restore what it changed.
+#include <iostream>
+
+#include "cli/machine.h"
+#include "engine/core/host_info.h"
+
+namespace sbx::cli {
+
+namespace po = boost::program_options;
+
+int RunDestroy(GlobalOptions g, const std::vector<std::string>& args, Io io) {
+  MachineOptions m;
+  bool all = false, yes = false;
+  po::options_description specific = MachineOptionsDescription(m, false);
+  specific.add_options()("all", po::bool_switch(&all), "every workspace applied on this machine")(
+      "yes,y", po::bool_switch(&yes), "destroy without asking");
+  if (!ParseCommandLine("destroy", args, specific, {}, g,
+                        "sandboxctl destroy [--all] [--yes]\n\n"
+                        "Removes the users, groups, directories, ACL entries and firewall rules sandboxctl\n"
+                        "created for this workspace (with --all: for every workspace) and restores what it\n"
+                        "changed. Objects other workspaces still need stay. Needs root.",
+                        io.out)) {
+    return kExitOk;
+  }
+  if (!RequireRoot("destroy", io)) return kExitFailure;
+  const auto ws = ResolveWorkspace(g);
+  auto store = OpenStore(m, true, io);
+  if (!store.ok()) {
+    io.err << "sandboxctl destroy: " << store.error().Render() << "\n";
+    return kExitFailure;
+  }
+  auto state = store->Load();
+  if (!state.ok()) {
+    io.err << "sandboxctl destroy: " << state.error().Render() << "\n";
+    return kExitFailure;
+  }
+  const Plan empty;
+  LinuxHost host;
+  auto observed = ObserveAll(empty, ws.string(), *state, host, all);
+  if (!observed.ok()) {
+    io.err << "sandboxctl destroy: " << observed.error().Render() << "\n";
+    return kExitFailure;
+  }
+  ChangeSet changes = ComputeChanges(empty, ws.string(), *state, *observed, all);
+  if (!g.json) io.out << RenderChangesText(changes);
+  if (changes.HasMachineChanges() && !yes) {
+    if (!StdinIsTerminal()) {
+      io.err << "sandboxctl destroy: not on a terminal; pass --yes to destroy without asking\n";
+      return kExitFailure;
+    }
+    io.out << "\nDestroy these objects? Only 'yes' is accepted: " << std::flush;
+    std::string answer;
+    std::getline(std::cin, answer);
+    if (answer != "yes") {
+      io.out << "Destroy cancelled.\n";
+      return kExitFailure;
+    }
+  }
+  AuditLog audit(m.log_dir, "destroy", all ? "*" : ws.string());
+  auto result = ExecuteChanges(changes, ws.string(), *observed, empty, host, *state, *store, audit, io, g.json);
+  nlohmann::json summary = ChangesToJson(changes)["summary"];
+  if (!result.ok()) {
+    audit.Run("failed", summary);
+    io.err << "sandboxctl destroy: " << result.error().Render() << "\nRun 'sandboxctl destroy' again to finish.\n";
+    return kExitFailure;
+  }
+  audit.Run("ok", summary);
+  if (g.json) io.out << ChangesToJson(changes).dump(2) << "\n";
+  else if (changes.HasMachineChanges()) io.out << "\nDestroy complete: " << changes.Count(Action::kDelete) << " destroyed.\n";
+  return kExitOk;
+}
+
+}  // namespace sbx::cli

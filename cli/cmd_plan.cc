@@ -1,0 +1,46 @@
+// sandboxctl plan: what apply would change on this machine; changes nothing.
+#include <iostream>
+
+#include "cli/machine.h"
+
+namespace sbx::cli {
+
+namespace po = boost::program_options;
+
+int RunPlan(GlobalOptions g, const std::vector<std::string>& args, Io io) {
+  MachineOptions m;
+  po::options_description specific = MachineOptionsDescription(m, true);
+  if (!ParseCommandLine("plan", args, specific, {}, g,
+                        "sandboxctl plan [--profile NAME]...\n\n"
+                        "Compares the machine with the workspace's profiles and shows what `apply` would do:\n"
+                        "+ create, ~ update, - destroy, then a summary or \"No changes.\". Changes nothing and\n"
+                        "works without root as far as it can observe.",
+                        io.out)) {
+    return kExitOk;
+  }
+  const auto ws = ResolveWorkspace(g);
+  auto plan = CompileWorkspacePlan(g, m, ws, io);
+  if (!plan) return kExitFailure;
+  auto store = OpenStore(m, false, io);
+  if (!store.ok()) {
+    io.err << "sandboxctl plan: " << store.error().Render() << "\n";
+    return kExitFailure;
+  }
+  auto state = store->Load();
+  if (!state.ok()) {
+    io.err << "sandboxctl plan: " << state.error().Render() << "\n";
+    return kExitFailure;
+  }
+  LinuxHost host;
+  auto observed = ObserveAll(*plan, ws.string(), *state, host);
+  if (!observed.ok()) {
+    io.err << "sandboxctl plan: " << observed.error().Render() << "\n";
+    return kExitFailure;
+  }
+  ChangeSet changes = ComputeChanges(*plan, ws.string(), *state, *observed);
+  if (g.json) io.out << ChangesToJson(changes).dump(2) << "\n";
+  else io.out << RenderChangesText(changes);
+  return changes.conflicts.empty() ? kExitOk : kExitFailure;
+}
+
+}  // namespace sbx::cli

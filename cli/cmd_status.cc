@@ -1,0 +1,57 @@
+// sandboxctl status: is the machine still what the profiles say? Exit 0 in sync, 3 drifted.
+#include <iostream>
+
+#include "cli/machine.h"
+
+namespace sbx::cli {
+
+namespace po = boost::program_options;
+
+inline constexpr int kExitDrifted = 3;
+
+int RunStatus(GlobalOptions g, const std::vector<std::string>& args, Io io) {
+  MachineOptions m;
+  bool deep = false;
+  po::options_description specific = MachineOptionsDescription(m, true);
+  specific.add_options()("deep", po::bool_switch(&deep), "check every file of every granted tree, not only its root");
+  if (!ParseCommandLine("status", args, specific, {}, g,
+                        "sandboxctl status [--deep]\n\n"
+                        "Reports drift between the machine and the workspace's profiles: a sandbox user\n"
+                        "deleted, an ACL entry stripped, a firewall rule flushed, a profile changed since\n"
+                        "the last apply. Exit status: 0 in sync, 3 drifted, 1 error.",
+                        io.out)) {
+    return kExitOk;
+  }
+  const auto ws = ResolveWorkspace(g);
+  auto plan = CompileWorkspacePlan(g, m, ws, io);
+  if (!plan) return kExitFailure;
+  auto store = OpenStore(m, false, io);
+  auto state = store.ok() ? store->Load() : Result<State>(store.error());
+  if (!state.ok()) {
+    io.err << "sandboxctl status: " << state.error().Render() << "\n";
+    return kExitFailure;
+  }
+  LinuxHost host;
+  host.set_shallow(!deep);
+  auto observed = ObserveAll(*plan, ws.string(), *state, host);
+  if (!observed.ok()) {
+    io.err << "sandboxctl status: " << observed.error().Render() << "\n";
+    return kExitFailure;
+  }
+  ChangeSet changes = ComputeChanges(*plan, ws.string(), *state, *observed);
+  const bool drifted = changes.HasMachineChanges() || !changes.conflicts.empty();
+  if (g.json) {
+    nlohmann::json j = ChangesToJson(changes);
+    j["in_sync"] = !drifted;
+    j["deep"] = deep;
+    io.out << j.dump(2) << "\n";
+  } else if (drifted) {
+    io.out << "Drift between the machine and the profiles (run 'sudo sandboxctl apply' to repair):\n"
+           << RenderChangesText(changes);
+  } else {
+    io.out << "In sync" << (deep ? "" : " (roots of granted trees checked; --deep checks every file)") << ".\n";
+  }
+  return drifted ? kExitDrifted : kExitOk;
+}
+
+}  // namespace sbx::cli

@@ -1,0 +1,145 @@
+#include "cli/machine.h"
+
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <ctime>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include "engine/core/host_info.h"
+#include "engine/reconcile/apply.h"
+
+namespace sbx::cli {
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+po::options_description MachineOptionsDescription(MachineOptions& m, bool with_profiles) {
+  po::options_description d("machine options");
+  if (with_profiles) {
+    d.add_options()("profile,p", po::value(&m.profiles)->composing(),
+                    "profile to apply (repeatable; default: the workspace's profiles)");
+  }
+  d.add_options()
+      ("state-dir", po::value(&m.state_dir), "where the state file and lock live (default /var/lib/sandboxctl)")
+      ("log-dir", po::value(&m.log_dir), "where the audit log goes (default /var/log/sandboxctl)")
+      ("lock-timeout", po::value(&m.lock_timeout), "seconds to wait for another run (default 300)")
+      ("nft-table", po::value(&m.nft_table), "name of sandboxctl's nftables table (default sandboxctl)")
+      ("tmp-root", po::value(&m.tmp_root), "parent of the per-profile ${tmp} directories (default /var/tmp/sandboxctl)");
+  return d;
+}
+
+std::optional<Plan> CompileWorkspacePlan(const GlobalOptions& g, const MachineOptions& m, const fs::path& ws, Io io) {
+  Catalog catalog = Catalog::Load(CatalogFor(g, ws));
+  std::vector<Diagnostic> diags = catalog.diagnostics();
+  std::vector<const Profile*> selected;
+  if (m.profiles.empty()) selected = catalog.InLayer(Layer::kWorkspace);
+  for (const auto& name : m.profiles) {
+    const Profile* p = catalog.Find(name);
+    if (!p) {
+      diags.push_back(MakeError(DiagCode::kUnknownProfile, SourceRegion{"sandboxctl", "", {}},
+                                "unknown profile '" + name + "'"));
+    } else if (std::find(selected.begin(), selected.end(), p) == selected.end()) {
+      selected.push_back(p);
+    }
+  }
+  if (m.nft_table.empty() || m.nft_table.size() > 32 ||
+      m.nft_table.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos) {
+    throw UsageError{"", "invalid --nft-table '" + m.nft_table + "': use 1 to 32 of a-z, 0-9 and _"};
+  }
+  if (!m.tmp_root.empty() && !fs::path(m.tmp_root).is_absolute()) {
+    throw UsageError{"", "--tmp-root '" + m.tmp_root + "' is not an absolute path"};
+  }
+  CompileResult result;
+  if (!HasErrors(diags)) {
+    Context context = HostContext(Target::kLinux, ws);
+    context.nft_table = m.nft_table;
+    if (!m.tmp_root.empty()) context.tmp_root = m.tmp_root;
+    result = CompilePlan(selected, context);
+    diags.insert(diags.end(), result.diagnostics.begin(), result.diagnostics.end());
+  }
+  if (g.json && HasErrors(diags)) {
+    io.out << nlohmann::json{{"ok", false}, {"diagnostics", DiagnosticsToJson(diags)}}.dump(2) << "\n";
+  } else {
+    PrintDiagnostics(diags, catalog.sources(), io.err);
+  }
+  if (HasErrors(diags)) return std::nullopt;
+  return result.plan;
+}
+
+bool RequireRoot(const std::string& command, Io io) {
+  if (RunningAsRoot()) return true;
+  io.err << "sandboxctl " << command << ": must run as root (it creates users, ACL entries and firewall rules); "
+         << "try: sudo sandboxctl " << command << "\n";
+  return false;
+}
+
+Result<StateStore> OpenStore(const MachineOptions& m, bool lock, Io io) {
+  return StateStore::Open(m.state_dir, lock, std::chrono::seconds(m.lock_timeout), [&] {
+    io.err << "sandboxctl: waiting for another sandboxctl run to finish (lock " << m.state_dir << "/lock)...\n";
+  });
+}
+
+AuditLog::AuditLog(const std::string& log_dir, std::string command, std::string workspace)
+    : command_(std::move(command)), workspace_(std::move(workspace)) {
+  try {
+    std::error_code ec;
+    fs::create_directories(log_dir, ec);
+    auto logger = std::make_shared<spdlog::logger>(
+        "audit", std::make_shared<spdlog::sinks::basic_file_sink_mt>((fs::path(log_dir) / "audit.log").string()));
+    logger->set_pattern("%v");
+    logger->flush_on(spdlog::level::info);
+    logger_ = logger;
+  } catch (const spdlog::spdlog_ex& e) {
+    spdlog::warn("audit log unavailable: {}", e.what());
+  }
+}
+
+void AuditLog::Write(nlohmann::json entry) {
+  if (!logger_) return;
+  auto now = std::chrono::system_clock::now();
+  std::time_t t = std::chrono::system_clock::to_time_t(now);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::ostringstream ts;
+  ts << std::put_time(&tm, "%Y-%m-%dT%H:%M:%SZ");
+  entry["time"] = ts.str();
+  entry["command"] = command_;
+  entry["workspace"] = workspace_;
+  static_cast<spdlog::logger*>(logger_.get())->info(entry.dump());
+}
+
+void AuditLog::Action(const Change& c, const std::optional<Error>& error) {
+  nlohmann::json e = {{"event", "action"}, {"action", ActionName(c.action)}, {"id", c.resource.id},
+                      {"result", error ? "error" : "ok"}};
+  if (error) e["error"] = error->Render();
+  Write(e);
+}
+
+void AuditLog::Run(const std::string& outcome, const nlohmann::json& summary) {
+  Write({{"event", "run"}, {"outcome", outcome}, {"summary", summary}});
+}
+
+Result<Ok> ExecuteChanges(const ChangeSet& changes, const std::string& workspace,
+                          const std::map<std::string, Observation>& observed, const Plan& plan, Host& host, State& state,
+                          const StateStore& store, AuditLog& audit, Io io, bool quiet) {
+  size_t step = 0;
+  const size_t total = changes.changes.size();
+  auto result = ApplyChanges(changes, workspace, observed, plan, host, state,
+                             [&](const State& s) { return store.Save(s); },
+                             [&](const Change& c) {
+                               ++step;
+                               audit.Action(c, std::nullopt);
+                               if (!quiet) {
+                                 io.err << "[" << step << "/" << total << "] " << ActionName(c.action) << " "
+                                        << c.resource.id << "\n";
+                               }
+                             });
+  if (!result.ok() && step < total) audit.Action(changes.changes[step], result.error());
+  return result;
+}
+
+}  // namespace sbx::cli

@@ -1,0 +1,58 @@
+// Shared by plan, apply, status and destroy: the options that say where the machine's
+// state and audit log live, compiling the workspace's plan, and the audit log.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cli/common.h"
+#include "engine/os_linux/linux_host.h"
+#include "engine/os_linux/state_store.h"
+#include "engine/reconcile/diff.h"
+
+namespace sbx::cli {
+
+struct MachineOptions {
+  std::string state_dir = kDefaultStateDir;
+  std::string log_dir = "/var/log/sandboxctl";
+  int lock_timeout = 300;
+  std::string nft_table = "sandboxctl";
+  std::string tmp_root;  // empty: the default
+  std::vector<std::string> profiles;
+};
+
+// --state-dir, --log-dir, --lock-timeout (and --profile when `with_profiles`).
+boost::program_options::options_description MachineOptionsDescription(MachineOptions& m, bool with_profiles);
+
+// Compiles the Linux plan of the workspace's profiles (or those named); prints the
+// diagnostics. nullopt when a profile is invalid.
+std::optional<Plan> CompileWorkspacePlan(const GlobalOptions& g, const MachineOptions& m,
+                                         const std::filesystem::path& workspace, Io io);
+
+// Fails (exit 1) before anything is touched when not root.
+bool RequireRoot(const std::string& command, Io io);
+
+// Opens the state store, locked for changes; says when it waits for another run.
+Result<StateStore> OpenStore(const MachineOptions& m, bool lock, Io io);
+
+// Appends JSON lines to <log_dir>/audit.log: one per action and one per run.
+class AuditLog {
+ public:
+  AuditLog(const std::string& log_dir, std::string command, std::string workspace);
+  void Action(const Change& change, const std::optional<Error>& error);
+  void Run(const std::string& outcome, const nlohmann::json& summary);
+
+ private:
+  void Write(nlohmann::json entry);
+  std::string command_, workspace_;
+  std::shared_ptr<void> logger_;
+};
+
+// Executes `changes`, printing each step, auditing it, saving the state after each.
+Result<Ok> ExecuteChanges(const ChangeSet& changes, const std::string& workspace,
+                          const std::map<std::string, Observation>& observed, const Plan& plan, Host& host,
+                          State& state, const StateStore& store, AuditLog& audit, Io io, bool quiet);
+
+}  // namespace sbx::cli

@@ -1,0 +1,221 @@
+// plan / apply / status / destroy end to end, as root, through the sandboxctl binary:
+// real users, ACLs and nftables rules, an isolated state directory, audit log, ${tmp}
+// root and nft table per test, and a machine left exactly as it was found.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/process.hpp>
+#include <nlohmann/json.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <thread>
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace bp = boost::process;
+
+std::string ReadFile(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string Capture(const std::string& command) {
+  std::string out;
+  FILE* p = popen(command.c_str(), "r");
+  if (!p) return "popen failed";
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  pclose(p);
+  return out;
+}
+
+struct Outcome {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+class MachineCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root: apply creates users, ACL entries and nftables rules";
+    std::random_device rd;
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "%06x", rd() & 0xFFFFFF);
+    suffix_ = hex;
+    user_ = "sbxc-" + suffix_;
+    root_ = fs::temp_directory_path() / ("sandboxctl-cli-" + suffix_);
+    ws_ = root_ / "ws";
+    fs::create_directories(ws_ / ".sandboxctl");
+    fs::create_directories(ws_ / ".git");
+    fs::create_directories(ws_ / "src");
+    std::ofstream(ws_ / "src/main.c") << "int main(void) { return 0; }\n";
+    std::ofstream(ws_ / ".env") << "TOKEN=1\n";
+    std::ofstream(ws_ / ".sandboxctl/offline.toml")
+        << "version = 1\n[identity]\nuser = \"" << user_ << "\"\n"
+        << "[filesystem]\nwritable = [\"${workspace}\", \"${tmp}\"]\nread_only = [\"${workspace}/.git\"]\n"
+        << "deny_read = [\"${workspace}/.env\"]\n[network]\nmode = \"offline\"\nloopback = true\n";
+    before_ = Snapshot();
+  }
+
+  void TearDown() override {
+    if (IsSkipped()) return;
+    Sandboxctl({"destroy", "--yes"});  // whatever a failed test left
+    system(("userdel " + user_ + " 2>/dev/null; groupdel " + user_ + " 2>/dev/null; nft delete table inet " + Table() +
+            " 2>/dev/null").c_str());
+    EXPECT_EQ(Snapshot(), before_) << "the test left something behind";
+    std::error_code ec;
+    fs::remove_all(root_, ec);
+  }
+
+  std::string Table() const { return "sbxtest_" + suffix_; }
+
+  std::string Snapshot() {
+    std::string s;
+    for (const char* f : {"/etc/passwd", "/etc/group", "/etc/shadow", "/etc/gshadow"}) s += ReadFile(f);
+    return s + Capture("nft list ruleset 2>&1") + Capture("getfacl -R -p " + ws_.string() + " 2>&1");
+  }
+
+  // Runs sandboxctl in the workspace with this test's own state, log, tmp root and table.
+  Outcome Sandboxctl(const std::vector<std::string>& args, std::optional<std::chrono::milliseconds> kill_after = {},
+                 const std::string& as_user = "") {
+    std::vector<std::string> argv = args;
+    const bool machine = !args.empty() && (args[0] == "plan" || args[0] == "apply" || args[0] == "status" ||
+                                           args[0] == "destroy");
+    if (machine) {
+      for (const auto& a : std::vector<std::string>{"--state-dir", (root_ / "state").string(), "--log-dir",
+                                                    (root_ / "log").string(), "--lock-timeout", "2"}) {
+        argv.push_back(a);
+      }
+      if (args[0] != "destroy") {
+        for (const auto& a : std::vector<std::string>{"--tmp-root", (root_ / "tmp").string(), "--nft-table", Table()}) {
+          argv.push_back(a);
+        }
+      }
+    }
+    std::vector<std::string> full{"--machine-profiles", ""};
+    full.insert(full.end(), argv.begin(), argv.end());
+    std::string exe = SANDBOXCTL_BIN;
+    if (!as_user.empty()) {
+      full.insert(full.begin(), {"-u", as_user, "--", exe});
+      exe = "/usr/sbin/runuser";
+    }
+    Outcome r;
+    const fs::path out = root_ / "out", err = root_ / "err";
+    fs::remove(out);  // the redirection does not truncate
+    fs::remove(err);
+    bp::child child(exe, bp::args = full, bp::start_dir = ws_.string(), bp::std_out > out.string(),
+                    bp::std_err > err.string(), bp::std_in < bp::null);
+    if (kill_after) {
+      std::this_thread::sleep_for(*kill_after);
+      kill(child.id(), SIGKILL);
+    }
+    child.wait();
+    r.exit_code = child.exit_code();
+    r.out = ReadFile(out);
+    r.err = ReadFile(err);
+    return r;
+  }
+
+  std::string suffix_, user_;
+  fs::path root_, ws_;
+  std::string before_;
+};
+
+TEST_F(MachineCli, ApplyTwiceChangesNothingTheSecondTimeAndDestroyRestoresEverything) {
+  Outcome plan = Sandboxctl({"plan"});
+  EXPECT_EQ(plan.exit_code, 0) << plan.err;
+  EXPECT_NE(plan.out.find("Plan: "), std::string::npos);
+  const std::string unchanged = Snapshot();
+  EXPECT_EQ(unchanged, before_) << "plan changed the machine";
+
+  Outcome first = Sandboxctl({"apply", "--yes"});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_NE(first.out.find("Apply complete: "), std::string::npos) << first.out;
+  const std::string applied = Snapshot();
+
+  Outcome second = Sandboxctl({"apply", "--yes"});
+  EXPECT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_EQ(second.out, "No changes.\n");
+  EXPECT_EQ(Snapshot(), applied) << "the second apply changed something";
+
+  Outcome status = Sandboxctl({"status", "--deep"});
+  EXPECT_EQ(status.exit_code, 0) << status.out << status.err;
+  EXPECT_EQ(status.out, "In sync.\n");
+
+  Outcome json = Sandboxctl({"apply", "--yes", "--json"});
+  EXPECT_EQ(nlohmann::json::parse(json.out)["changed"], false);
+
+  const std::string audit = ReadFile(root_ / "log" / "audit.log");
+  EXPECT_NE(audit.find("\"event\":\"action\""), std::string::npos);
+
+  Outcome destroy = Sandboxctl({"destroy", "--yes"});
+  ASSERT_EQ(destroy.exit_code, 0) << destroy.err;
+  EXPECT_EQ(Snapshot(), before_);
+}
+
+TEST_F(MachineCli, StatusReportsDriftWithExit3AndApplyRepairsIt) {
+  ASSERT_EQ(Sandboxctl({"apply", "--yes"}).exit_code, 0);
+  ASSERT_EQ(system(("setfacl -x u:" + user_ + " " + (ws_ / "src/main.c").string()).c_str()), 0);
+  ASSERT_EQ(system(("nft flush table inet " + Table()).c_str()), 0);
+  ASSERT_EQ(system(("userdel " + user_).c_str()), 0);
+  Outcome status = Sandboxctl({"status", "--deep"});
+  EXPECT_EQ(status.exit_code, 3);
+  EXPECT_NE(status.out.find("+ user:" + user_), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("nft:" + user_ + ":0004-reject-all"), std::string::npos) << status.out;
+  ASSERT_EQ(Sandboxctl({"apply", "--yes"}).exit_code, 0);
+  Outcome again = Sandboxctl({"status", "--deep"});
+  EXPECT_EQ(again.exit_code, 0) << again.out;
+  ASSERT_EQ(Sandboxctl({"destroy", "--yes"}).exit_code, 0);
+}
+
+TEST_F(MachineCli, ApplyAsAnOrdinaryUserFailsBeforeTouchingAnything) {
+  Outcome r = Sandboxctl({"apply", "--yes"}, {}, "nobody");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "sandboxctl apply: must run as root (it creates users, ACL entries and firewall rules); try: "
+                   "sudo sandboxctl apply\n");
+  EXPECT_FALSE(fs::exists(root_ / "state"));
+}
+
+TEST_F(MachineCli, ASecondRunWaitsForTheLockThenGivesUp) {
+  fs::create_directories(root_ / "state");
+  fs::permissions(root_ / "state", fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                       fs::perms::others_read | fs::perms::others_exec);
+  int fd = open((root_ / "state" / "lock").c_str(), O_RDWR | O_CREAT, 0600);
+  ASSERT_EQ(flock(fd, LOCK_EX), 0);
+  Outcome r = Sandboxctl({"apply", "--yes"});
+  close(fd);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("waiting for another sandboxctl run to finish"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("still holds the lock after 2s"), std::string::npos) << r.err;
+  EXPECT_EQ(Snapshot(), before_);
+}
+
+// SIGKILL lands somewhere in the middle of apply (or of destroy); each time the next
+// apply converges, a further apply finds nothing to do, and destroy restores the machine.
+TEST_F(MachineCli, KilledMidwayApplyConvergesAndDestroyRestores) {
+  for (int delay : {2, 5, 10, 20, 40, 80}) {
+    Sandboxctl({"apply", "--yes"}, std::chrono::milliseconds(delay));
+    Outcome converge = Sandboxctl({"apply", "--yes"});
+    ASSERT_EQ(converge.exit_code, 0) << "delay " << delay << ": " << converge.err;
+    Outcome again = Sandboxctl({"apply", "--yes"});
+    EXPECT_EQ(again.out, "No changes.\n") << "delay " << delay << "; the converging apply said:\n" << converge.out;
+    Sandboxctl({"destroy", "--yes"}, std::chrono::milliseconds(delay / 2 + 1));
+    Outcome destroy = Sandboxctl({"destroy", "--yes"});
+    ASSERT_EQ(destroy.exit_code, 0) << "delay " << delay << ": " << destroy.err;
+    EXPECT_EQ(Snapshot(), before_) << "delay " << delay;
+  }
+}
+
+}  // namespace
