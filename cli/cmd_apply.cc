@@ -36,7 +36,7 @@ int RunApply(GlobalOptions g, const std::vector<std::string>& args, Io io) {
     io.err << "sandboxctl apply: " << state.error().Render() << "\n";
     return kExitFailure;
   }
-  LinuxHost host;
+  LinuxHost host(BootConfig(m));
   auto observed = ObserveAll(*plan, ws.string(), *state, host);
   if (!observed.ok()) {
     io.err << "sandboxctl apply: " << observed.error().Render() << "\n";

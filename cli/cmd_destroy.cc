@@ -36,7 +36,7 @@ int RunDestroy(GlobalOptions g, const std::vector<std::string>& args, Io io) {
     return kExitFailure;
   }
   const Plan empty;
-  LinuxHost host;
+  LinuxHost host(BootConfig(m));
   auto observed = ObserveAll(empty, ws.string(), *state, host, all);
   if (!observed.ok()) {
     io.err << "sandboxctl destroy: " << observed.error().Render() << "\n";

@@ -31,7 +31,7 @@ int RunPlan(GlobalOptions g, const std::vector<std::string>& args, Io io) {
     io.err << "sandboxctl plan: " << state.error().Render() << "\n";
     return kExitFailure;
   }
-  LinuxHost host;
+  LinuxHost host(BootConfig(m));
   auto observed = ObserveAll(*plan, ws.string(), *state, host);
   if (!observed.ok()) {
     io.err << "sandboxctl plan: " << observed.error().Render() << "\n";

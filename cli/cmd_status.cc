@@ -31,7 +31,7 @@ int RunStatus(GlobalOptions g, const std::vector<std::string>& args, Io io) {
     io.err << "sandboxctl status: " << state.error().Render() << "\n";
     return kExitFailure;
   }
-  LinuxHost host;
+  LinuxHost host(BootConfig(m));
   host.set_shallow(!deep);
   auto observed = ObserveAll(*plan, ws.string(), *state, host);
   if (!observed.ok()) {

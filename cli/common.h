@@ -79,5 +79,6 @@ int RunPlan(GlobalOptions g, const std::vector<std::string>& args, Io io);
 int RunApply(GlobalOptions g, const std::vector<std::string>& args, Io io);
 int RunStatus(GlobalOptions g, const std::vector<std::string>& args, Io io);
 int RunDestroy(GlobalOptions g, const std::vector<std::string>& args, Io io);
+int RunRestore(GlobalOptions g, const std::vector<std::string>& args, Io io);
 
 }  // namespace sbx::cli

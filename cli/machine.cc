@@ -28,7 +28,8 @@ po::options_description MachineOptionsDescription(MachineOptions& m, bool with_p
       ("log-dir", po::value(&m.log_dir), "where the audit log goes (default /var/log/sandboxctl)")
       ("lock-timeout", po::value(&m.lock_timeout), "seconds to wait for another run (default 300)")
       ("nft-table", po::value(&m.nft_table), "name of sandboxctl's nftables table (default sandboxctl)")
-      ("tmp-root", po::value(&m.tmp_root), "parent of the per-profile ${tmp} directories (default /var/tmp/sandboxctl)");
+      ("tmp-root", po::value(&m.tmp_root), "parent of the per-profile ${tmp} directories (default /var/tmp/sandboxctl)")
+      ("unit-dir", po::value(&m.unit_dir), "where the boot unit goes (default /etc/systemd/system)");
   return d;
 }
 
@@ -68,6 +69,12 @@ std::optional<Plan> CompileWorkspacePlan(const GlobalOptions& g, const MachineOp
   }
   if (HasErrors(diags)) return std::nullopt;
   return result.plan;
+}
+
+BootUnitConfig BootConfig(const MachineOptions& m) {
+  auto exe = ExecutablePath();
+  return BootUnitConfig{fs::absolute(m.unit_dir), exe.ok() ? *exe : fs::path("/usr/bin/sandboxctl"),
+                        fs::absolute(m.state_dir)};
 }
 
 bool RequireRoot(const std::string& command, Io io) {

@@ -20,6 +20,7 @@ struct MachineOptions {
   int lock_timeout = 300;
   std::string nft_table = "sandboxctl";
   std::string tmp_root;  // empty: the default
+  std::string unit_dir = "/etc/systemd/system";
   std::vector<std::string> profiles;
 };
 
@@ -30,6 +31,9 @@ boost::program_options::options_description MachineOptionsDescription(MachineOpt
 // diagnostics. nullopt when a profile is invalid.
 std::optional<Plan> CompileWorkspacePlan(const GlobalOptions& g, const MachineOptions& m,
                                          const std::filesystem::path& workspace, Io io);
+
+// The Linux host, with the boot unit pointing at this executable and state directory.
+BootUnitConfig BootConfig(const MachineOptions& m);
 
 // Fails (exit 1) before anything is touched when not root.
 bool RequireRoot(const std::string& command, Io io);

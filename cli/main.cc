@@ -28,6 +28,7 @@ const std::map<std::string, Command>& Commands() {
       {"apply", {sbx::cli::RunApply, "make this machine match the profiles (root)"}},
       {"status", {sbx::cli::RunStatus, "report drift; exit 3 when drifted"}},
       {"destroy", {sbx::cli::RunDestroy, "remove what sandboxctl made and restore what it changed (root)"}},
+      {"restore", {sbx::cli::RunRestore, "put the firewall rules back after a reboot (root; run at boot)"}},
   };
   return kCommands;
 }

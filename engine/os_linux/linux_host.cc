@@ -384,8 +384,11 @@ Result<RuleTarget> ReadRule(const Resource& r) {
 
 LinuxHost::LinuxHost() : nft_(std::make_unique<Nftables>()) {}
 
+LinuxHost::LinuxHost(BootUnitConfig boot) : boot_(std::move(boot)), nft_(std::make_unique<Nftables>()) {}
+
 Result<Observation> LinuxHost::Observe(const Resource& r) {
   if (r.type == "posix_acl") return ObserveAclGrant(r, shallow_);
+  if (r.type == "boot_unit") return ObserveBootUnit(r, boot_);
   if (r.type == "group") return ObserveGroup(r);
   if (r.type == "user") return ObserveUser(r);
   if (r.type == "directory") return ObserveDirectory(r);
@@ -437,6 +440,7 @@ Result<Observation> LinuxHost::Observe(const Resource& r) {
 
 Result<Ok> LinuxHost::Ensure(const Resource& r) {
   if (r.type == "posix_acl") return EnsureAclGrant(r);
+  if (r.type == "boot_unit") return EnsureBootUnit(r, boot_);
   if (r.type == "group") return EnsureGroup(r);
   if (r.type == "user") return EnsureUser(r);
   if (r.type == "directory") return EnsureDirectory(r);
@@ -485,6 +489,7 @@ Result<Ok> LinuxHost::Ensure(const Resource& r) {
 Result<Ok> LinuxHost::Remove(const OwnedRecord& record) {
   const Resource& r = record.resource;
   if (r.type == "posix_acl") return RemoveAclGrant(record);
+  if (r.type == "boot_unit") return RemoveBootUnit(record, boot_);
   if (r.type == "group") return RemoveAccount(record, false);
   if (r.type == "user") return RemoveAccount(record, true);
   if (r.type == "directory") return RemoveDirectory(record);

@@ -3,11 +3,12 @@
 // symlink, and nftables through libnftables transactions.
 //
 // Resource types: group, user, directory, posix_acl (posix_acl.h), nft_table, nft_chain,
-// nft_rule.
+// nft_rule, boot_unit (boot_unit.h).
 #pragma once
 
 #include <memory>
 
+#include "engine/os_linux/boot_unit.h"
 #include "engine/os_linux/nftables.h"
 #include "engine/reconcile/host.h"
 
@@ -16,6 +17,7 @@ namespace sbx {
 class LinuxHost : public Host {
  public:
   LinuxHost();
+  explicit LinuxHost(BootUnitConfig boot);
   Result<Observation> Observe(const Resource& resource) override;
   Result<Ok> Ensure(const Resource& resource) override;
   Result<Ok> Remove(const OwnedRecord& record) override;
@@ -25,6 +27,7 @@ class LinuxHost : public Host {
 
  private:
   bool shallow_ = false;
+  BootUnitConfig boot_;
   std::unique_ptr<Nftables> nft_;
 };
 

@@ -164,6 +164,13 @@ void LowerNetwork(const Intent& intent, Plan& plan) {
                       {"policy", "accept"}};
   chain.depends_on = {"nft:table"};
   plan.resources.push_back(std::move(chain));
+  // nftables rules do not survive a reboot: a boot unit puts sandboxctl's table back from
+  // the state file (the host fills in its own executable and state directory).
+  Resource boot = MakeResource("boot:firewall", ResourceKind::kNetRule, "boot_unit",
+                               "restore the firewall rules at boot (systemd unit sandboxctl-firewall.service)", all);
+  boot.attributes = {{"name", "sandboxctl-firewall.service"}, {"wanted_by", "sysinit.target"}, {"runs", "sandboxctl restore"}};
+  boot.depends_on = {"nft:table"};
+  plan.resources.push_back(std::move(boot));
 }
 
 }  // namespace

@@ -62,6 +62,8 @@ void Details(const nlohmann::json& r, std::ostream& out) {
   } else if (type == "nft_chain") {
     out << pad << "chain " << Str(a["name"]) << " { type " << Str(a["type"]) << " hook " << Str(a["hook"])
         << " priority " << Str(a["priority"]) << "; policy " << Str(a["policy"]) << "; }\n";
+  } else if (type == "boot_unit") {
+    out << pad << Str(a["name"]) << " (wanted by " << Str(a["wanted_by"]) << ") runs '" << Str(a["runs"]) << "'\n";
   } else if (type == "nft_rule") {
     out << pad << Str(a["rule"]) << "\n";
   } else if (type == "local_user") {

@@ -92,13 +92,14 @@ class MachineCli : public ::testing::Test {
                  const std::string& as_user = "") {
     std::vector<std::string> argv = args;
     const bool machine = !args.empty() && (args[0] == "plan" || args[0] == "apply" || args[0] == "status" ||
-                                           args[0] == "destroy");
+                                           args[0] == "destroy" || args[0] == "restore");
     if (machine) {
       for (const auto& a : std::vector<std::string>{"--state-dir", (root_ / "state").string(), "--log-dir",
-                                                    (root_ / "log").string(), "--lock-timeout", "2"}) {
+                                                    (root_ / "log").string(), "--lock-timeout", "2", "--unit-dir",
+                                                    (root_ / "units").string()}) {
         argv.push_back(a);
       }
-      if (args[0] != "destroy") {
+      if (args[0] != "destroy" && args[0] != "restore") {
         for (const auto& a : std::vector<std::string>{"--tmp-root", (root_ / "tmp").string(), "--nft-table", Table()}) {
           argv.push_back(a);
         }
@@ -178,6 +179,28 @@ TEST_F(MachineCli, StatusReportsDriftWithExit3AndApplyRepairsIt) {
   Outcome again = Sandboxctl({"status", "--deep"});
   EXPECT_EQ(again.exit_code, 0) << again.out;
   ASSERT_EQ(Sandboxctl({"destroy", "--yes"}).exit_code, 0);
+}
+
+// nftables rules do not survive a reboot: the boot unit runs `restore`, which puts the
+// table back from the state file alone.
+TEST_F(MachineCli, RestorePutsTheFirewallBackAfterItIsGone) {
+  ASSERT_EQ(Sandboxctl({"apply", "--yes"}).exit_code, 0);
+  const std::string unit = ReadFile(root_ / "units" / "sandboxctl-firewall.service");
+  EXPECT_NE(unit.find(std::string("ExecStart=\"") + SANDBOXCTL_BIN + "\" restore --state-dir \"" +
+                      (root_ / "state").string() + "\""),
+            std::string::npos) << unit;
+  EXPECT_TRUE(fs::is_symlink(root_ / "units" / "sysinit.target.wants" / "sandboxctl-firewall.service"));
+  const std::string applied = Capture("nft list table inet " + Table());
+  ASSERT_EQ(system(("nft delete table inet " + Table()).c_str()), 0);  // as after a reboot
+  EXPECT_EQ(Sandboxctl({"status"}).exit_code, 3);
+  Outcome restore = Sandboxctl({"restore"});
+  ASSERT_EQ(restore.exit_code, 0) << restore.err;
+  EXPECT_EQ(restore.out, "Restored 6 firewall objects; 0 already in place.\n");
+  EXPECT_EQ(Capture("nft list table inet " + Table()), applied);
+  EXPECT_EQ(Sandboxctl({"status", "--deep"}).exit_code, 0);
+  EXPECT_EQ(Sandboxctl({"restore"}).out, "Restored 0 firewall objects; 6 already in place.\n");
+  ASSERT_EQ(Sandboxctl({"destroy", "--yes"}).exit_code, 0);
+  EXPECT_FALSE(fs::exists(root_ / "units" / "sandboxctl-firewall.service"));
 }
 
 TEST_F(MachineCli, ApplyAsAnOrdinaryUserFailsBeforeTouchingAnything) {

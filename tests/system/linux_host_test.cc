@@ -100,6 +100,8 @@ class LinuxHostTest : public ::testing::Test {
     nft.Run("delete table inet " + table_).ok();
     std::error_code ec;
     fs::remove_all(root_, ec);
+    EXPECT_FALSE(fs::exists(units_ / "sandboxctl-firewall.service")) << "the boot unit was left behind";
+    fs::remove_all(units_, ec);
     EXPECT_EQ(Take(), before_) << "the test left something behind";
   }
 
@@ -144,7 +146,10 @@ class LinuxHostTest : public ::testing::Test {
   std::string suffix_, user_, table_;
   fs::path root_;
   Snapshot before_;
-  LinuxHost host_;
+  // The boot unit goes to a directory of the test's own, never /etc/systemd/system.
+  fs::path units_ = fs::temp_directory_path() / ("sandboxctl-units-" + std::to_string(getpid()) + "-" +
+                                                 std::to_string(reinterpret_cast<uintptr_t>(this)));
+  LinuxHost host_{BootUnitConfig{units_, "/usr/local/bin/sandboxctl", "/var/lib/sandboxctl"}};
   State state_;
   std::string saved_;
 };
@@ -174,6 +179,11 @@ TEST_F(LinuxHostTest, ApplyCreatesUserGroupDirectoriesAndRulesThenChangesNothing
   EXPECT_TRUE(StartsWith(comments[0], "sandboxctl nft:" + user_ + ":0001-reject-tcp ")) << comments[0];
   EXPECT_TRUE(StartsWith(comments[1], "sandboxctl nft:" + user_ + ":0002-reject-all ")) << comments[1];
 
+  const std::string unit = ReadFile(units_ / "sandboxctl-firewall.service");
+  EXPECT_NE(unit.find("ExecStart=\"/usr/local/bin/sandboxctl\" restore --state-dir \"/var/lib/sandboxctl\""),
+            std::string::npos) << unit;
+  EXPECT_EQ(fs::read_symlink(units_ / "sysinit.target.wants" / "sandboxctl-firewall.service"),
+            units_ / "sandboxctl-firewall.service");
   const std::string ruleset = Take().ruleset;
   ChangeSet second = Diff(plan);
   EXPECT_FALSE(second.HasMachineChanges()) << RenderChangesText(second);

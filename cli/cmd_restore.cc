@@ -1,0 +1,71 @@
+// sandboxctl restore: put the firewall rules back from the state file, e.g. at boot
+// (sandboxctl-firewall.service runs it), since nftables rules do not survive a reboot.
+#include <iostream>
+
+#include "cli/machine.h"
+
+namespace sbx::cli {
+
+namespace po = boost::program_options;
+
+int RunRestore(GlobalOptions g, const std::vector<std::string>& args, Io io) {
+  MachineOptions m;
+  po::options_description specific = MachineOptionsDescription(m, false);
+  if (!ParseCommandLine("restore", args, specific, {}, g,
+                        "sandboxctl restore\n\n"
+                        "Recreates the nftables table, chain and rules recorded in the state file, for every\n"
+                        "workspace, without reading any profile. Run at boot by sandboxctl-firewall.service.\n"
+                        "Needs root.",
+                        io.out)) {
+    return kExitOk;
+  }
+  if (!RequireRoot("restore", io)) return kExitFailure;
+  auto store = OpenStore(m, true, io);
+  if (!store.ok()) {
+    io.err << "sandboxctl restore: " << store.error().Render() << "\n";
+    return kExitFailure;
+  }
+  auto state = store->Load();
+  if (!state.ok()) {
+    io.err << "sandboxctl restore: " << state.error().Render() << "\n";
+    return kExitFailure;
+  }
+  // The recorded firewall objects, as a plan of their own: the same ordering rules apply.
+  Plan firewall;
+  for (const auto& [id, record] : state->records) {
+    const std::string& type = record.resource.type;
+    if (type == "nft_table" || type == "nft_chain" || type == "nft_rule") firewall.resources.push_back(record.resource);
+  }
+  LinuxHost host(BootConfig(m));
+  int restored = 0, in_place = 0;
+  std::vector<Change> todo;
+  for (const auto& r : firewall.resources) {
+    auto o = host.Observe(r);
+    if (!o.ok()) {
+      io.err << "sandboxctl restore: " << o.error().Render() << "\n";
+      return kExitFailure;
+    }
+    if (o->present && o->in_sync) ++in_place;
+    else todo.push_back({Action::kUpdate, r, ""});
+  }
+  // Tables before chains before rules, rules in their order: ids sort that way within a
+  // type, and the types are handled in dependency order.
+  for (const char* type : {"nft_table", "nft_chain", "nft_rule"}) {
+    for (const auto& c : todo) {
+      if (c.resource.type != type) continue;
+      if (auto e = host.Ensure(c.resource); !e.ok()) {
+        io.err << "sandboxctl restore: " << e.error().Render() << "\n";
+        return kExitFailure;
+      }
+      ++restored;
+    }
+  }
+  if (g.json) {
+    io.out << nlohmann::json{{"changed", restored > 0}, {"restored", restored}, {"in_place", in_place}}.dump(2) << "\n";
+  } else {
+    io.out << "Restored " << restored << " firewall objects; " << in_place << " already in place.\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace sbx::cli

@@ -1,0 +1,132 @@
+#include "engine/os_linux/boot_unit.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace sbx {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+Error SysError(const std::string& call, const std::string& object, int err) {
+  return Error{"host_error", call, object, std::strerror(err)};
+}
+
+struct Unit {
+  std::string name, wanted_by;
+  fs::path file, link;
+};
+
+Result<Unit> ReadUnit(const Resource& r, const BootUnitConfig& c) {
+  Unit u{r.attributes.value("name", ""), r.attributes.value("wanted_by", ""), {}, {}};
+  if (u.name != "sandboxctl-firewall.service" || u.wanted_by != "sysinit.target") {
+    return Error{"invalid_plan", "", r.id, "unexpected boot unit"};
+  }
+  u.file = c.unit_dir / u.name;
+  u.link = c.unit_dir / (u.wanted_by + ".wants") / u.name;
+  return u;
+}
+
+// Paths in a unit file: quoted for systemd's command-line parsing.
+std::string Quote(const std::string& s) {
+  std::string out = "\"";
+  for (char ch : s) {
+    if (ch == '"' || ch == '\\') out += '\\';
+    out += ch;
+  }
+  return out + "\"";
+}
+
+std::string Content(const BootUnitConfig& c) {
+  return "# Written by sandboxctl apply; removed by sandboxctl destroy.\n"
+         "[Unit]\n"
+         "Description=Restore the sandboxctl firewall rules\n"
+         "DefaultDependencies=no\n"
+         "After=local-fs.target nftables.service\n"
+         "Before=network-pre.target\n"
+         "Wants=network-pre.target\n"
+         "\n[Service]\n"
+         "Type=oneshot\n"
+         "RemainAfterExit=yes\n"
+         "ExecStart=" + Quote(c.executable.string()) + " restore --state-dir " + Quote(c.state_dir.string()) + "\n"
+         "\n[Install]\n"
+         "WantedBy=sysinit.target\n";
+}
+
+std::optional<std::string> ReadText(const fs::path& p) {
+  int fd = open(p.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  std::string text;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
+  close(fd);
+  return text;
+}
+
+Result<Ok> WriteText(const fs::path& p, const std::string& text) {
+  const fs::path tmp = p.string() + ".sandboxctl-new";
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0) return SysError("open", tmp.string(), errno);
+  bool ok = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && fsync(fd) == 0;
+  int err = errno;
+  close(fd);
+  if (!ok || rename(tmp.c_str(), p.c_str()) != 0) {
+    if (ok) err = errno;
+    unlink(tmp.c_str());
+    return SysError("write", p.string(), err);
+  }
+  return Ok{};
+}
+
+}  // namespace
+
+Result<Observation> ObserveBootUnit(const Resource& r, const BootUnitConfig& c) {
+  auto u = ReadUnit(r, c);
+  if (!u.ok()) return u.error();
+  Observation o;
+  auto text = ReadText(u->file);
+  if (!text) return o;
+  o.present = true;
+  o.current = *text;  // restored on destroy if it was not sandboxctl's
+  std::error_code ec;
+  const bool linked = fs::is_symlink(u->link, ec) && fs::read_symlink(u->link, ec) == u->file;
+  o.in_sync = *text == Content(c) && linked;
+  if (!o.in_sync) o.detail = *text != Content(c) ? "unit file differs" : "unit not enabled";
+  return o;
+}
+
+Result<Ok> EnsureBootUnit(const Resource& r, const BootUnitConfig& c) {
+  auto u = ReadUnit(r, c);
+  if (!u.ok()) return u.error();
+  std::error_code ec;
+  fs::create_directories(u->link.parent_path(), ec);
+  if (ec) return Error{"host_error", "mkdir", u->link.parent_path().string(), ec.message()};
+  if (auto w = WriteText(u->file, Content(c)); !w.ok()) return w;
+  // Enabled the way `systemctl enable` does it, without needing a running systemd.
+  fs::remove(u->link, ec);
+  fs::create_symlink(u->file, u->link, ec);
+  if (ec) return Error{"host_error", "symlink", u->link.string(), ec.message()};
+  return Ok{};
+}
+
+Result<Ok> RemoveBootUnit(const OwnedRecord& record, const BootUnitConfig& c) {
+  auto u = ReadUnit(record.resource, c);
+  if (!u.ok()) return u.error();
+  std::error_code ec;
+  fs::remove(u->link, ec);
+  if (record.prior.is_string()) return WriteText(u->file, record.prior.get<std::string>());
+  fs::remove(u->file, ec);
+  if (ec) return Error{"host_error", "unlink", u->file.string(), ec.message()};
+  fs::remove(u->link.parent_path(), ec);  // only if empty
+  return Ok{};
+}
+
+}  // namespace sbx
