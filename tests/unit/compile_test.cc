@@ -72,6 +72,7 @@ TEST(CompileLinux, OfflineProfileBecomesUserAclsAndRejectRules) {
                              "grant:traverse:sbx-offline:/var/tmp/sandboxctl",
                              "grant:write:sbx-offline:/home/dev/src/app",
                              "grant:write:sbx-offline:" + tmp,
+                             "boot:firewall",
                              "nft:chain",
                              "nft:sbx-offline:0001-reject-tcp",
                              "nft:sbx-offline:0002-reject-all",
