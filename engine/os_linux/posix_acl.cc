@@ -245,15 +245,28 @@ bool SetEntry(acl_t* acl, uid_t uid, const Perm& want) {
 
 struct Node {
   const std::string& path;
-  std::string proc;  // /proc/self/fd/N: the object itself, whatever happens to its name
+  int fd;            // the object itself, opened without following symlinks
   bool is_dir;
   mode_t mode;
+  std::string Proc() const { return "/proc/self/fd/" + std::to_string(fd); }  // for the default ACL
 };
 
 using Visit = std::function<Result<Ok>(const Node&)>;
 
+// Opens a directory entry that readdir says is a regular file, for reading its ACL through
+// the descriptor. O_NONBLOCK: if it was swapped for a FIFO meanwhile, the open does not
+// hang (and fstat then shows it is not a regular file).
+int OpenEntry(int dirfd, const std::string& name, unsigned char type, bool* is_dir) {
+  *is_dir = type == DT_DIR;
+  if (type == DT_DIR) return openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (type == DT_REG) {
+    return openat(dirfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_NOATIME | O_CLOEXEC);
+  }
+  return -2;  // not a file or directory: no grant
+}
+
 Result<Ok> WalkDir(int dirfd, const std::string& path, const struct stat& st, const Grant& g, const Visit& visit) {
-  if (auto r = visit(Node{path, "/proc/self/fd/" + std::to_string(dirfd), true, st.st_mode}); !r.ok()) return r;
+  if (auto r = visit(Node{path, dirfd, true, st.st_mode}); !r.ok()) return r;
   if (!g.subtree) return Ok{};
   int dup_fd = dup(dirfd);
   if (dup_fd < 0) return SysError("dup", path, errno);
@@ -262,38 +275,38 @@ Result<Ok> WalkDir(int dirfd, const std::string& path, const struct stat& st, co
     close(dup_fd);
     return SysError("fdopendir", path, errno);
   }
-  std::vector<std::string> names;
+  std::vector<std::pair<std::string, unsigned char>> names;
   while (dirent* e = readdir(dir)) {
     std::string n = e->d_name;
-    if (n != "." && n != "..") names.push_back(n);
+    if (n == "." || n == "..") continue;
+    unsigned char type = e->d_type;
+    if (type == DT_UNKNOWN) {  // file systems that do not say: ask, without following
+      struct stat est {};
+      if (fstatat(dirfd, n.c_str(), &est, AT_SYMLINK_NOFOLLOW) != 0) continue;
+      type = S_ISDIR(est.st_mode) ? DT_DIR : S_ISREG(est.st_mode) ? DT_REG : DT_LNK;
+    }
+    names.emplace_back(n, type);
   }
   closedir(dir);
-  for (const auto& name : names) {
+  for (const auto& [name, type] : names) {
     const std::string child = path == "/" ? "/" + name : path + "/" + name;
     if (g.except.count(child)) continue;
-    int fd = openat(dirfd, name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    bool is_dir = false;
+    int fd = OpenEntry(dirfd, name, type, &is_dir);
+    if (fd == -2) continue;  // symlinks, sockets, FIFOs and devices carry no grant
     if (fd < 0) {
-      if (errno == ENOENT) continue;  // gone meanwhile
+      if (errno == ENOENT || errno == ELOOP || errno == ENOTDIR) continue;  // gone or swapped meanwhile
       return SysError("openat", child, errno);
     }
     struct stat cst {};
-    if (fstat(fd, &cst) != 0) {
-      int err = errno;
-      close(fd);
-      return SysError("fstat", child, err);
-    }
     Result<Ok> r = Ok{};
-    if (S_ISDIR(cst.st_mode)) {
-      int dfd = openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      if (dfd < 0) {
-        r = SysError("openat", child, errno);
-      } else {
-        r = WalkDir(dfd, child, cst, g, visit);
-        close(dfd);
-      }
-    } else if (S_ISREG(cst.st_mode)) {
-      r = visit(Node{child, "/proc/self/fd/" + std::to_string(fd), false, cst.st_mode});
-    }  // symlinks, sockets, FIFOs and devices carry no grant
+    if (fstat(fd, &cst) != 0) {
+      r = SysError("fstat", child, errno);
+    } else if (is_dir && S_ISDIR(cst.st_mode)) {
+      r = WalkDir(fd, child, cst, g, visit);
+    } else if (!is_dir && S_ISREG(cst.st_mode)) {
+      r = visit(Node{child, fd, false, cst.st_mode});
+    }
     close(fd);
     if (!r.ok()) return r;
   }
@@ -303,30 +316,25 @@ Result<Ok> WalkDir(int dirfd, const std::string& path, const struct stat& st, co
 // Visits the grant's path (and its tree); `missing` tells whether the path exists at all.
 Result<Ok> Walk(const Grant& g, const Visit& visit, bool* missing) {
   *missing = false;
-  int fd = open(g.path.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) {
+  struct stat st {};
+  if (lstat(g.path.c_str(), &st) != 0) {
     if (errno == ENOENT) {
       *missing = true;
       return Ok{};
     }
-    return SysError("open", g.path, errno);
+    return SysError("lstat", g.path, errno);
   }
-  struct stat st {};
-  fstat(fd, &st);
-  Result<Ok> r = Ok{};
   if (S_ISLNK(st.st_mode)) {
-    r = Error{"host_error", "open", g.path, "is a symbolic link; name the real directory in the profile"};
-  } else if (S_ISDIR(st.st_mode)) {
-    int dfd = open(g.path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (dfd < 0) {
-      r = SysError("open", g.path, errno);
-    } else {
-      r = WalkDir(dfd, g.path, st, g, visit);
-      close(dfd);
-    }
-  } else if (S_ISREG(st.st_mode)) {
-    r = visit(Node{g.path, "/proc/self/fd/" + std::to_string(fd), false, st.st_mode});
+    return Error{"host_error", "open", g.path, "is a symbolic link; name the real directory in the profile"};
   }
+  if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) return Ok{};
+  int fd = S_ISDIR(st.st_mode) ? open(g.path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                               : open(g.path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) return SysError("open", g.path, errno);
+  Result<Ok> r = Ok{};
+  if (fstat(fd, &st) != 0) r = SysError("fstat", g.path, errno);
+  else if (S_ISDIR(st.st_mode)) r = WalkDir(fd, g.path, st, g, visit);
+  else if (S_ISREG(st.st_mode)) r = visit(Node{g.path, fd, false, st.st_mode});
   close(fd);
   return r;
 }
@@ -354,8 +362,8 @@ Result<Observation> ObserveAclGrant(const Resource& resource, bool shallow) {
   bool missing = false;
   auto walked = Walk(g, [&](const Node& n) -> Result<Ok> {
     ++files;
-    Acl access(acl_get_file(n.proc.c_str(), ACL_TYPE_ACCESS));
-    if (!access) return SysError("acl_get_file", n.path, errno);
+    Acl access(acl_get_fd(n.fd));
+    if (!access) return SysError("acl_get_fd", n.path, errno);
     bool in_sync = true;
     if (g.access && !TraverseSatisfied(g, n, access.get())) {
       in_sync = EntryInSync(access.get(), g.uid, Want(*g.access, n.is_dir, n.mode));
@@ -369,7 +377,7 @@ Result<Observation> ObserveAclGrant(const Resource& resource, bool shallow) {
       if (c.mask && !SamePerm(PermOf(*c.mask), PermOf(*s.mask))) masks[n.path] = PermText(PermOf(*s.mask));
     }
     if (n.is_dir && g.dflt) {
-      Acl dflt(acl_get_file(n.proc.c_str(), ACL_TYPE_DEFAULT));
+      Acl dflt(acl_get_file(n.Proc().c_str(), ACL_TYPE_DEFAULT));
       if (!dflt) return SysError("acl_get_file", n.path, errno);
       Summary d = Summarize(dflt.get(), g.uid);
       if (d.entries > 0 && d.sandbox == 0) had_default.push_back(n.path);
@@ -406,23 +414,23 @@ Result<Ok> EnsureAclGrant(const Resource& resource) {
   const Grant& g = *grant;
   bool missing = false;
   return Walk(g, [&](const Node& n) -> Result<Ok> {
-    Acl access(acl_get_file(n.proc.c_str(), ACL_TYPE_ACCESS));
+    Acl access(acl_get_fd(n.fd));
     if (!access) return SysError("acl_get_file", n.path, errno);
     if (g.access && !TraverseSatisfied(g, n, access.get())) {
       Perm want = Want(*g.access, n.is_dir, n.mode);
       if (!EntryInSync(access.get(), g.uid, want)) {  // skip what is right: no write, ctime kept
         if (!SetEntry(access.ptr(), g.uid, want)) return SysError("acl_calc_mask", n.path, errno);
-        if (acl_set_file(n.proc.c_str(), ACL_TYPE_ACCESS, access.get()) != 0) return SysError("acl_set_file", n.path, errno);
+        if (acl_set_fd(n.fd, access.get()) != 0) return SysError("acl_set_file", n.path, errno);
       }
     }
     if (n.is_dir && g.dflt) {
-      Acl dflt(acl_get_file(n.proc.c_str(), ACL_TYPE_DEFAULT));
+      Acl dflt(acl_get_file(n.Proc().c_str(), ACL_TYPE_DEFAULT));
       if (!dflt) return SysError("acl_get_file", n.path, errno);
       Perm want = Want(*g.dflt, true, n.mode);
       if (!EntryInSync(dflt.get(), g.uid, want)) {
         if (Summarize(dflt.get(), g.uid).entries == 0) dflt = NewDefaultFrom(access.get());
         if (!SetEntry(dflt.ptr(), g.uid, want)) return SysError("acl_calc_mask", n.path, errno);
-        if (acl_set_file(n.proc.c_str(), ACL_TYPE_DEFAULT, dflt.get()) != 0) return SysError("acl_set_file", n.path, errno);
+        if (acl_set_file(n.Proc().c_str(), ACL_TYPE_DEFAULT, dflt.get()) != 0) return SysError("acl_set_file", n.path, errno);
       }
     }
     return Ok{};
@@ -467,22 +475,22 @@ Result<Ok> RemoveAclGrant(const OwnedRecord& record) {
   bool missing = false;
   return Walk(g, [&](const Node& n) -> Result<Ok> {
     if (g.access) {
-      Acl access(acl_get_file(n.proc.c_str(), ACL_TYPE_ACCESS));
+      Acl access(acl_get_fd(n.fd));
       if (!access) return SysError("acl_get_file", n.path, errno);
       if (Summarize(access.get(), g.uid).mine) {
         if (!strip(access.ptr(), recorded_mask(n.path))) return SysError("acl_calc_mask", n.path, errno);
-        if (acl_set_file(n.proc.c_str(), ACL_TYPE_ACCESS, access.get()) != 0) return SysError("acl_set_file", n.path, errno);
+        if (acl_set_fd(n.fd, access.get()) != 0) return SysError("acl_set_file", n.path, errno);
       }
     }
     if (n.is_dir && g.dflt && !listed("entry_existed", n.path)) {
-      Acl dflt(acl_get_file(n.proc.c_str(), ACL_TYPE_DEFAULT));
+      Acl dflt(acl_get_file(n.Proc().c_str(), ACL_TYPE_DEFAULT));
       if (!dflt) return SysError("acl_get_file", n.path, errno);
       if (Summarize(dflt.get(), g.uid).mine) {
         if (!strip(dflt.ptr(), std::nullopt)) return SysError("acl_calc_mask", n.path, errno);
         Summary left = Summarize(dflt.get(), g.uid);
         if (left.named == 0 && !listed("had_default", n.path)) {
-          if (acl_delete_def_file(n.proc.c_str()) != 0) return SysError("acl_delete_def_file", n.path, errno);
-        } else if (acl_set_file(n.proc.c_str(), ACL_TYPE_DEFAULT, dflt.get()) != 0) {
+          if (acl_delete_def_file(n.Proc().c_str()) != 0) return SysError("acl_delete_def_file", n.path, errno);
+        } else if (acl_set_file(n.Proc().c_str(), ACL_TYPE_DEFAULT, dflt.get()) != 0) {
           return SysError("acl_set_file", n.path, errno);
         }
       }
