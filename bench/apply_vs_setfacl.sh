@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# apply against setfacl on the same tree, in one run (the targets of the apply issue):
+#   first apply        / setfacl -R -m u:<user>:rwX      (entries absent)   target <= 0.5
+#   converged re-apply / the same setfacl run again      (entries present)  target <= 0.5
+# The tree: FILES files in DIRS directories (default 100,000 in 1,000). Needs root; prints
+# both times and ratios, asserts nothing. Usage: apply_vs_setfacl.sh SANDBOXCTL [FILES DIRS]
+set -euo pipefail
+sbx=$(realpath "$1")
+files=${2:-100000}
+dirs=${3:-1000}
+if [ "$(id -u)" -ne 0 ]; then
+  echo "apply_vs_setfacl: needs root (creates a user and ACL entries); not run"
+  exit 77
+fi
+id=$(head -c 3 /dev/urandom | od -An -tx1 | tr -d ' \n')
+root=$(mktemp -d /var/tmp/sandboxctl-bench.XXXXXX)
+ws=$root/ws
+user=sbxb-$id
+ref=sbxr-$id
+opts=(--machine-profiles '' apply --yes --state-dir "$root/state" --log-dir "$root/log" --unit-dir "$root/units")
+cleanup() {
+  (cd "$ws" && "$sbx" --machine-profiles '' destroy --yes --state-dir "$root/state" --log-dir "$root/log" \
+     --unit-dir "$root/units" >/dev/null 2>&1) || true
+  userdel "$ref" 2>/dev/null || true
+  rm -rf "$root"
+}
+trap cleanup EXIT
+
+mkdir -p "$ws/.sandboxctl"
+per_dir=$((files / dirs))
+for ((d = 0; d < dirs; d++)); do
+  p="$ws/d$((d / 100))/s$d"
+  mkdir -p "$p"
+  for ((f = 0; f < per_dir; f++)); do : > "$p/f$f"; done
+done
+printf 'version = 1\n[identity]\nuser = "%s"\n[filesystem]\nwritable = ["${workspace}"]\n[network]\nmode = "online"\n' \
+  "$user" > "$ws/.sandboxctl/bench.toml"
+useradd --system --no-create-home "$ref"
+
+now() { date +%s.%N; }
+elapsed() { echo "$2 - $1" | bc -l; }
+
+t0=$(now); setfacl -R -m "u:$ref:rwX" "$ws"; t1=$(now)
+setfacl_first=$(elapsed "$t0" "$t1")
+t0=$(now); setfacl -R -m "u:$ref:rwX" "$ws"; t1=$(now)
+setfacl_again=$(elapsed "$t0" "$t1")
+setfacl -R -b "$ws"
+
+cd "$ws"
+t0=$(now); "$sbx" "${opts[@]}" >/dev/null 2>&1; t1=$(now)
+apply_first=$(elapsed "$t0" "$t1")
+t0=$(now); out=$("$sbx" "${opts[@]}"); t1=$(now)
+apply_again=$(elapsed "$t0" "$t1")
+[ "$out" = "No changes." ] || { echo "apply_vs_setfacl: the second apply changed something: $out"; exit 1; }
+
+printf 'tree: %d files in %d directories\n' "$files" "$dirs"
+printf 'setfacl -R -m (first)   %7.3f s\n' "$setfacl_first"
+printf 'sandboxctl apply (first) %7.3f s   ratio %.2f (target <= 0.50)\n' "$apply_first" \
+  "$(echo "$apply_first / $setfacl_first" | bc -l)"
+printf 'setfacl -R -m (again)   %7.3f s\n' "$setfacl_again"
+printf 'sandboxctl apply (again) %7.3f s   ratio %.2f (target <= 0.50)\n' "$apply_again" \
+  "$(echo "$apply_again / $setfacl_again" | bc -l)"
