@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli/machine.h"
+#include "engine/core/host_info.h"
 
 namespace sbx::cli {
 
@@ -32,7 +33,7 @@ int RunPlan(GlobalOptions g, const std::vector<std::string>& args, Io io) {
     return kExitFailure;
   }
   LinuxHost host(BootConfig(m));
-  auto observed = ObserveAll(*plan, ws.string(), *state, host);
+  auto observed = ObserveAll(*plan, ws.string(), *state, host, false, !RunningAsRoot());
   if (!observed.ok()) {
     io.err << "sandboxctl plan: " << observed.error().Render() << "\n";
     return kExitFailure;

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli/machine.h"
+#include "engine/core/host_info.h"
 
 namespace sbx::cli {
 
@@ -33,7 +34,7 @@ int RunStatus(GlobalOptions g, const std::vector<std::string>& args, Io io) {
   }
   LinuxHost host(BootConfig(m));
   host.set_shallow(!deep);
-  auto observed = ObserveAll(*plan, ws.string(), *state, host);
+  auto observed = ObserveAll(*plan, ws.string(), *state, host, false, !RunningAsRoot());
   if (!observed.ok()) {
     io.err << "sandboxctl status: " << observed.error().Render() << "\n";
     return kExitFailure;

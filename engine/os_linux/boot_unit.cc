@@ -1,3 +1,4 @@
+#include "engine/os_linux/sys_error.h"
 #include "engine/os_linux/boot_unit.h"
 
 #include <fcntl.h>
@@ -14,10 +15,6 @@ namespace sbx {
 namespace fs = std::filesystem;
 
 namespace {
-
-Error SysError(const std::string& call, const std::string& object, int err) {
-  return Error{"host_error", call, object, std::strerror(err)};
-}
 
 struct Unit {
   std::string name, wanted_by;

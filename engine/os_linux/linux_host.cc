@@ -1,3 +1,4 @@
+#include "engine/os_linux/sys_error.h"
 #include "engine/os_linux/linux_host.h"
 
 #include <acl/libacl.h>
@@ -20,10 +21,6 @@
 
 namespace sbx {
 namespace {
-
-Error SysError(const std::string& call, const std::string& object, int err) {
-  return Error{"host_error", call, object, std::strerror(err)};
-}
 
 std::string Str(const nlohmann::json& attributes, const char* key) {
   return attributes.contains(key) && attributes[key].is_string() ? attributes[key].get<std::string>() : "";

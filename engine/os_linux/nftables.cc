@@ -35,8 +35,9 @@ Result<nlohmann::json> Nftables::List(const std::string& command) {
   nft_ctx_output_set_flags(ctx_, 0);
   if (rc != 0) {
     bool missing = errors.find("No such file or directory") != std::string::npos;
+    bool denied = errors.find("Operation not permitted") != std::string::npos;
     while (!errors.empty() && errors.back() == '\n') errors.pop_back();
-    return Error{missing ? "not_found" : "host_error", "nft", command, errors};
+    return Error{missing ? "not_found" : denied ? "permission_denied" : "host_error", "nft", command, errors};
   }
   nlohmann::json j = nlohmann::json::parse(output, nullptr, false);
   if (j.is_discarded() || !j.contains("nftables") || !j["nftables"].is_array()) {

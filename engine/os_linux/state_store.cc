@@ -1,3 +1,4 @@
+#include "engine/os_linux/sys_error.h"
 #include "engine/os_linux/state_store.h"
 
 #include <fcntl.h>
@@ -16,10 +17,6 @@ namespace sbx {
 namespace fs = std::filesystem;
 
 namespace {
-
-Error SysError(const std::string& call, const std::string& object, int err) {
-  return Error{"host_error", call, object, std::strerror(err)};
-}
 
 constexpr const char* kStateFile = "state.json";
 constexpr const char* kLockFile = "lock";

@@ -52,11 +52,18 @@ std::vector<Change> DependenciesFirst(std::vector<Change> items) {
 }  // namespace
 
 Result<std::map<std::string, Observation>> ObserveAll(const Plan& plan, const std::string& workspace, const State& state,
-                                                      Host& host, bool all_workspaces) {
+                                                      Host& host, bool all_workspaces, bool partial) {
   std::map<std::string, Observation> observed;
   auto observe = [&](const Resource& r) -> std::optional<Error> {
     if (observed.count(r.id)) return std::nullopt;
     auto o = host.Observe(r);
+    if (!o.ok() && partial && o.error().code == "permission_denied") {
+      Observation unknown;
+      unknown.unobservable = true;
+      unknown.detail = o.error().Render();
+      observed[r.id] = unknown;
+      return std::nullopt;
+    }
     if (!o.ok()) return o.error();
     observed[r.id] = *o;
     return std::nullopt;
@@ -79,6 +86,10 @@ ChangeSet ComputeChanges(const Plan& plan, const std::string& workspace, const S
   for (const auto& r : plan.resources) {
     planned.insert(r.id);
     const Observation& o = observed.at(r.id);
+    if (o.unobservable) {
+      out.unobserved.push_back(r.id + ": " + o.detail);
+      continue;
+    }
     auto rec = state.records.find(r.id);
     const bool owned = rec != state.records.end();
     if (o.foreign && !owned) {
@@ -107,6 +118,10 @@ ChangeSet ComputeChanges(const Plan& plan, const std::string& workspace, const S
       continue;
     }
     const Observation& o = observed.at(id);
+    if (o.unobservable) {
+      out.unobserved.push_back(id + ": " + o.detail);
+      continue;
+    }
     // Gone already and nothing to restore: only the record goes.
     if (!o.present && record.prior.is_null()) {
       out.record_only.push_back(id);
@@ -134,6 +149,11 @@ std::string RenderChangesText(const ChangeSet& changes) {
     if (!c.reason.empty()) out << "      (" << c.reason << ")\n";
   }
   for (const auto& c : changes.conflicts) out << "  ! " << c << "\n";
+  for (const auto& u : changes.unobserved) out << "  ? " << u << "\n";
+  if (!changes.unobserved.empty()) {
+    out << "\n" << changes.unobserved.size()
+        << " objects could not be observed without root; run as root for a complete answer.\n";
+  }
   if (!changes.HasMachineChanges()) {
     out << "No changes.\n";
   } else {
@@ -158,6 +178,7 @@ nlohmann::json ChangesToJson(const ChangeSet& changes) {
   return {{"changed", changes.HasMachineChanges()},
           {"changes", list},
           {"conflicts", changes.conflicts},
+          {"unobserved", changes.unobserved},
           {"summary",
            {{"add", changes.Count(Action::kCreate)},
             {"change", changes.Count(Action::kUpdate)},

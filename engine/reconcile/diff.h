@@ -33,6 +33,8 @@ struct ChangeSet {
   std::vector<std::string> released;
   // Objects in the plan that exist but were not made by sandboxctl: never taken over.
   std::vector<std::string> conflicts;
+  // Objects that could not be observed (a read-only run without root): "id: why".
+  std::vector<std::string> unobserved;
 
   int Count(Action action) const;
   bool HasMachineChanges() const { return !changes.empty(); }
@@ -43,9 +45,12 @@ struct ChangeSet {
 ChangeSet ComputeChanges(const Plan& plan, const std::string& workspace, const State& state,
                          const std::map<std::string, Observation>& observed, bool all_workspaces = false);
 
-// Observes every resource ComputeChanges needs, read-only.
+// Observes every resource ComputeChanges needs, read-only. With `partial`, objects the
+// host may not look at (permission_denied) are recorded as unobservable instead of
+// failing the whole observation.
 Result<std::map<std::string, Observation>> ObserveAll(const Plan& plan, const std::string& workspace,
-                                                      const State& state, Host& host, bool all_workspaces = false);
+                                                      const State& state, Host& host, bool all_workspaces = false,
+                                                      bool partial = false);
 
 std::string RenderChangesText(const ChangeSet& changes);
 nlohmann::json ChangesToJson(const ChangeSet& changes);

@@ -17,6 +17,7 @@ struct Observation {
   bool present = false;  // the object exists on the machine
   bool in_sync = false;  // ... and already is what the resource asks for
   bool foreign = false;  // ... but belongs to someone else and must not be taken over
+  bool unobservable = false;  // could not be looked at (no permission); says nothing either way
   nlohmann::json current;  // the machine's value now, kept as the prior value to restore
   std::string detail;      // what differs, for people
 };

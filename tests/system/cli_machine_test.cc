@@ -211,6 +211,16 @@ TEST_F(MachineCli, ApplyAsAnOrdinaryUserFailsBeforeTouchingAnything) {
   EXPECT_FALSE(fs::exists(root_ / "state"));
 }
 
+TEST_F(MachineCli, PlanWithoutRootSaysWhatItCouldNotSee) {
+  Outcome r = Sandboxctl({"plan"}, {}, "nobody");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("? nft:table: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("objects could not be observed without root; run as root for a complete answer."),
+            std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("+ user:" + user_), std::string::npos) << r.out;
+  EXPECT_EQ(Snapshot(), before_);
+}
+
 TEST_F(MachineCli, ASecondRunWaitsForTheLockThenGivesUp) {
   fs::create_directories(root_ / "state");
   fs::permissions(root_ / "state", fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
