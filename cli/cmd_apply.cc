@@ -26,23 +26,12 @@ int RunApply(GlobalOptions g, const std::vector<std::string>& args, Io io) {
   const auto ws = ResolveWorkspace(g);
   auto plan = CompileWorkspacePlan(g, m, ws, io);
   if (!plan) return kExitFailure;
-  auto store = OpenStore(m, true, io);
-  if (!store.ok()) {
-    io.err << "sandboxctl apply: " << store.error().Render() << "\n";
-    return kExitFailure;
-  }
-  auto state = store->Load();
-  if (!state.ok()) {
-    io.err << "sandboxctl apply: " << state.error().Render() << "\n";
-    return kExitFailure;
-  }
+  auto loaded = LoadState("apply", m, true, io);
+  if (!loaded) return kExitFailure;
   LinuxHost host(BootConfig(m));
-  auto observed = ObserveAll(*plan, ws.string(), *state, host);
-  if (!observed.ok()) {
-    io.err << "sandboxctl apply: " << observed.error().Render() << "\n";
-    return kExitFailure;
-  }
-  ChangeSet changes = ComputeChanges(*plan, ws.string(), *state, *observed);
+  auto examined = Examine("apply", *plan, ws.string(), loaded->state, host, false, false, io);
+  if (!examined) return kExitFailure;
+  const ChangeSet& changes = examined->changes;
   if (!changes.conflicts.empty()) {
     if (g.json) io.out << ChangesToJson(changes).dump(2) << "\n";
     else io.out << RenderChangesText(changes);
@@ -65,7 +54,8 @@ int RunApply(GlobalOptions g, const std::vector<std::string>& args, Io io) {
     }
   }
   AuditLog audit(m.log_dir, "apply", ws.string());
-  auto result = ExecuteChanges(changes, ws.string(), *observed, *plan, host, *state, *store, audit, io, g.json);
+  auto result = ExecuteChanges(changes, ws.string(), examined->observed, *plan, host, loaded->state, loaded->store, audit,
+                               io, g.json);
   nlohmann::json summary = ChangesToJson(changes)["summary"];
   if (!result.ok()) {
     audit.Run("failed", summary);

@@ -25,24 +25,13 @@ int RunDestroy(GlobalOptions g, const std::vector<std::string>& args, Io io) {
   }
   if (!RequireRoot("destroy", io)) return kExitFailure;
   const auto ws = ResolveWorkspace(g);
-  auto store = OpenStore(m, true, io);
-  if (!store.ok()) {
-    io.err << "sandboxctl destroy: " << store.error().Render() << "\n";
-    return kExitFailure;
-  }
-  auto state = store->Load();
-  if (!state.ok()) {
-    io.err << "sandboxctl destroy: " << state.error().Render() << "\n";
-    return kExitFailure;
-  }
+  auto loaded = LoadState("destroy", m, true, io);
+  if (!loaded) return kExitFailure;
   const Plan empty;
   LinuxHost host(BootConfig(m));
-  auto observed = ObserveAll(empty, ws.string(), *state, host, all);
-  if (!observed.ok()) {
-    io.err << "sandboxctl destroy: " << observed.error().Render() << "\n";
-    return kExitFailure;
-  }
-  ChangeSet changes = ComputeChanges(empty, ws.string(), *state, *observed, all);
+  auto examined = Examine("destroy", empty, ws.string(), loaded->state, host, all, false, io);
+  if (!examined) return kExitFailure;
+  const ChangeSet& changes = examined->changes;
   if (!g.json) io.out << RenderChangesText(changes);
   if (changes.HasMachineChanges() && !yes) {
     if (!StdinIsTerminal()) {
@@ -58,7 +47,8 @@ int RunDestroy(GlobalOptions g, const std::vector<std::string>& args, Io io) {
     }
   }
   AuditLog audit(m.log_dir, "destroy", all ? "*" : ws.string());
-  auto result = ExecuteChanges(changes, ws.string(), *observed, empty, host, *state, *store, audit, io, g.json);
+  auto result = ExecuteChanges(changes, ws.string(), examined->observed, empty, host, loaded->state, loaded->store, audit,
+                               io, g.json);
   nlohmann::json summary = ChangesToJson(changes)["summary"];
   if (!result.ok()) {
     audit.Run("failed", summary);

@@ -22,23 +22,12 @@ int RunPlan(GlobalOptions g, const std::vector<std::string>& args, Io io) {
   const auto ws = ResolveWorkspace(g);
   auto plan = CompileWorkspacePlan(g, m, ws, io);
   if (!plan) return kExitFailure;
-  auto store = OpenStore(m, false, io);
-  if (!store.ok()) {
-    io.err << "sandboxctl plan: " << store.error().Render() << "\n";
-    return kExitFailure;
-  }
-  auto state = store->Load();
-  if (!state.ok()) {
-    io.err << "sandboxctl plan: " << state.error().Render() << "\n";
-    return kExitFailure;
-  }
+  auto loaded = LoadState("plan", m, false, io);
+  if (!loaded) return kExitFailure;
   LinuxHost host(BootConfig(m));
-  auto observed = ObserveAll(*plan, ws.string(), *state, host, false, !RunningAsRoot());
-  if (!observed.ok()) {
-    io.err << "sandboxctl plan: " << observed.error().Render() << "\n";
-    return kExitFailure;
-  }
-  ChangeSet changes = ComputeChanges(*plan, ws.string(), *state, *observed);
+  auto examined = Examine("plan", *plan, ws.string(), loaded->state, host, false, !RunningAsRoot(), io);
+  if (!examined) return kExitFailure;
+  const ChangeSet& changes = examined->changes;
   if (g.json) io.out << ChangesToJson(changes).dump(2) << "\n";
   else io.out << RenderChangesText(changes);
   return changes.conflicts.empty() ? kExitOk : kExitFailure;

@@ -20,19 +20,11 @@ int RunRestore(GlobalOptions g, const std::vector<std::string>& args, Io io) {
     return kExitOk;
   }
   if (!RequireRoot("restore", io)) return kExitFailure;
-  auto store = OpenStore(m, true, io);
-  if (!store.ok()) {
-    io.err << "sandboxctl restore: " << store.error().Render() << "\n";
-    return kExitFailure;
-  }
-  auto state = store->Load();
-  if (!state.ok()) {
-    io.err << "sandboxctl restore: " << state.error().Render() << "\n";
-    return kExitFailure;
-  }
+  auto loaded = LoadState("restore", m, true, io);
+  if (!loaded) return kExitFailure;
   // The recorded firewall objects, as a plan of their own: the same ordering rules apply.
   Plan firewall;
-  for (const auto& [id, record] : state->records) {
+  for (const auto& [id, record] : loaded->state.records) {
     const std::string& type = record.resource.type;
     if (type == "nft_table" || type == "nft_chain" || type == "nft_rule") firewall.resources.push_back(record.resource);
   }

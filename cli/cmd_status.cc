@@ -26,20 +26,13 @@ int RunStatus(GlobalOptions g, const std::vector<std::string>& args, Io io) {
   const auto ws = ResolveWorkspace(g);
   auto plan = CompileWorkspacePlan(g, m, ws, io);
   if (!plan) return kExitFailure;
-  auto store = OpenStore(m, false, io);
-  auto state = store.ok() ? store->Load() : Result<State>(store.error());
-  if (!state.ok()) {
-    io.err << "sandboxctl status: " << state.error().Render() << "\n";
-    return kExitFailure;
-  }
+  auto loaded = LoadState("status", m, false, io);
+  if (!loaded) return kExitFailure;
   LinuxHost host(BootConfig(m));
   host.set_shallow(!deep);
-  auto observed = ObserveAll(*plan, ws.string(), *state, host, false, !RunningAsRoot());
-  if (!observed.ok()) {
-    io.err << "sandboxctl status: " << observed.error().Render() << "\n";
-    return kExitFailure;
-  }
-  ChangeSet changes = ComputeChanges(*plan, ws.string(), *state, *observed);
+  auto examined = Examine("status", *plan, ws.string(), loaded->state, host, false, !RunningAsRoot(), io);
+  if (!examined) return kExitFailure;
+  const ChangeSet& changes = examined->changes;
   const bool drifted = changes.HasMachineChanges() || !changes.conflicts.empty();
   if (g.json) {
     nlohmann::json j = ChangesToJson(changes);

@@ -84,10 +84,27 @@ bool RequireRoot(const std::string& command, Io io) {
   return false;
 }
 
-Result<StateStore> OpenStore(const MachineOptions& m, bool lock, Io io) {
-  return StateStore::Open(m.state_dir, lock, std::chrono::seconds(m.lock_timeout), [&] {
+std::optional<Loaded> LoadState(const std::string& command, const MachineOptions& m, bool lock, Io io) {
+  auto store = StateStore::Open(m.state_dir, lock, std::chrono::seconds(m.lock_timeout), [&] {
     io.err << "sandboxctl: waiting for another sandboxctl run to finish (lock " << m.state_dir << "/lock)...\n";
   });
+  auto state = store.ok() ? store->Load() : Result<State>(store.error());
+  if (!state.ok()) {
+    io.err << "sandboxctl " << command << ": " << state.error().Render() << "\n";
+    return std::nullopt;
+  }
+  return Loaded{std::move(*store), std::move(*state)};
+}
+
+std::optional<Examined> Examine(const std::string& command, const Plan& plan, const std::string& workspace,
+                                const State& state, Host& host, bool all_workspaces, bool partial, Io io) {
+  auto observed = ObserveAll(plan, workspace, state, host, all_workspaces, partial);
+  if (!observed.ok()) {
+    io.err << "sandboxctl " << command << ": " << observed.error().Render() << "\n";
+    return std::nullopt;
+  }
+  ChangeSet changes = ComputeChanges(plan, workspace, state, *observed, all_workspaces);
+  return Examined{std::move(*observed), std::move(changes)};
 }
 
 AuditLog::AuditLog(const std::string& log_dir, std::string command, std::string workspace)

@@ -38,8 +38,22 @@ BootUnitConfig BootConfig(const MachineOptions& m);
 // Fails (exit 1) before anything is touched when not root.
 bool RequireRoot(const std::string& command, Io io);
 
-// Opens the state store, locked for changes; says when it waits for another run.
-Result<StateStore> OpenStore(const MachineOptions& m, bool lock, Io io);
+// The state store (locked for changes when `lock`) and the state it holds. Prints the
+// error as "sandboxctl <command>: ..." and returns nullopt on failure.
+struct Loaded {
+  StateStore store;
+  State state;
+};
+std::optional<Loaded> LoadState(const std::string& command, const MachineOptions& m, bool lock, Io io);
+
+// Observes what matters for `plan` and computes the changes; prints the error and
+// returns nullopt on failure. `partial`: objects it may not look at are listed, not fatal.
+struct Examined {
+  std::map<std::string, Observation> observed;
+  ChangeSet changes;
+};
+std::optional<Examined> Examine(const std::string& command, const Plan& plan, const std::string& workspace,
+                                const State& state, Host& host, bool all_workspaces, bool partial, Io io);
 
 // Appends JSON lines to <log_dir>/audit.log: one per action and one per run.
 class AuditLog {

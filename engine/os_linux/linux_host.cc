@@ -16,6 +16,7 @@
 
 #include "engine/core/names.h"
 #include "engine/core/strings.h"
+#include "engine/os_linux/accounts.h"
 #include "engine/os_linux/posix_acl.h"
 #include "engine/os_linux/run_command.h"
 
@@ -27,28 +28,6 @@ std::string Str(const nlohmann::json& attributes, const char* key) {
 }
 
 // --- accounts ---------------------------------------------------------------------
-
-struct Account {
-  uid_t uid;
-  gid_t gid;
-  std::string shell, home;
-};
-
-std::optional<Account> LookupUser(const std::string& name) {
-  std::vector<char> buf(16384);
-  passwd pw{};
-  passwd* found = nullptr;
-  if (getpwnam_r(name.c_str(), &pw, buf.data(), buf.size(), &found) != 0 || !found) return std::nullopt;
-  return Account{pw.pw_uid, pw.pw_gid, pw.pw_shell ? pw.pw_shell : "", pw.pw_dir ? pw.pw_dir : ""};
-}
-
-std::optional<gid_t> LookupGroup(const std::string& name) {
-  std::vector<char> buf(16384);
-  group gr{};
-  group* found = nullptr;
-  if (getgrnam_r(name.c_str(), &gr, buf.data(), buf.size(), &found) != 0 || !found) return std::nullopt;
-  return gr.gr_gid;
-}
 
 Result<std::string> AccountName(const Resource& r) {
   std::string name = Str(r.attributes, "name");

@@ -1,3 +1,4 @@
+#include "engine/os_linux/accounts.h"
 #include "engine/os_linux/sys_error.h"
 #include "engine/os_linux/posix_acl.h"
 
@@ -55,26 +56,15 @@ std::optional<Perm> ParsePerm(const std::string& text) {
   return p;
 }
 
-std::optional<uid_t> LookupUid(const std::string& name) {
-  std::vector<char> buf(16384);
-  passwd pw{};
-  passwd* found = nullptr;
-  if (getpwnam_r(name.c_str(), &pw, buf.data(), buf.size(), &found) != 0 || !found) return std::nullopt;
-  return pw.pw_uid;
-}
-
 bool IsSandboxAccount(uid_t uid) {
   static std::mutex mutex;
   static std::map<uid_t, bool> cache;
   std::lock_guard<std::mutex> lock(mutex);
   auto it = cache.find(uid);
   if (it != cache.end()) return it->second;
-  std::vector<char> buf(16384);
-  passwd pw{};
-  passwd* found = nullptr;
-  bool yes = getpwuid_r(uid, &pw, buf.data(), buf.size(), &found) == 0 && found && pw.pw_gecos &&
-             std::string(pw.pw_gecos) == kSandboxComment;
-  if (found) cache[uid] = yes;  // an unknown uid may be created later: do not cache it
+  auto account = LookupUserById(uid);
+  bool yes = account && account->gecos == kSandboxComment;
+  if (account) cache[uid] = yes;  // an unknown uid may be created later: do not cache it
   return yes;
 }
 
@@ -118,9 +108,9 @@ Result<Grant> ReadGrant(const Resource& r) {
   if (!dflt.ok()) return dflt.error();
   g.access = *access;
   g.dflt = *dflt;
-  auto uid = LookupUid(g.principal);
-  if (!uid) return Error{"host_error", "getpwnam", g.principal, "no such user"};
-  g.uid = *uid;
+  auto account = LookupUser(g.principal);
+  if (!account) return Error{"host_error", "getpwnam", g.principal, "no such user"};
+  g.uid = account->uid;
   return g;
 }
 

@@ -1,0 +1,42 @@
+#include "engine/os_linux/accounts.h"
+
+#include <grp.h>
+#include <pwd.h>
+
+#include <vector>
+
+namespace sbx {
+namespace {
+
+std::optional<Account> FromPasswd(const passwd& pw) {
+  return Account{pw.pw_uid, pw.pw_gid, pw.pw_shell ? pw.pw_shell : "", pw.pw_dir ? pw.pw_dir : "",
+                 pw.pw_gecos ? pw.pw_gecos : ""};
+}
+
+}  // namespace
+
+std::optional<Account> LookupUser(const std::string& name) {
+  std::vector<char> buf(16384);
+  passwd pw{};
+  passwd* found = nullptr;
+  if (getpwnam_r(name.c_str(), &pw, buf.data(), buf.size(), &found) != 0 || !found) return std::nullopt;
+  return FromPasswd(pw);
+}
+
+std::optional<Account> LookupUserById(uid_t uid) {
+  std::vector<char> buf(16384);
+  passwd pw{};
+  passwd* found = nullptr;
+  if (getpwuid_r(uid, &pw, buf.data(), buf.size(), &found) != 0 || !found) return std::nullopt;
+  return FromPasswd(pw);
+}
+
+std::optional<gid_t> LookupGroup(const std::string& name) {
+  std::vector<char> buf(16384);
+  group gr{};
+  group* found = nullptr;
+  if (getgrnam_r(name.c_str(), &gr, buf.data(), buf.size(), &found) != 0 || !found) return std::nullopt;
+  return gr.gr_gid;
+}
+
+}  // namespace sbx
