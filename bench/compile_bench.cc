@@ -62,6 +62,7 @@ BENCHMARK(LoadAndCompile)->Name("load_and_compile");
 // Collects real time per iteration of each benchmark, to print the ratio.
 class RatioReporter : public benchmark::ConsoleReporter {
  public:
+  RatioReporter() : ConsoleReporter(OO_Tabular) {}  // plain text: it ends up in CI logs
   void ReportRuns(const std::vector<Run>& runs) override {
     for (const auto& r : runs) {
       if (r.run_type == Run::RT_Iteration && r.iterations > 0) {

@@ -182,8 +182,8 @@ TEST_F(MachineCli, StatusReportsDriftWithExit3AndApplyRepairsIt) {
 }
 
 // nftables rules do not survive a reboot: the boot unit runs `restore`, which puts the
-// table back from the state file alone.
-TEST_F(MachineCli, RestorePutsTheFirewallBackAfterItIsGone) {
+// table back from the state file alone, after the whole ruleset was flushed.
+TEST_F(MachineCli, RestorePutsTheFirewallBackAfterTheRulesetIsFlushed) {
   ASSERT_EQ(Sandboxctl({"apply", "--yes"}).exit_code, 0);
   const std::string unit = ReadFile(root_ / "units" / "sandboxctl-firewall.service");
   EXPECT_NE(unit.find(std::string("ExecStart=\"") + SANDBOXCTL_BIN + "\" restore --state-dir \"" +
@@ -191,7 +191,10 @@ TEST_F(MachineCli, RestorePutsTheFirewallBackAfterItIsGone) {
             std::string::npos) << unit;
   EXPECT_TRUE(fs::is_symlink(root_ / "units" / "sysinit.target.wants" / "sandboxctl-firewall.service"));
   const std::string applied = Capture("nft list table inet " + Table());
-  ASSERT_EQ(system(("nft delete table inet " + Table()).c_str()), 0);  // as after a reboot
+  // As after a reboot: no rules at all. Whatever else the machine had is put back below.
+  const fs::path saved = root_ / "ruleset.nft";
+  std::ofstream(saved) << "flush ruleset\n" << Capture("nft list ruleset");
+  ASSERT_EQ(system("nft flush ruleset"), 0);
   EXPECT_EQ(Sandboxctl({"status"}).exit_code, 3);
   Outcome restore = Sandboxctl({"restore"});
   ASSERT_EQ(restore.exit_code, 0) << restore.err;
@@ -199,6 +202,8 @@ TEST_F(MachineCli, RestorePutsTheFirewallBackAfterItIsGone) {
   EXPECT_EQ(Capture("nft list table inet " + Table()), applied);
   EXPECT_EQ(Sandboxctl({"status", "--deep"}).exit_code, 0);
   EXPECT_EQ(Sandboxctl({"restore"}).out, "Restored 0 firewall objects; 6 already in place.\n");
+  ASSERT_EQ(system(("nft -f " + saved.string()).c_str()), 0);  // the rest of the machine's rules
+  EXPECT_EQ(Sandboxctl({"status", "--deep"}).exit_code, 0);
   ASSERT_EQ(Sandboxctl({"destroy", "--yes"}).exit_code, 0);
   EXPECT_FALSE(fs::exists(root_ / "units" / "sandboxctl-firewall.service"));
 }
