@@ -3,6 +3,8 @@
 // root and nft table per test, and a machine left exactly as it was found.
 #include <fcntl.h>
 #include <gtest/gtest.h>
+
+#include "system_util.h"
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -20,26 +22,13 @@
 
 namespace {
 
+using sbx::testing::Capture;
+using sbx::testing::ReadFile;
+
 namespace fs = std::filesystem;
 namespace bp = boost::process;
 
-std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
-std::string Capture(const std::string& command) {
-  std::string out;
-  FILE* p = popen(command.c_str(), "r");
-  if (!p) return "popen failed";
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  pclose(p);
-  return out;
-}
 
 struct Outcome {
   int exit_code = -1;

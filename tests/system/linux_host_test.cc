@@ -7,6 +7,8 @@
 #include <grp.h>
 #include <pwd.h>
 #include <gtest/gtest.h>
+
+#include "system_util.h"
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -31,14 +33,11 @@
 namespace sbx {
 namespace {
 
+using testing::Capture;
+using testing::ReadFile;
+
 namespace fs = std::filesystem;
 
-std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // What must be byte-identical before the first apply and after destroy.
 struct Snapshot {
@@ -275,16 +274,6 @@ TEST_F(LinuxHostTest, InterruptedAtEachStepApplyConvergesAndDestroyRestores) {
 
 // --- POSIX ACL grants -----------------------------------------------------------------
 
-std::string Capture(const std::string& command) {
-  std::string out;
-  FILE* p = popen(command.c_str(), "r");
-  if (!p) return "popen failed";
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  pclose(p);
-  return out;
-}
 
 class AclGrantTest : public LinuxHostTest {
  protected:

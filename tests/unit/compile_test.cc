@@ -3,22 +3,12 @@
 #include <gtest/gtest.h>
 
 #include "engine/profile/parse.h"
+#include "test_util.h"
 
 namespace sbx {
 namespace {
 
-Profile Make(const std::string& name, const std::string& text) {
-  std::vector<Diagnostic> diags;
-  ParsedProfile parsed = ParseProfileText(text, name + ".toml", ".sandboxctl/" + name + ".toml", diags);
-  EXPECT_TRUE(diags.empty()) << diags.front().message;
-  Profile p;
-  p.name = name;
-  p.origin = ".sandboxctl/" + name + ".toml";
-  p.display_path = name + ".toml";
-  p.file_region = SourceRegion{p.display_path, p.origin, {1, 1}};
-  p.settings = parsed.settings;
-  return p;
-}
+Profile Make(const std::string& name, const std::string& text) { return testing::MakeProfile(name, text); }
 
 Context LinuxContext() {
   return Context{Target::kLinux, "/home/dev/src/app", "dev", "/home/dev", "/var/tmp/sandboxctl"};

@@ -2,6 +2,7 @@
 
 #include "engine/plan/plan.h"
 #include "engine/profile/parse.h"
+#include "test_util.h"
 #include "engine/reconcile/apply.h"
 #include "engine/reconcile/diff.h"
 #include "engine/reconcile/fake_host.h"
@@ -10,17 +11,7 @@
 namespace sbx {
 namespace {
 
-Profile Make(const std::string& name, const std::string& text) {
-  std::vector<Diagnostic> diags;
-  ParsedProfile parsed = ParseProfileText(text, name + ".toml", ".sandboxctl/" + name + ".toml", diags);
-  EXPECT_TRUE(diags.empty()) << diags.front().message;
-  Profile p;
-  p.name = name;
-  p.origin = ".sandboxctl/" + name + ".toml";
-  p.file_region = SourceRegion{p.display_path, p.origin, {1, 1}};
-  p.settings = parsed.settings;
-  return p;
-}
+Profile Make(const std::string& name, const std::string& text) { return testing::MakeProfile(name, text); }
 
 const char* kOffline = R"(version = 1
 [filesystem]

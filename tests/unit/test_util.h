@@ -7,8 +7,26 @@
 #include <fstream>
 #include <random>
 #include <string>
+#include <vector>
+
+#include "engine/profile/parse.h"
+#include "engine/profile/profile.h"
 
 namespace sbx::testing {
+
+// A profile named `name`, as if read from .sandboxctl/<name>.toml, that must parse cleanly.
+inline Profile MakeProfile(const std::string& name, const std::string& text) {
+  std::vector<Diagnostic> diags;
+  ParsedProfile parsed = ParseProfileText(text, name + ".toml", ".sandboxctl/" + name + ".toml", diags);
+  EXPECT_TRUE(diags.empty()) << diags.front().message;
+  Profile p;
+  p.name = name;
+  p.origin = ".sandboxctl/" + name + ".toml";
+  p.display_path = name + ".toml";
+  p.file_region = SourceRegion{p.display_path, p.origin, {1, 1}};
+  p.settings = parsed.settings;
+  return p;
+}
 
 class TempTree {
  public:
