@@ -3,6 +3,9 @@
 
 #include "cli/machine.h"
 #include "engine/core/host_info.h"
+#include "engine/os_linux/state_store.h"
+
+#include <unistd.h>
 
 namespace sbx::cli {
 
@@ -10,10 +13,11 @@ namespace po = boost::program_options;
 
 int RunApply(GlobalOptions g, const std::vector<std::string>& args, Io io) {
   MachineOptions m;
-  bool yes = false, wait = false;
+  bool yes = false, wait = false, worker = false;
   po::options_description specific = MachineOptionsDescription(m, true);
   specific.add_options()("yes,y", po::bool_switch(&yes), "apply without asking")(
-      "wait", po::bool_switch(&wait), "wait for every grant (all grants are applied before apply returns)");
+      "wait", po::bool_switch(&wait), "wait for the read grants too, with a progress bar on a terminal")(
+      "background-worker", po::bool_switch(&worker), "internal: finish the read grants of an earlier apply");
   if (!ParseCommandLine("apply", args, specific, {}, g,
                         "sandboxctl apply [--profile NAME]... [--yes]\n\n"
                         "Creates, updates and removes sandbox users, ACL entries, directories and firewall\n"
@@ -24,6 +28,14 @@ int RunApply(GlobalOptions g, const std::vector<std::string>& args, Io io) {
   }
   if (!RequireRoot("apply", io)) return kExitFailure;
   const auto ws = ResolveWorkspace(g);
+  int background_lock = -1;
+  if (worker) {  // one worker at a time; a second one has nothing to add
+    std::error_code ec;
+    std::filesystem::create_directories(m.state_dir, ec);
+    auto held = TryLockBackground(m.state_dir);
+    if (!held.ok() || *held < 0) return kExitOk;
+    background_lock = *held;
+  }
   auto plan = CompileWorkspacePlan(g, m, ws, io);
   if (!plan) return kExitFailure;
   auto loaded = LoadState("apply", m, true, io);
@@ -31,16 +43,27 @@ int RunApply(GlobalOptions g, const std::vector<std::string>& args, Io io) {
   LinuxHost host(BootConfig(m));
   auto examined = Examine("apply", *plan, ws.string(), loaded->state, host, false, false, io);
   if (!examined) return kExitFailure;
-  const ChangeSet& changes = examined->changes;
-  if (!changes.conflicts.empty()) {
+  // Read grants on large trees run in the background (or with --wait, here, after the
+  // rest): identities, firewall rules and write grants come first and apply returns.
+  ChangeSet changes = examined->changes;
+  ChangeSet background;
+  std::erase_if(changes.changes, [&](const Change& c) {
+    bool later = c.action != Action::kDelete && c.resource.type == "posix_acl" &&
+                 c.resource.attributes.value("background", false);
+    if (later) background.changes.push_back(c);
+    return later;
+  });
+  if (worker) changes = ChangeSet{};
+  if (!examined->changes.conflicts.empty()) {
+    changes = examined->changes;
     if (g.json) io.out << ChangesToJson(changes).dump(2) << "\n";
     else io.out << RenderChangesText(changes);
     io.err << "sandboxctl apply: refusing to take over objects sandboxctl did not create (marked !); "
               "rename the sandbox user in [identity].user or remove the object\n";
     return kExitFailure;
   }
-  if (!g.json) io.out << RenderChangesText(changes);
-  if (changes.HasMachineChanges() && !yes) {
+  if (!g.json && !worker) io.out << RenderChangesText(examined->changes);
+  if (examined->changes.HasMachineChanges() && !yes) {
     if (!StdinIsTerminal()) {
       io.err << "sandboxctl apply: not on a terminal; pass --yes to apply without asking\n";
       return kExitFailure;
@@ -63,14 +86,40 @@ int RunApply(GlobalOptions g, const std::vector<std::string>& args, Io io) {
            << "\nWhat was done is recorded; run 'sandboxctl apply' again to finish, or 'sandboxctl destroy' to undo.\n";
     return kExitFailure;
   }
-  audit.Run("ok", summary);
-  if (g.json) {
-    io.out << ChangesToJson(changes).dump(2) << "\n";
-  } else if (changes.HasMachineChanges()) {
-    io.out << "\nApply complete: " << changes.Count(Action::kCreate) << " added, " << changes.Count(Action::kUpdate)
-           << " changed, " << changes.Count(Action::kDelete) << " destroyed.\n";
+  if (!background.changes.empty()) {
+    if (wait || worker) {
+      auto done = RunBackground(background, ws.string(), examined->observed, *plan, host, loaded->state, loaded->store,
+                                audit, io, g.json || worker);
+      if (background_lock >= 0) close(background_lock);
+      if (!done.ok()) {
+        audit.Run("failed", summary);
+        io.err << "sandboxctl apply: " << done.error().Render() << "\n";
+        return kExitFailure;
+      }
+    } else {
+      auto pid = StartBackgroundWorker(g, m, ws, background.changes.size());
+      if (!pid.ok()) {
+        io.err << "sandboxctl apply: cannot start the background worker: " << pid.error().Render()
+               << "; run 'sudo sandboxctl apply --wait' to finish\n";
+        return kExitFailure;
+      }
+      if (!g.json) {
+        io.out << "\n" << background.changes.size() << " read grants continue in the background (pid " << *pid
+               << "); 'sandboxctl status' shows their progress, 'sandboxctl apply --wait' waits for them.\n";
+      }
+    }
   }
-  (void)wait;  // every grant is in place when apply returns
+  audit.Run("ok", summary);
+  const ChangeSet& all = examined->changes;
+  if (g.json) {
+    nlohmann::json j = ChangesToJson(all);
+    j["background"] = !background.changes.empty() && !wait && !worker;
+    io.out << j.dump(2) << "\n";
+  } else if (all.HasMachineChanges() && !worker) {
+    io.out << "\nApply complete: " << all.Count(Action::kCreate) << " added, " << all.Count(Action::kUpdate)
+           << " changed, " << all.Count(Action::kDelete) << " destroyed"
+           << (!background.changes.empty() && !wait ? " (read grants still running)" : "") << ".\n";
+  }
   return kExitOk;
 }
 

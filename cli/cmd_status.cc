@@ -3,6 +3,7 @@
 
 #include "cli/machine.h"
 #include "engine/core/host_info.h"
+#include "engine/os_linux/state_store.h"
 
 namespace sbx::cli {
 
@@ -34,12 +35,24 @@ int RunStatus(GlobalOptions g, const std::vector<std::string>& args, Io io) {
   if (!examined) return kExitFailure;
   const ChangeSet& changes = examined->changes;
   const bool drifted = changes.HasMachineChanges() || !changes.conflicts.empty();
+  // Read grants an apply left to its background worker.
+  nlohmann::json progress = loaded->store.LoadProgress();
+  if (progress.is_object()) progress["running"] = ProcessAlive(progress.value("pid", 0));
   if (g.json) {
     nlohmann::json j = ChangesToJson(changes);
     j["in_sync"] = !drifted;
     j["deep"] = deep;
+    j["background"] = progress;
     io.out << j.dump(2) << "\n";
-  } else if (drifted) {
+    return drifted ? kExitDrifted : kExitOk;
+  }
+  if (progress.is_object()) {
+    io.out << "Read grants in the background: " << progress.value("done", 0) << " of " << progress.value("total", 0)
+           << " done, now " << progress.value("current", "") << " (pid " << progress.value("pid", 0) << ", "
+           << (progress["running"].get<bool>() ? "running" : "stopped; run 'sudo sandboxctl apply' to finish")
+           << ").\n";
+  }
+  if (drifted) {
     io.out << "Drift between the machine and the profiles (run 'sudo sandboxctl apply' to repair):\n"
            << RenderChangesText(changes);
   } else {

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "engine/core/host_info.h"
+#include "engine/os_linux/run_command.h"
 #include "engine/reconcile/apply.h"
 
 namespace sbx::cli {
@@ -164,6 +165,66 @@ Result<Ok> ExecuteChanges(const ChangeSet& changes, const std::string& workspace
                              });
   if (!result.ok() && step < total) audit.Action(changes.changes[step], result.error());
   return result;
+}
+
+Result<Ok> RunBackground(const ChangeSet& background, const std::string& workspace,
+                         const std::map<std::string, Observation>& observed, const Plan& plan, Host& host, State& state,
+                         const StateStore& store, AuditLog& audit, Io io, bool quiet) {
+  const size_t total = background.changes.size();
+  const bool bar = !quiet && StdinIsTerminal();
+  size_t done = 0;
+  auto record = [&](const std::string& current) {
+    store.SaveProgress({{"pid", CurrentPid()}, {"workspace", workspace}, {"total", total}, {"done", done},
+                        {"current", current}}).ok();
+  };
+  auto draw = [&] {
+    if (!bar) return;
+    const size_t width = 30, filled = total ? width * done / total : width;
+    io.err << "\r[" << std::string(filled, '#') << std::string(width - filled, '.') << "] " << done << "/" << total
+           << " read grants" << std::flush;
+    if (done == total) io.err << "\n";
+  };
+  record(total ? background.changes.front().resource.id : "");
+  draw();
+  ChangeSet one;
+  for (const auto& c : background.changes) {
+    one.changes = {c};
+    record(c.resource.id);
+    auto r = ApplyChanges(one, workspace, observed, plan, host, state, [&](const State& s) { return store.Save(s); });
+    audit.Action(c, r.ok() ? std::nullopt : std::optional<Error>(r.error()));
+    if (!r.ok()) {
+      record("failed: " + r.error().Render());
+      return r;
+    }
+    ++done;
+    if (!bar && !quiet) io.err << "[" << done << "/" << total << "] " << ActionName(c.action) << " " << c.resource.id << "\n";
+    draw();
+  }
+  store.ClearProgress();
+  return Ok{};
+}
+
+Result<int> StartBackgroundWorker(const GlobalOptions& g, const MachineOptions& m, const fs::path& workspace,
+                                  size_t grants) {
+  auto exe = ExecutablePath();
+  if (!exe.ok()) return exe.error();
+  std::vector<std::string> argv{exe->string()};
+  if (g.machine_profiles) argv.insert(argv.end(), {"--machine-profiles", *g.machine_profiles});
+  if (g.builtin_profiles) argv.insert(argv.end(), {"--builtin-profiles", *g.builtin_profiles});
+  argv.insert(argv.end(), {"--workspace", workspace.string(), "apply", "--background-worker", "--yes", "--state-dir",
+                           fs::absolute(m.state_dir).string(), "--log-dir", fs::absolute(m.log_dir).string(),
+                           "--lock-timeout", "3600", "--nft-table", m.nft_table, "--unit-dir",
+                           fs::absolute(m.unit_dir).string()});
+  if (!m.tmp_root.empty()) argv.insert(argv.end(), {"--tmp-root", fs::absolute(m.tmp_root).string()});
+  for (const auto& p : m.profiles) argv.insert(argv.end(), {"--profile", p});
+  auto pid = SpawnDetached(argv);
+  if (!pid.ok()) return pid.error();
+  auto store = StateStore::Open(m.state_dir, false, std::chrono::seconds(0), nullptr);
+  if (store.ok()) {
+    store->SaveProgress({{"pid", *pid}, {"workspace", workspace.string()}, {"total", grants}, {"done", 0},
+                         {"current", "waiting for the lock"}}).ok();
+  }
+  return pid;
 }
 
 }  // namespace sbx::cli

@@ -73,4 +73,15 @@ Result<Ok> ExecuteChanges(const ChangeSet& changes, const std::string& workspace
                           const std::map<std::string, Observation>& observed, const Plan& plan, Host& host,
                           State& state, const StateStore& store, AuditLog& audit, Io io, bool quiet);
 
+// Executes the background (read) grants, keeping <state-dir>/background.json up to date
+// for `status`, with a progress bar on a terminal unless `quiet`.
+Result<Ok> RunBackground(const ChangeSet& background, const std::string& workspace,
+                         const std::map<std::string, Observation>& observed, const Plan& plan, Host& host, State& state,
+                         const StateStore& store, AuditLog& audit, Io io, bool quiet);
+
+// Starts `sandboxctl apply --background-worker` for this workspace, detached; records
+// the pending work in the progress record. Returns the worker's pid.
+Result<int> StartBackgroundWorker(const GlobalOptions& g, const MachineOptions& m, const std::filesystem::path& workspace,
+                                  size_t grants);
+
 }  // namespace sbx::cli

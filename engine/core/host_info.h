@@ -21,6 +21,9 @@ Result<InvokingUser> QueryInvokingUser();
 // True when running with root privileges (effective uid 0).
 bool RunningAsRoot();
 
+// This process's id.
+int CurrentPid();
+
 // True when standard input is a terminal (a person can answer a question).
 bool StdinIsTerminal();
 

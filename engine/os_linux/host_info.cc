@@ -49,6 +49,8 @@ Result<InvokingUser> QueryInvokingUser() {
 
 bool RunningAsRoot() { return geteuid() == 0; }
 
+int CurrentPid() { return static_cast<int>(getpid()); }
+
 bool StdinIsTerminal() { return isatty(STDIN_FILENO) == 1; }
 
 Result<std::filesystem::path> ExecutablePath() {

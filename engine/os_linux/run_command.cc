@@ -1,6 +1,12 @@
 #include "engine/os_linux/run_command.h"
 
+#include <fcntl.h>
+#include <sys/types.h>
+#include <unistd.h>
+
 #include <boost/process.hpp>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <sstream>
 
@@ -43,6 +49,32 @@ Result<Ok> RunCommand(const std::vector<std::string>& argv) {
     return Error{"host_error", "exec", exe.string(), e.what()};
   }
   return Ok{};
+}
+
+Result<int> SpawnDetached(const std::vector<std::string>& argv) {
+  if (argv.empty() || argv[0].empty() || argv[0][0] != '/') return Error{"host_error", "exec", "", "needs an absolute path"};
+  // Everything the child needs is prepared before fork: after it, only async-signal-safe calls.
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  char path_env[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
+  char lang_env[] = "LC_ALL=C";
+  char* env[] = {path_env, lang_env, nullptr};
+  pid_t pid = fork();
+  if (pid < 0) return Error{"host_error", "fork", argv[0], std::strerror(errno)};
+  if (pid == 0) {
+    setsid();
+    int null = open("/dev/null", O_RDWR);
+    if (null >= 0) {
+      dup2(null, 0);
+      dup2(null, 1);
+      dup2(null, 2);
+    }
+    close_range(3, ~0U, 0);
+    execve(args[0], args.data(), env);
+    _exit(127);
+  }
+  return static_cast<int>(pid);
 }
 
 }  // namespace sbx

@@ -14,4 +14,8 @@ namespace sbx {
 // "<tool> exited with status N: <its stderr>".
 Result<Ok> RunCommand(const std::vector<std::string>& argv);
 
+// Starts `argv` (argv[0] an absolute path) detached from this process: its own session,
+// standard streams on /dev/null, no inherited descriptors. Returns its pid.
+Result<int> SpawnDetached(const std::vector<std::string>& argv);
+
 }  // namespace sbx

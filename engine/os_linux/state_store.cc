@@ -2,6 +2,7 @@
 #include "engine/os_linux/state_store.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -128,5 +129,40 @@ Result<Ok> StateStore::Save(const State& state) const {
   }
   return Ok{};
 }
+
+nlohmann::json StateStore::LoadProgress() const {
+  std::ifstream in(dir_ / "background.json");
+  if (!in) return nullptr;
+  std::stringstream text;
+  text << in.rdbuf();
+  nlohmann::json j = nlohmann::json::parse(text.str(), nullptr, false);
+  return j.is_object() ? j : nlohmann::json(nullptr);
+}
+
+Result<Ok> StateStore::SaveProgress(const nlohmann::json& progress) const {
+  const fs::path path = dir_ / "background.json", tmp = dir_ / "background.json.new";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << progress.dump() << "\n";
+    if (!out) return Error{"host_error", "write", tmp.string(), "cannot write the progress record"};
+  }
+  if (rename(tmp.c_str(), path.c_str()) != 0) return SysError("rename", path.string(), errno);
+  return Ok{};
+}
+
+void StateStore::ClearProgress() const { unlink((dir_ / "background.json").c_str()); }
+
+Result<int> TryLockBackground(const fs::path& dir) {
+  const fs::path path = dir / "background.lock";
+  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return SysError("open", path.string(), errno);
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+bool ProcessAlive(int pid) { return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM); }
 
 }  // namespace sbx

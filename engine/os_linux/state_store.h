@@ -12,6 +12,8 @@
 #include "engine/reconcile/host.h"
 #include "engine/reconcile/state.h"
 
+#include <nlohmann/json.hpp>
+
 namespace sbx {
 
 inline constexpr const char* kDefaultStateDir = "/var/lib/sandboxctl";
@@ -29,6 +31,11 @@ class StateStore {
   // A missing state file is an empty state.
   Result<State> Load() const;
   Result<Ok> Save(const State& state) const;
+
+  // The progress record of background grants (background.json): null when none runs.
+  nlohmann::json LoadProgress() const;
+  Result<Ok> SaveProgress(const nlohmann::json& progress) const;
+  void ClearProgress() const;
   const std::filesystem::path& dir() const { return dir_; }
 
  private:
@@ -36,5 +43,12 @@ class StateStore {
   std::filesystem::path dir_;
   int lock_fd_ = -1;
 };
+
+// A lock of its own for the background worker: at most one runs at a time. Returns the
+// held descriptor, -1 when another worker holds it.
+Result<int> TryLockBackground(const std::filesystem::path& dir);
+
+// Whether a process with this pid is still running.
+bool ProcessAlive(int pid);
 
 }  // namespace sbx

@@ -197,6 +197,48 @@ TEST_F(MachineCli, RestorePutsTheFirewallBackAfterTheRulesetIsFlushed) {
   EXPECT_FALSE(fs::exists(root_ / "units" / "sandboxctl-firewall.service"));
 }
 
+// Read grants on large trees finish in a background worker: apply returns once the rest
+// is in place, status shows the progress, and the worker brings the machine in sync.
+class BackgroundGrants : public MachineCli {
+ protected:
+  void SetUp() override {
+    MachineCli::SetUp();
+    if (IsSkipped()) return;
+    for (int d = 0; d < 20; ++d) {
+      fs::create_directories(root_ / "data" / std::to_string(d));
+      for (int f = 0; f < 200; ++f) std::ofstream(root_ / "data" / std::to_string(d) / std::to_string(f)) << "x";
+    }
+    std::ofstream(ws_ / ".sandboxctl/offline.toml", std::ios::trunc)
+        << "version = 1\n[identity]\nuser = \"" << user_ << "\"\n[filesystem]\nwritable = [\"${workspace}\"]\n"
+        << "readable = [\"" << (root_ / "data").string() << "\"]\n[network]\nmode = \"online\"\n";
+  }
+};
+
+TEST_F(BackgroundGrants, ApplyReturnsAndTheWorkerFinishesTheReadGrants) {
+  Outcome apply = Sandboxctl({"apply", "--yes"});
+  ASSERT_EQ(apply.exit_code, 0) << apply.err;
+  EXPECT_NE(apply.out.find("1 read grants continue in the background (pid "), std::string::npos) << apply.out;
+  Outcome status;
+  for (int i = 0; i < 300; ++i) {  // up to 30 s
+    status = Sandboxctl({"status", "--deep"});
+    if (status.exit_code == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(status.exit_code, 0) << status.out;
+  EXPECT_EQ(status.out, "In sync.\n");
+  EXPECT_FALSE(fs::exists(root_ / "state" / "background.json"));
+  ASSERT_EQ(Sandboxctl({"destroy", "--yes"}).exit_code, 0);
+}
+
+TEST_F(BackgroundGrants, ApplyWaitFinishesEverythingBeforeReturning) {
+  Outcome apply = Sandboxctl({"apply", "--yes", "--wait"});
+  ASSERT_EQ(apply.exit_code, 0) << apply.err;
+  EXPECT_EQ(apply.out.find("in the background"), std::string::npos) << apply.out;
+  Outcome status = Sandboxctl({"status", "--deep"});
+  EXPECT_EQ(status.exit_code, 0) << status.out;
+  ASSERT_EQ(Sandboxctl({"destroy", "--yes"}).exit_code, 0);
+}
+
 TEST_F(MachineCli, ApplyAsAnOrdinaryUserFailsBeforeTouchingAnything) {
   Outcome r = Sandboxctl({"apply", "--yes"}, {}, "nobody");
   EXPECT_EQ(r.exit_code, 1);
