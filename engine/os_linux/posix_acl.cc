@@ -39,6 +39,7 @@ struct Grant {
   uid_t uid = 0;
   bool subtree = false;
   bool only_if_needed = false;
+  bool read_only_grant = false;  // access "read": nothing to do where "other" may read
   std::set<std::string> except;
   std::optional<Perm> access, dflt;
 };
@@ -74,7 +75,11 @@ bool IsNormalAbsolute(const std::string& p) {
          !(p.size() >= 3 && p.compare(p.size() - 3, 3, "/..") == 0) && !(p.size() >= 2 && p.compare(p.size() - 2, 2, "/.") == 0);
 }
 
-Result<Grant> ReadGrant(const Resource& r) {
+constexpr uid_t kNoUser = static_cast<uid_t>(-1);
+
+// With `allow_missing_user`, a grant whose user does not exist yet is read with uid
+// kNoUser: it has no entry anywhere, and traverse or read grants may be known to need none.
+Result<Grant> ReadGrant(const Resource& r, bool allow_missing_user = false) {
   const auto& a = r.attributes;
   auto bad = [&](const std::string& why) { return Error{"invalid_plan", "", r.id, why}; };
   Grant g;
@@ -85,6 +90,7 @@ Result<Grant> ReadGrant(const Resource& r) {
   if (!IsValidUserName(g.principal)) return bad("bad principal");
   g.subtree = a.value("scope", "") == "subtree";
   g.only_if_needed = a.value("only_if_needed", false);
+  g.read_only_grant = a.value("access", "") == "read";
   if (a.contains("except") && a["except"].is_array()) {
     for (const auto& e : a["except"]) {
       if (!e.is_string() || !IsNormalAbsolute(e.get<std::string>())) return bad("bad except path");
@@ -109,8 +115,8 @@ Result<Grant> ReadGrant(const Resource& r) {
   g.access = *access;
   g.dflt = *dflt;
   auto account = LookupUser(g.principal);
-  if (!account) return Error{"host_error", "getpwnam", g.principal, "no such user"};
-  g.uid = account->uid;
+  if (!account && !allow_missing_user) return Error{"host_error", "getpwnam", g.principal, "no such user"};
+  g.uid = account ? account->uid : kNoUser;
   return g;
 }
 
@@ -375,16 +381,21 @@ Result<Ok> Walk(const Grant& g, const Visit& visit, bool* missing) {
 }
 
 // Traverse grants are needed only where "other" cannot already search the directory.
-bool TraverseSatisfied(const Grant& g, const Node& n, acl_t access) {
-  if (!g.only_if_needed) return false;
-  Summary s = Summarize(access, g.uid);
-  return !s.mine && (n.mode & S_IXOTH);
+// Where "other" already allows what a traverse or read grant gives, the sandbox user (in
+// the other class, having no entry) needs nothing: world-readable trees get no read grants.
+bool OtherSuffices(const Grant& g, const Node& n, acl_t access) {
+  if (!g.only_if_needed && !g.read_only_grant) return false;
+  if (Summarize(access, g.uid).mine) return false;
+  if (g.only_if_needed) return n.mode & S_IXOTH;
+  return (n.mode & S_IROTH) && (!n.is_dir || (n.mode & S_IXOTH));
 }
 
 }  // namespace
 
 Result<Observation> ObserveAclGrant(const Resource& resource, bool shallow) {
-  auto grant = ReadGrant(resource);
+  const auto& a = resource.attributes;
+  const bool other_may_suffice = a.value("only_if_needed", false) || a.value("access", "") == "read";
+  auto grant = ReadGrant(resource, /*allow_missing_user=*/other_may_suffice);
   if (!grant.ok()) {
     if (grant.error().call == "getpwnam") return Observation{};  // the user comes first
     return grant.error();
@@ -400,9 +411,8 @@ Result<Observation> ObserveAclGrant(const Resource& resource, bool shallow) {
     Acl access(acl_get_fd(n.fd));
     if (!access) return SysError("acl_get_fd", n.path, errno);
     bool in_sync = true;
-    if (g.access && !TraverseSatisfied(g, n, access.get())) {
-      in_sync = EntryInSync(access.get(), g.uid, Want(*g.access, n.is_dir, n.mode));
-    }
+    const bool suffices = OtherSuffices(g, n, access.get());
+    if (g.access && !suffices) in_sync = EntryInSync(access.get(), g.uid, Want(*g.access, n.is_dir, n.mode));
     Summary s = Summarize(access.get(), g.uid);
     std::optional<std::string> narrowed;
     if (s.sandbox == 0 && s.mask) {
@@ -412,7 +422,7 @@ Result<Observation> ObserveAclGrant(const Resource& resource, bool shallow) {
       if (c.mask && !SamePerm(PermOf(*c.mask), PermOf(*s.mask))) narrowed = PermText(PermOf(*s.mask));
     }
     bool had = false, existed = false;
-    if (n.is_dir && g.dflt) {
+    if (n.is_dir && g.dflt && !suffices) {
       Acl dflt(acl_get_file(n.Proc().c_str(), ACL_TYPE_DEFAULT));
       if (!dflt) return SysError("acl_get_file", n.path, errno);
       Summary d = Summarize(dflt.get(), g.uid);
@@ -443,6 +453,7 @@ Result<Observation> ObserveAclGrant(const Resource& resource, bool shallow) {
     o.detail = g.path + " does not exist";
     return o;
   }
+  if (g.uid == kNoUser && differ > 0) return Observation{};  // needs entries, and its user comes first
   o.in_sync = differ == 0;
   if (!o.in_sync) o.detail = std::to_string(differ) + " of " + std::to_string(files) + " files need the entry";
   // Sorted: the threads of the walk meet the paths in any order.
@@ -459,14 +470,15 @@ Result<Ok> EnsureAclGrant(const Resource& resource) {
   return Walk(g, [&](const Node& n) -> Result<Ok> {
     Acl access(acl_get_fd(n.fd));
     if (!access) return SysError("acl_get_file", n.path, errno);
-    if (g.access && !TraverseSatisfied(g, n, access.get())) {
+    const bool suffices = OtherSuffices(g, n, access.get());
+    if (g.access && !suffices) {
       Perm want = Want(*g.access, n.is_dir, n.mode);
       if (!EntryInSync(access.get(), g.uid, want)) {  // skip what is right: no write, ctime kept
         if (!SetEntry(access.ptr(), g.uid, want)) return SysError("acl_calc_mask", n.path, errno);
         if (acl_set_fd(n.fd, access.get()) != 0) return SysError("acl_set_file", n.path, errno);
       }
     }
-    if (n.is_dir && g.dflt) {
+    if (n.is_dir && g.dflt && !suffices) {
       Acl dflt(acl_get_file(n.Proc().c_str(), ACL_TYPE_DEFAULT));
       if (!dflt) return SysError("acl_get_file", n.path, errno);
       Perm want = Want(*g.dflt, true, n.mode);

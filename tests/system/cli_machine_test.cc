@@ -208,6 +208,8 @@ class BackgroundGrants : public MachineCli {
       fs::create_directories(root_ / "data" / std::to_string(d));
       for (int f = 0; f < 200; ++f) std::ofstream(root_ / "data" / std::to_string(d) / std::to_string(f)) << "x";
     }
+    // Not world-readable, or the sandbox user would need no read grant at all.
+    ASSERT_EQ(system(("chmod -R o-rwx " + (root_ / "data").string()).c_str()), 0);
     std::ofstream(ws_ / ".sandboxctl/offline.toml", std::ios::trunc)
         << "version = 1\n[identity]\nuser = \"" << user_ << "\"\n[filesystem]\nwritable = [\"${workspace}\"]\n"
         << "readable = [\"" << (root_ / "data").string() << "\"]\n[network]\nmode = \"online\"\n";
@@ -227,6 +229,17 @@ TEST_F(BackgroundGrants, ApplyReturnsAndTheWorkerFinishesTheReadGrants) {
   EXPECT_EQ(status.exit_code, 0) << status.out;
   EXPECT_EQ(status.out, "In sync.\n");
   EXPECT_FALSE(fs::exists(root_ / "state" / "background.json"));
+  ASSERT_EQ(Sandboxctl({"destroy", "--yes"}).exit_code, 0);
+}
+
+TEST_F(BackgroundGrants, WorldReadableTreesNeedNoReadGrants) {
+  ASSERT_EQ(system(("chmod -R o+rX " + (root_ / "data").string()).c_str()), 0);
+  const std::string acls = Capture("getfacl -R -p " + (root_ / "data").string());
+  Outcome apply = Sandboxctl({"apply", "--yes"});
+  ASSERT_EQ(apply.exit_code, 0) << apply.err;
+  EXPECT_EQ(apply.out.find("in the background"), std::string::npos) << apply.out;
+  EXPECT_EQ(Sandboxctl({"status", "--deep"}).exit_code, 0);
+  EXPECT_EQ(Capture("getfacl -R -p " + (root_ / "data").string()), acls);  // no entry anywhere
   ASSERT_EQ(Sandboxctl({"destroy", "--yes"}).exit_code, 0);
 }
 
