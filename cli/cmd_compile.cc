@@ -44,25 +44,7 @@ int RunCompile(GlobalOptions g, const std::vector<std::string>& args, Io io) {
   Catalog catalog = Catalog::Load(CatalogFor(g, ws));
   std::vector<Diagnostic> diags = catalog.diagnostics();
 
-  std::vector<const Profile*> selected;
-  if (names.empty()) {
-    selected = catalog.InLayer(Layer::kWorkspace);
-    if (selected.empty() && !HasErrors(diags)) {
-      diags.push_back(MakeError(DiagCode::kUnknownProfile, SourceRegion{DisplayPath(ws / kWorkspaceProfileDir, CurrentDirectory()), "", {}},
-                                "no profiles in this workspace; name one with --profile (available: " +
-                                    Join(catalog.Names(), ", ") + ")"));
-    }
-  }
-  for (const auto& name : names) {
-    const Profile* p = catalog.Find(name);
-    if (!p) {
-      diags.push_back(MakeError(DiagCode::kUnknownProfile, SourceRegion{"sandboxctl", "", {}},
-                                "unknown profile '" + name + "'" + DidYouMean(name, catalog.Names()) +
-                                    " (available: " + Join(catalog.Names(), ", ") + ")"));
-      continue;
-    }
-    if (std::find(selected.begin(), selected.end(), p) == selected.end()) selected.push_back(p);
-  }
+  std::vector<const Profile*> selected = SelectProfiles(catalog, names, ws, /*require_some=*/true, diags);
 
   Context context = HostContext(*target, ws);
   if (as_workspace) context.workspace = *as_workspace;

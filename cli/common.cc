@@ -6,6 +6,10 @@
 #include <iostream>
 
 #include "engine/core/host_info.h"
+#include "engine/core/strings.h"
+#include "engine/core/suggest.h"
+
+#include <algorithm>
 
 namespace sbx::cli {
 
@@ -106,6 +110,32 @@ CatalogOptions CatalogFor(const GlobalOptions& g, const std::optional<fs::path>&
   o.builtin_dir = BuiltinProfilesDir(g);
   o.cwd = CurrentDirectory();
   return o;
+}
+
+std::vector<const Profile*> SelectProfiles(const Catalog& catalog, const std::vector<std::string>& names,
+                                           const fs::path& workspace, bool require_some,
+                                           std::vector<Diagnostic>& diags) {
+  std::vector<const Profile*> selected;
+  if (names.empty()) {
+    selected = catalog.InLayer(Layer::kWorkspace);
+    if (require_some && selected.empty() && !HasErrors(diags)) {
+      diags.push_back(MakeError(DiagCode::kUnknownProfile,
+                                SourceRegion{DisplayPath(workspace / kWorkspaceProfileDir, CurrentDirectory()), "", {}},
+                                "no profiles in this workspace; name one with --profile (available: " +
+                                    Join(catalog.Names(), ", ") + ")"));
+    }
+  }
+  for (const auto& name : names) {
+    const Profile* p = catalog.Find(name);
+    if (!p) {
+      diags.push_back(MakeError(DiagCode::kUnknownProfile, SourceRegion{"sandboxctl", "", {}},
+                                "unknown profile '" + name + "'" + DidYouMean(name, catalog.Names()) +
+                                    " (available: " + Join(catalog.Names(), ", ") + ")"));
+    } else if (std::find(selected.begin(), selected.end(), p) == selected.end()) {
+      selected.push_back(p);
+    }
+  }
+  return selected;
 }
 
 Context HostContext(Target target, const fs::path& workspace) {

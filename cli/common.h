@@ -64,6 +64,12 @@ std::optional<std::filesystem::path> BuiltinProfilesDir(const GlobalOptions& g);
 std::optional<std::filesystem::path> MachineProfilesDir(const GlobalOptions& g);
 CatalogOptions CatalogFor(const GlobalOptions& g, const std::optional<std::filesystem::path>& workspace);
 
+// The profiles a command works on: those named (any layer), else the workspace's own.
+// Unknown names, and with `require_some` an empty selection, are reported in `diags`.
+std::vector<const Profile*> SelectProfiles(const Catalog& catalog, const std::vector<std::string>& names,
+                                           const std::filesystem::path& workspace, bool require_some,
+                                           std::vector<Diagnostic>& diags);
+
 // The plan context for this machine and workspace.
 Context HostContext(Target target, const std::filesystem::path& workspace);
 

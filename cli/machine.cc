@@ -37,17 +37,9 @@ po::options_description MachineOptionsDescription(MachineOptions& m, bool with_p
 std::optional<Plan> CompileWorkspacePlan(const GlobalOptions& g, const MachineOptions& m, const fs::path& ws, Io io) {
   Catalog catalog = Catalog::Load(CatalogFor(g, ws));
   std::vector<Diagnostic> diags = catalog.diagnostics();
-  std::vector<const Profile*> selected;
-  if (m.profiles.empty()) selected = catalog.InLayer(Layer::kWorkspace);
-  for (const auto& name : m.profiles) {
-    const Profile* p = catalog.Find(name);
-    if (!p) {
-      diags.push_back(MakeError(DiagCode::kUnknownProfile, SourceRegion{"sandboxctl", "", {}},
-                                "unknown profile '" + name + "'"));
-    } else if (std::find(selected.begin(), selected.end(), p) == selected.end()) {
-      selected.push_back(p);
-    }
-  }
+  // No profile left in the workspace is not an error here: apply then prunes what the
+  // workspace had.
+  std::vector<const Profile*> selected = SelectProfiles(catalog, m.profiles, ws, /*require_some=*/false, diags);
   if (m.nft_table.empty() || m.nft_table.size() > 32 ||
       m.nft_table.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos) {
     throw UsageError{"", "invalid --nft-table '" + m.nft_table + "': use 1 to 32 of a-z, 0-9 and _"};

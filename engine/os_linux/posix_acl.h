@@ -10,8 +10,9 @@
 // been narrowed by hand, directories that already had a default ACL, and directories
 // where the invoking user's default entry already existed.
 //
-// Walking never follows a symlink: directories are opened with O_NOFOLLOW relative to
-// their parent and ACLs are read and written through /proc/self/fd of that descriptor.
+// Walking never follows a symlink: every entry is opened with O_NOFOLLOW relative to its
+// parent; access ACLs are read and written through that descriptor, default ACLs of
+// directories through /proc/self/fd/N of it.
 #pragma once
 
 #include "engine/reconcile/host.h"

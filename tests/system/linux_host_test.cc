@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "system_util.h"
+#include "../unit/test_util.h"
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -104,22 +105,20 @@ class LinuxHostTest : public ::testing::Test {
     EXPECT_EQ(Take(), before_) << "the test left something behind";
   }
 
-  Plan Compile(bool loopback) {
-    std::vector<Diagnostic> diags;
-    std::string text = "version = 1\n[identity]\nuser = \"" + user_ + "\"\n[filesystem]\nwritable = [\"${tmp}\"]\n" +
-                       "[network]\nmode = \"offline\"\nloopback = " + (loopback ? "true" : "false") + "\n";
-    ParsedProfile parsed = ParseProfileText(text, "p.toml", ".sandboxctl/p.toml", diags);
-    EXPECT_TRUE(diags.empty());
-    Profile p;
-    p.name = "p";
-    p.origin = ".sandboxctl/p.toml";
-    p.settings = parsed.settings;
-    Context c{Target::kLinux, (root_ / "ws").string(), "root", "/root", (root_ / "tmproot").string(), table_};
+  // The plan of one profile "p" with this test's own tmp root and nft table.
+  Plan CompileProfile(const std::string& text, const std::string& workspace, const std::string& user,
+                      const std::string& home) {
+    Profile p = testing::MakeProfile("p", text);
+    Context c{Target::kLinux, workspace, user, home, (root_ / "tmproot").string(), table_};
     CompileResult r = CompilePlan({&p}, c);
     EXPECT_TRUE(r.ok()) << (r.diagnostics.empty() ? "" : r.diagnostics.front().message);
-    // POSIX ACL grants are not implemented in LinuxHost yet; everything else is.
-    std::erase_if(r.plan.resources, [](const Resource& res) { return res.type == "posix_acl"; });
     return r.plan;
+  }
+
+  Plan Compile(bool loopback) {
+    return CompileProfile("version = 1\n[identity]\nuser = \"" + user_ + "\"\n[filesystem]\nwritable = [\"${tmp}\"]\n" +
+                              "[network]\nmode = \"offline\"\nloopback = " + (loopback ? "true" : "false") + "\n",
+                          (root_ / "ws").string(), "root", "/root");
   }
 
   Result<Ok> Apply(const Plan& plan, Host& host, ChangeSet* out = nullptr) {
@@ -158,14 +157,22 @@ TEST_F(LinuxHostTest, ApplyCreatesUserGroupDirectoriesAndRulesThenChangesNothing
   ChangeSet first;
   auto r = Apply(plan, host_, &first);
   ASSERT_TRUE(r.ok()) << r.error().Render();
-  EXPECT_EQ(first.Count(Action::kCreate), static_cast<int>(plan.resources.size()));
+  // Everything is created but the traverse grants on /tmp and the test's directory,
+  // which anyone may search already.
+  const auto traverse = std::count_if(plan.resources.begin(), plan.resources.end(), [](const Resource& res) {
+    return StartsWith(res.id, "grant:traverse:");
+  });
+  EXPECT_EQ(traverse, 3);
+  EXPECT_EQ(first.Count(Action::kCreate), static_cast<int>(plan.resources.size() - 2));
 
   passwd* pw = getpwnam(user_.c_str());
   ASSERT_NE(pw, nullptr);
   EXPECT_STREQ(pw->pw_shell, "/usr/sbin/nologin");
   EXPECT_NE(getgrnam(user_.c_str()), nullptr);
   const fs::path tmp = ProfileTmpDir(plan.context, "p");
-  EXPECT_EQ(fs::status(tmp).permissions(), fs::perms::owner_all);
+  // rwx for root, nothing for others; the group bits show the ACL mask of the write grant.
+  EXPECT_EQ(fs::status(tmp).permissions() & (fs::perms::owner_all | fs::perms::others_all), fs::perms::owner_all);
+  EXPECT_NE(Capture("getfacl -p " + tmp.string()).find("user:" + user_ + ":rwx"), std::string::npos);
 
   Nftables nft;
   auto rules = nft.List("list chain inet " + table_ + " output");
@@ -314,20 +321,10 @@ class AclGrantTest : public LinuxHostTest {
   }
 
   Plan CompileWorkspace() {
-    std::vector<Diagnostic> diags;
-    std::string text = "version = 1\n[identity]\nuser = \"" + user_ +
-                       "\"\n[filesystem]\nwritable = [\"${workspace}\"]\nread_only = [\"${workspace}/.git\"]\n"
-                       "deny_read = [\"${workspace}/.env\", \"${home}/.ssh\"]\n";
-    ParsedProfile parsed = ParseProfileText(text, "p.toml", ".sandboxctl/p.toml", diags);
-    EXPECT_TRUE(diags.empty());
-    Profile p;
-    p.name = "p";
-    p.origin = ".sandboxctl/p.toml";
-    p.settings = parsed.settings;
-    Context c{Target::kLinux, ws_.string(), owner_, home_.string(), (root_ / "tmproot").string(), table_};
-    CompileResult r = CompilePlan({&p}, c);
-    EXPECT_TRUE(r.ok()) << (r.diagnostics.empty() ? "" : r.diagnostics.front().message);
-    return r.plan;
+    return CompileProfile("version = 1\n[identity]\nuser = \"" + user_ +
+                              "\"\n[filesystem]\nwritable = [\"${workspace}\"]\nread_only = [\"${workspace}/.git\"]\n"
+                              "deny_read = [\"${workspace}/.env\", \"${home}/.ssh\"]\n",
+                          ws_.string(), owner_, home_.string());
   }
 
   // Runs `op` as the sandbox user in a child; returns 0 or the errno it failed with.

@@ -30,14 +30,7 @@ std::vector<std::string> Messages(const CompileResult& r) {
   return out;
 }
 
-const char* kOffline = R"(version = 1
-[filesystem]
-writable = ["${workspace}", "${tmp}"]
-read_only = ["${workspace}/.git"]
-deny_read = ["${home}/.ssh"]
-[network]
-mode = "offline"
-)";
+const char* kOffline = testing::kOfflineProfile;
 
 TEST(CompileLinux, OfflineProfileBecomesUserAclsAndRejectRules) {
   Profile p = Make("offline", kOffline);

@@ -13,14 +13,7 @@ namespace {
 
 Profile Make(const std::string& name, const std::string& text) { return testing::MakeProfile(name, text); }
 
-const char* kOffline = R"(version = 1
-[filesystem]
-writable = ["${workspace}", "${tmp}"]
-read_only = ["${workspace}/.git"]
-deny_read = ["${home}/.ssh"]
-[network]
-mode = "offline"
-)";
+const char* kOffline = testing::kOfflineProfile;
 
 Plan PlanFor(const std::string& workspace, const std::vector<std::pair<std::string, std::string>>& profiles) {
   std::vector<Profile> owned;

@@ -14,6 +14,16 @@
 
 namespace sbx::testing {
 
+// A typical offline profile: writable workspace and tmp, .git read-only, ~/.ssh hidden.
+inline constexpr const char* kOfflineProfile = R"(version = 1
+[filesystem]
+writable = ["${workspace}", "${tmp}"]
+read_only = ["${workspace}/.git"]
+deny_read = ["${home}/.ssh"]
+[network]
+mode = "offline"
+)";
+
 // A profile named `name`, as if read from .sandboxctl/<name>.toml, that must parse cleanly.
 inline Profile MakeProfile(const std::string& name, const std::string& text) {
   std::vector<Diagnostic> diags;
