@@ -3,7 +3,8 @@
 #   first apply        / setfacl -R -m u:<user>:rwX      (entries absent)   target <= 0.5
 #   converged re-apply / the same setfacl run again      (entries present)  target <= 0.5
 # The tree: FILES files in DIRS directories (default 100,000 in 1,000). Needs root; prints
-# both times and ratios, asserts nothing. Usage: apply_vs_setfacl.sh SANDBOXCTL [FILES DIRS]
+# both times and ratios (medians of ROUNDS rounds, default 3), asserts only that the second
+# apply leaves nothing to do. Usage: apply_vs_setfacl.sh SANDBOXCTL [FILES DIRS]
 set -euo pipefail
 sbx=$(realpath "$1")
 files=${2:-100000}
@@ -38,25 +39,41 @@ printf 'version = 1\n[identity]\nuser = "%s"\n[filesystem]\nwritable = ["${works
 useradd --system --no-create-home "$ref"
 
 now() { date +%s.%N; }
-elapsed() { echo "$2 - $1" | bc -l; }
+# Runs "$@" and prints its wall time in seconds; its output goes to $root/out.
+timed() {
+  local t0 t1
+  sync
+  t0=$(now)
+  "$@" >"$root/out" 2>&1 || { echo "apply_vs_setfacl: '$*' failed: $(cat "$root/out")" >&2; return 1; }
+  t1=$(now)
+  echo "$t1 - $t0" | bc -l
+}
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 
-t0=$(now); setfacl -R -m "u:$ref:rwX" "$ws"; t1=$(now)
-setfacl_first=$(elapsed "$t0" "$t1")
-t0=$(now); setfacl -R -m "u:$ref:rwX" "$ws"; t1=$(now)
-setfacl_again=$(elapsed "$t0" "$t1")
-setfacl -R -b "$ws"
-
+# Rounds alternate between the two tools on the same tree; each figure is the median of
+# its rounds, so one slow moment of the machine does not decide a ratio.
+rounds=${ROUNDS:-3}
+sf1=() sf2=() ap1=() ap2=()
 cd "$ws"
-t0=$(now); "$sbx" "${opts[@]}" >/dev/null 2>&1; t1=$(now)
-apply_first=$(elapsed "$t0" "$t1")
-t0=$(now); out=$("$sbx" "${opts[@]}"); t1=$(now)
-apply_again=$(elapsed "$t0" "$t1")
-[ "$out" = "No changes." ] || { echo "apply_vs_setfacl: the second apply changed something: $out"; exit 1; }
+for ((r = 0; r < rounds; r++)); do
+  sf1+=("$(timed setfacl -R -m "u:$ref:rwX" "$ws")")
+  sf2+=("$(timed setfacl -R -m "u:$ref:rwX" "$ws")")
+  setfacl -R -b "$ws"
+  ap1+=("$(timed "$sbx" "${opts[@]}")")
+  ap2+=("$(timed "$sbx" "${opts[@]}")")
+  [ "$(cat "$root/out")" = "No changes." ] || { echo "apply_vs_setfacl: the second apply changed something:"; cat "$root/out"; exit 1; }
+  "$sbx" --machine-profiles '' destroy --yes --state-dir "$root/state" --log-dir "$root/log" --unit-dir "$root/units" \
+    >/dev/null 2>&1
+done
+setfacl_first=$(median "${sf1[@]}")
+setfacl_again=$(median "${sf2[@]}")
+apply_first=$(median "${ap1[@]}")
+apply_again=$(median "${ap2[@]}")
 
-printf 'tree: %d files in %d directories\n' "$files" "$dirs"
-printf 'setfacl -R -m (first)   %7.3f s\n' "$setfacl_first"
+printf 'tree: %d files in %d directories; median of %d rounds\n' "$files" "$dirs" "$rounds"
+printf 'setfacl -R -m (first)    %7.3f s\n' "$setfacl_first"
 printf 'sandboxctl apply (first) %7.3f s   ratio %.2f (target <= 0.50)\n' "$apply_first" \
   "$(echo "$apply_first / $setfacl_first" | bc -l)"
-printf 'setfacl -R -m (again)   %7.3f s\n' "$setfacl_again"
+printf 'setfacl -R -m (again)    %7.3f s\n' "$setfacl_again"
 printf 'sandboxctl apply (again) %7.3f s   ratio %.2f (target <= 0.50)\n' "$apply_again" \
   "$(echo "$apply_again / $setfacl_again" | bc -l)"

@@ -45,7 +45,7 @@ int RunRestore(GlobalOptions g, const std::vector<std::string>& args, Io io) {
   for (const char* type : {"nft_table", "nft_chain", "nft_rule"}) {
     for (const auto& c : todo) {
       if (c.resource.type != type) continue;
-      if (auto e = host.Ensure(c.resource); !e.ok()) {
+      if (auto e = host.Ensure(c.resource, nullptr); !e.ok()) {
         io.err << "sandboxctl restore: " << e.error().Render() << "\n";
         return kExitFailure;
       }

@@ -414,8 +414,8 @@ Result<Observation> LinuxHost::Observe(const Resource& r) {
   return Error{"unsupported", "", r.id, "resource type '" + r.type + "' is not supported by this version on Linux"};
 }
 
-Result<Ok> LinuxHost::Ensure(const Resource& r) {
-  if (r.type == "posix_acl") return EnsureAclGrant(r);
+Result<Ok> LinuxHost::Ensure(const Resource& r, const NotePrior& note_prior) {
+  if (r.type == "posix_acl") return EnsureAclGrant(r, note_prior);
   if (r.type == "boot_unit") return EnsureBootUnit(r, boot_);
   if (r.type == "group") return EnsureGroup(r);
   if (r.type == "user") return EnsureUser(r);

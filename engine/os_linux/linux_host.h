@@ -19,7 +19,7 @@ class LinuxHost : public Host {
   LinuxHost();
   explicit LinuxHost(BootUnitConfig boot);
   Result<Observation> Observe(const Resource& resource) override;
-  Result<Ok> Ensure(const Resource& resource) override;
+  Result<Ok> Ensure(const Resource& resource, const NotePrior& note_prior) override;
   Result<Ok> Remove(const OwnedRecord& record) override;
 
   // Observe ACL grants on their root only, not their whole tree (a quick status).

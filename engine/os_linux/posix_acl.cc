@@ -4,16 +4,20 @@
 
 #include <acl/libacl.h>
 #include <dirent.h>
+#include <endian.h>
 #include <fcntl.h>
 #include <pwd.h>
 #include <sys/acl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -239,17 +243,203 @@ bool SetEntry(acl_t* acl, uid_t uid, const Perm& want) {
   return acl_calc_mask(acl) == 0;
 }
 
+// --- access ACLs of files, by name ----------------------------------------------------
+//
+// From Linux 6.13 on, getxattrat/setxattrat read and write an extended attribute of a
+// directory entry relative to the directory's descriptor, without following a symlink.
+// For the files of a tree that saves an open, an fstat and a close per file: a converged
+// re-apply makes one system call per file instead of four. libacl has no call taking a
+// directory descriptor and a name, so the kernel's xattr form of an access ACL (a version
+// header, then {tag, perm, id} entries in little endian, sorted by tag and id) is converted
+// here. Older kernels answer ENOSYS and every file is opened as before.
+
+#ifndef SYS_setxattrat
+#define SYS_setxattrat 463
+#endif
+#ifndef SYS_getxattrat
+#define SYS_getxattrat 464
+#endif
+
+constexpr const char* kAccessXattr = "system.posix_acl_access";
+constexpr uint32_t kXattrVersion = 2;
+constexpr uint32_t kUndefinedId = 0xffffffff;
+
+struct XattrArgs {  // struct xattr_args of the kernel
+  uint64_t value;
+  uint32_t size;
+  uint32_t flags;
+};
+
+struct XattrEntry {
+  uint16_t tag, perm;
+  uint32_t id;
+};
+
+std::atomic<bool> by_name_available{true};
+
+acl_t AclFromXattr(const char* data, size_t size) {
+  uint32_t version = 0;
+  if (size < sizeof version || (size - sizeof version) % sizeof(XattrEntry) != 0) {
+    errno = EINVAL;
+    return nullptr;
+  }
+  std::memcpy(&version, data, sizeof version);
+  if (le32toh(version) != kXattrVersion) {
+    errno = EINVAL;
+    return nullptr;
+  }
+  const size_t count = (size - sizeof version) / sizeof(XattrEntry);
+  Acl acl(acl_init(static_cast<int>(count)));
+  for (size_t i = 0; acl && i < count; ++i) {
+    XattrEntry x;
+    std::memcpy(&x, data + sizeof version + i * sizeof x, sizeof x);
+    acl_entry_t e;
+    if (acl_create_entry(acl.ptr(), &e) != 0) return nullptr;
+    const acl_tag_t tag = le16toh(x.tag);
+    const uint16_t perm = le16toh(x.perm);
+    acl_set_tag_type(e, tag);
+    if (tag == ACL_USER || tag == ACL_GROUP) {
+      const id_t id = le32toh(x.id);
+      acl_set_qualifier(e, &id);
+    }
+    SetPerm(e, Perm{(perm & ACL_READ) != 0, (perm & ACL_WRITE) != 0, (perm & ACL_EXECUTE) != 0});
+  }
+  acl_t out = acl.get();
+  *acl.ptr() = nullptr;
+  return out;
+}
+
+std::string AclToXattr(acl_t acl) {
+  std::vector<XattrEntry> entries;
+  acl_entry_t e;
+  for (int id = ACL_FIRST_ENTRY; acl_get_entry(acl, id, &e) == 1; id = ACL_NEXT_ENTRY) {
+    acl_tag_t tag;
+    acl_get_tag_type(e, &tag);
+    uint32_t qualifier = kUndefinedId;
+    if (tag == ACL_USER || tag == ACL_GROUP) {
+      auto* q = static_cast<id_t*>(acl_get_qualifier(e));
+      if (q) {
+        qualifier = *q;
+        acl_free(q);
+      }
+    }
+    Perm p = PermOf(e);
+    const uint16_t perm = (p.r ? ACL_READ : 0) | (p.w ? ACL_WRITE : 0) | (p.x ? ACL_EXECUTE : 0);
+    entries.push_back({static_cast<uint16_t>(tag), perm, qualifier});
+  }
+  std::sort(entries.begin(), entries.end(),
+            [](const XattrEntry& a, const XattrEntry& b) { return a.tag != b.tag ? a.tag < b.tag : a.id < b.id; });
+  std::string out(sizeof(uint32_t) + entries.size() * sizeof(XattrEntry), '\0');
+  const uint32_t version = htole32(kXattrVersion);
+  std::memcpy(out.data(), &version, sizeof version);
+  for (size_t i = 0; i < entries.size(); ++i) {
+    XattrEntry x{htole16(entries[i].tag), htole16(entries[i].perm), htole32(entries[i].id)};
+    std::memcpy(out.data() + sizeof version + i * sizeof x, &x, sizeof x);
+  }
+  return out;
+}
+
+// The permission bits of a file that has an access ACL are in the ACL itself.
+mode_t ModeFromAcl(acl_t acl) {
+  mode_t user = 0, group = 0, mask = 0, other = 0;
+  bool has_mask = false;
+  acl_entry_t e;
+  for (int id = ACL_FIRST_ENTRY; acl_get_entry(acl, id, &e) == 1; id = ACL_NEXT_ENTRY) {
+    acl_tag_t tag;
+    acl_get_tag_type(e, &tag);
+    Perm p = PermOf(e);
+    const mode_t bits = (p.r ? 4 : 0) | (p.w ? 2 : 0) | (p.x ? 1 : 0);
+    if (tag == ACL_USER_OBJ) user = bits;
+    if (tag == ACL_GROUP_OBJ) group = bits;
+    if (tag == ACL_MASK) mask = bits, has_mask = true;
+    if (tag == ACL_OTHER) other = bits;
+  }
+  return S_IFREG | user << 6 | (has_mask ? mask : group) << 3 | other;
+}
+
+enum class ByName { kRead, kSkip, kUnavailable, kFailed };
+
+// Reads the access ACL and the mode of the regular file `name` in `dirfd`. kSkip: it is
+// gone or is no regular file any more; kFailed: errno tells, `call` names the call.
+ByName ReadByName(int dirfd, const char* name, Acl& access, mode_t* mode, const char** call) {
+  if (!by_name_available.load(std::memory_order_relaxed)) return ByName::kUnavailable;
+  char small[256];
+  std::vector<char> large;
+  char* buf = small;
+  size_t size = sizeof small;
+  long n;
+  for (;;) {
+    XattrArgs args{reinterpret_cast<uintptr_t>(buf), static_cast<uint32_t>(size), 0};
+    n = syscall(SYS_getxattrat, dirfd, name, AT_SYMLINK_NOFOLLOW, kAccessXattr, &args, sizeof args);
+    if (n >= 0 || errno != ERANGE || large.size() > (1u << 20)) break;
+    large.resize(std::max<size_t>(size * 4, 4096));  // grown meanwhile: ask again, larger
+    buf = large.data();
+    size = large.size();
+  }
+  *call = "getxattrat";
+  if (n >= 0) {
+    access = AclFromXattr(buf, static_cast<size_t>(n));
+    if (!access) return ByName::kFailed;
+    *mode = ModeFromAcl(access.get());
+    return ByName::kRead;
+  }
+  if (errno == ENOSYS) {
+    by_name_available = false;
+    return ByName::kUnavailable;
+  }
+  if (errno == ENOENT) return ByName::kSkip;
+  if (errno != ENODATA && errno != EOPNOTSUPP) return ByName::kFailed;
+  const int why = errno;
+  struct stat st {};
+  *call = "fstatat";
+  if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) return errno == ENOENT ? ByName::kSkip : ByName::kFailed;
+  if (!S_ISREG(st.st_mode)) return ByName::kSkip;  // swapped for a symlink or another kind meanwhile
+  if (why == EOPNOTSUPP) {  // a file system without ACLs
+    *call = "getxattrat";
+    errno = why;
+    return ByName::kFailed;
+  }
+  access = acl_from_mode(st.st_mode);
+  *mode = st.st_mode;
+  return access ? ByName::kRead : ByName::kFailed;
+}
+
 // --- walking ------------------------------------------------------------------------
 
 struct Node {
   const std::string& path;
-  int fd;            // the object itself, opened without following symlinks
-  bool is_dir;
-  mode_t mode;
-  std::string Proc() const { return "/proc/self/fd/" + std::to_string(fd); }  // for the default ACL
+  int fd;                  // the object itself, opened without following symlinks; or -1:
+  int dirfd = -1;          //   the regular file `name` in `dirfd`, reached by name
+  const char* name = nullptr;
+  bool is_dir = false;
+  mode_t mode = 0;
+  bool noted = false;      // its prior value is saved: it may be changed now
+  std::string Proc() const { return "/proc/self/fd/" + std::to_string(fd); }  // for the default ACL of a directory
 };
 
-using Visit = std::function<Result<Ok>(const Node&)>;
+// Writes a node's access ACL, through its descriptor or by name.
+Result<Ok> WriteAccess(const Node& n, acl_t acl) {
+  if (n.fd >= 0) {
+    if (acl_set_fd(n.fd, acl) != 0) return SysError("acl_set_fd", n.path, errno);
+    return Ok{};
+  }
+  const std::string value = AclToXattr(acl);
+  XattrArgs args{reinterpret_cast<uintptr_t>(value.data()), static_cast<uint32_t>(value.size()), 0};
+  if (syscall(SYS_setxattrat, n.dirfd, n.name, AT_SYMLINK_NOFOLLOW, kAccessXattr, &args, sizeof args) != 0) {
+    return SysError("setxattrat", n.path, errno);
+  }
+  return Ok{};
+}
+
+// A visit either is done with a node or defers it: the node holds something to restore
+// that must be saved before the node is changed. The walk saves what the deferred nodes of
+// a directory hold in one go (Flush), then visits them again, marked `noted`.
+enum class Visited { kDone, kDeferred };
+// The walk reads each node's access ACL and hands it over; a visit that changes it writes
+// it back with WriteAccess.
+using Visit = std::function<Result<Visited>(const Node&, Acl& access)>;
+using Flush = std::function<Result<Ok>()>;
+using Entries = std::vector<std::pair<std::string, unsigned char>>;
 
 // Opens a directory entry that readdir says is a regular file, for reading its ACL through
 // the descriptor. O_NONBLOCK: if it was swapped for a FIFO meanwhile, the open does not
@@ -266,118 +456,206 @@ int OpenEntry(int dirfd, const std::string& name, unsigned char type, bool* is_d
   return -2;  // not a file or directory: no grant
 }
 
-Result<Ok> WalkEntries(int dirfd, const std::string& path, const std::vector<std::pair<std::string, unsigned char>>& names,
-                       const Grant& g, const Visit& visit);
+// Walks a grant's tree on one thread per CPU: the directories met are queued, each with
+// its own descriptor, and any idle thread takes the next one, so a tree whose files sit
+// under one deep subdirectory is spread as well as a flat one. The time goes to the
+// kernel's ACL calls.
+class Walker {
+ public:
+  Walker(const Grant& g, const Visit& visit, const Flush& flush) : g_(g), visit_(visit), flush_(flush) {}
 
-Result<Ok> WalkDir(int dirfd, const std::string& path, const struct stat& st, const Grant& g, const Visit& visit,
-                   bool parallel = false) {
-  if (auto r = visit(Node{path, dirfd, true, st.st_mode}); !r.ok()) return r;
-  if (!g.subtree) return Ok{};
-  int dup_fd = dup(dirfd);
-  if (dup_fd < 0) return SysError("dup", path, errno);
-  DIR* dir = fdopendir(dup_fd);
-  if (!dir) {
-    close(dup_fd);
-    return SysError("fdopendir", path, errno);
-  }
-  std::vector<std::pair<std::string, unsigned char>> names;
-  while (dirent* e = readdir(dir)) {
-    std::string n = e->d_name;
-    if (n == "." || n == "..") continue;
-    unsigned char type = e->d_type;
-    if (type == DT_UNKNOWN) {  // file systems that do not say: ask, without following
-      struct stat est {};
-      if (fstatat(dirfd, n.c_str(), &est, AT_SYMLINK_NOFOLLOW) != 0) continue;
-      type = S_ISDIR(est.st_mode) ? DT_DIR : S_ISREG(est.st_mode) ? DT_REG : DT_LNK;
+  // Visits the grant's path (and its tree); `missing` tells whether the path exists at all.
+  Result<Ok> Run(bool* missing) {
+    *missing = false;
+    struct stat st {};
+    if (lstat(g_.path.c_str(), &st) != 0) {
+      if (errno == ENOENT) {
+        *missing = true;
+        return Ok{};
+      }
+      return SysError("lstat", g_.path, errno);
     }
-    names.emplace_back(n, type);
-  }
-  closedir(dir);
-  // The subdirectories of a grant's root are walked by a few threads at once: each walk is
-  // independent (its own descriptors), and ACL calls wait on the disk, not the CPU.
-  if (parallel) {
-    std::vector<std::pair<std::string, unsigned char>> subdirs, rest;
-    for (const auto& entry : names) (entry.second == DT_DIR ? subdirs : rest).push_back(entry);
-    const size_t workers = std::min<size_t>(subdirs.size(), std::max(2u, std::thread::hardware_concurrency()) * 2);
-    if (workers > 1) {
-      std::atomic<size_t> next{0};
-      std::mutex failed_mutex;
-      std::optional<Error> failed;
-      auto work = [&] {
-        for (size_t i = next++; i < subdirs.size(); i = next++) {
-          {
-            std::lock_guard<std::mutex> lock(failed_mutex);
-            if (failed) return;
-          }
-          std::vector<std::pair<std::string, unsigned char>> one{subdirs[i]};
-          auto r = WalkEntries(dirfd, path, one, g, visit);
-          if (!r.ok()) {
-            std::lock_guard<std::mutex> lock(failed_mutex);
-            if (!failed) failed = r.error();
-          }
-        }
-      };
-      std::vector<std::thread> threads;
-      for (size_t t = 0; t < workers; ++t) threads.emplace_back(work);
-      for (auto& t : threads) t.join();
-      if (failed) return *failed;
-      return WalkEntries(dirfd, path, rest, g, visit);
+    if (S_ISLNK(st.st_mode)) {
+      return Error{"host_error", "open", g_.path, "is a symbolic link; name the real directory in the profile"};
     }
-  }
-  return WalkEntries(dirfd, path, names, g, visit);
-}
-
-Result<Ok> WalkEntries(int dirfd, const std::string& path, const std::vector<std::pair<std::string, unsigned char>>& names,
-                       const Grant& g, const Visit& visit) {
-  for (const auto& [name, type] : names) {
-    const std::string child = path == "/" ? "/" + name : path + "/" + name;
-    if (g.except.count(child)) continue;
-    bool is_dir = false;
-    int fd = OpenEntry(dirfd, name, type, &is_dir);
-    if (fd == -2) continue;  // symlinks, sockets, FIFOs and devices carry no grant
-    if (fd < 0) {
-      if (errno == ENOENT || errno == ELOOP || errno == ENOTDIR) continue;  // gone or swapped meanwhile
-      return SysError("openat", child, errno);
+    if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) return Ok{};
+    int fd = S_ISDIR(st.st_mode) ? open(g_.path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                                 : open(g_.path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) return SysError("open", g_.path, errno);
+    if (fstat(fd, &st) != 0) {
+      close(fd);
+      return SysError("fstat", g_.path, errno);
     }
-    struct stat cst {};
-    Result<Ok> r = Ok{};
-    if (fstat(fd, &cst) != 0) {
-      r = SysError("fstat", child, errno);
-    } else if (is_dir && S_ISDIR(cst.st_mode)) {
-      r = WalkDir(fd, child, cst, g, visit);
-    } else if (!is_dir && S_ISREG(cst.st_mode)) {
-      r = visit(Node{child, fd, false, cst.st_mode});
+    if (S_ISREG(st.st_mode)) {
+      auto r = Opened(Node{g_.path, fd, -1, nullptr, false, st.st_mode});
+      close(fd);
+      return r;
     }
-    close(fd);
-    if (!r.ok()) return r;
-  }
-  return Ok{};
-}
-
-// Visits the grant's path (and its tree); `missing` tells whether the path exists at all.
-Result<Ok> Walk(const Grant& g, const Visit& visit, bool* missing) {
-  *missing = false;
-  struct stat st {};
-  if (lstat(g.path.c_str(), &st) != 0) {
-    if (errno == ENOENT) {
-      *missing = true;
+    if (!S_ISDIR(st.st_mode)) {
+      close(fd);
       return Ok{};
     }
-    return SysError("lstat", g.path, errno);
+    if (!g_.subtree) {  // one directory: no threads
+      auto r = Opened(Node{g_.path, fd, -1, nullptr, true, st.st_mode});
+      close(fd);
+      return r;
+    }
+    queue_.push_back({fd, g_.path, st});
+    std::vector<std::thread> threads;
+    for (unsigned t = 0; t < std::max(2u, std::thread::hardware_concurrency()); ++t) threads.emplace_back([this] { Work(); });
+    for (auto& t : threads) t.join();
+    for (const auto& job : queue_) close(job.fd);  // left by a failure
+    if (failed_) return *failed_;
+    return Ok{};
   }
-  if (S_ISLNK(st.st_mode)) {
-    return Error{"host_error", "open", g.path, "is a symbolic link; name the real directory in the profile"};
+
+ private:
+  struct Job {
+    int fd;
+    std::string path;
+    struct stat st;
+  };
+
+  void Work() {
+    for (;;) {
+      Job job;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        wake_.wait(lock, [&] { return failed_ || !queue_.empty() || busy_ == 0; });
+        if (failed_ || queue_.empty()) {
+          wake_.notify_all();
+          return;
+        }
+        job = std::move(queue_.front());
+        queue_.pop_front();
+        ++busy_;
+      }
+      auto r = Dir(job.fd, job.path, job.st);
+      close(job.fd);
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        --busy_;
+        if (!r.ok() && !failed_) {
+          failed_ = r.error();
+          stop_ = true;
+        }
+      }
+      wake_.notify_all();
+    }
   }
-  if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) return Ok{};
-  int fd = S_ISDIR(st.st_mode) ? open(g.path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-                               : open(g.path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-  if (fd < 0) return SysError("open", g.path, errno);
-  Result<Ok> r = Ok{};
-  if (fstat(fd, &st) != 0) r = SysError("fstat", g.path, errno);
-  else if (S_ISDIR(st.st_mode)) r = WalkDir(fd, g.path, st, g, visit, /*parallel=*/true);
-  else if (S_ISREG(st.st_mode)) r = visit(Node{g.path, fd, false, st.st_mode});
-  close(fd);
-  return r;
+
+  // Hands a directory over to the queue, unless enough are waiting (each holds a
+  // descriptor): then the caller walks it itself.
+  bool Offer(int fd, const std::string& path, const struct stat& st) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (queue_.size() >= kMaxQueued) return false;
+      queue_.push_back({fd, path, st});
+    }
+    wake_.notify_one();
+    return true;
+  }
+
+  // A node reached through its descriptor: visited, and again after a flush if deferred.
+  Result<Ok> Opened(Node n) {
+    for (;;) {
+      Acl access(acl_get_fd(n.fd));
+      if (!access) return SysError("acl_get_fd", n.path, errno);
+      auto v = visit_(n, access);
+      if (!v.ok()) return v.error();
+      if (*v == Visited::kDone || n.noted) return Ok{};
+      if (auto f = flush_(); !f.ok()) return f;
+      n.noted = true;
+    }
+  }
+
+  Result<Ok> Dir(int dirfd, const std::string& path, const struct stat& st) {
+    if (stop_) return Ok{};  // another thread failed; its error is the one reported
+    if (auto r = Opened(Node{path, dirfd, -1, nullptr, true, st.st_mode}); !r.ok()) return r;
+    int dup_fd = dup(dirfd);
+    if (dup_fd < 0) return SysError("dup", path, errno);
+    DIR* dir = fdopendir(dup_fd);
+    if (!dir) {
+      close(dup_fd);
+      return SysError("fdopendir", path, errno);
+    }
+    Entries names;
+    while (dirent* e = readdir(dir)) {
+      std::string n = e->d_name;
+      if (n == "." || n == "..") continue;
+      unsigned char type = e->d_type;
+      if (type == DT_UNKNOWN) {  // file systems that do not say: ask, without following
+        struct stat est {};
+        if (fstatat(dirfd, n.c_str(), &est, AT_SYMLINK_NOFOLLOW) != 0) continue;
+        type = S_ISDIR(est.st_mode) ? DT_DIR : S_ISREG(est.st_mode) ? DT_REG : DT_LNK;
+      }
+      names.emplace_back(n, type);
+    }
+    closedir(dir);
+    return Children(dirfd, path, names);
+  }
+
+  Result<Ok> Children(int dirfd, const std::string& path, const Entries& names, bool noted = false) {
+    Entries deferred;
+    for (const auto& entry : names) {
+      const auto& [name, type] = entry;
+      const std::string child = path == "/" ? "/" + name : path + "/" + name;
+      if (g_.except.count(child)) continue;
+      if (type == DT_REG) {
+        Acl access;
+        mode_t mode = 0;
+        const char* call = "";
+        switch (ReadByName(dirfd, name.c_str(), access, &mode, &call)) {
+          case ByName::kRead: {
+            auto v = visit_(Node{child, -1, dirfd, name.c_str(), false, mode, noted}, access);
+            if (!v.ok()) return v.error();
+            if (*v == Visited::kDeferred && !noted) deferred.push_back(entry);
+            continue;
+          }
+          case ByName::kSkip: continue;
+          case ByName::kFailed: return SysError(call, child, errno);
+          case ByName::kUnavailable: break;  // an older kernel: open the file
+        }
+      }
+      bool is_dir = false;
+      int fd = OpenEntry(dirfd, name, type, &is_dir);
+      if (fd == -2) continue;  // symlinks, sockets, FIFOs and devices carry no grant
+      if (fd < 0) {
+        if (errno == ENOENT || errno == ELOOP || errno == ENOTDIR) continue;  // gone or swapped meanwhile
+        return SysError("openat", child, errno);
+      }
+      struct stat cst {};
+      Result<Ok> r = Ok{};
+      if (fstat(fd, &cst) != 0) {
+        r = SysError("fstat", child, errno);
+      } else if (is_dir && S_ISDIR(cst.st_mode)) {
+        if (Offer(fd, child, cst)) continue;  // the queue owns the descriptor now
+        r = Dir(fd, child, cst);
+      } else if (!is_dir && S_ISREG(cst.st_mode)) {
+        r = Opened(Node{child, fd, -1, nullptr, false, cst.st_mode, noted});
+      }
+      close(fd);
+      if (!r.ok()) return r;
+    }
+    if (deferred.empty()) return Ok{};
+    if (auto f = flush_(); !f.ok()) return f;
+    return Children(dirfd, path, deferred, /*noted=*/true);
+  }
+
+  static constexpr size_t kMaxQueued = 64;
+  const Grant& g_;
+  const Visit& visit_;
+  const Flush& flush_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<Job> queue_;
+  size_t busy_ = 0;
+  std::optional<Error> failed_;
+  std::atomic<bool> stop_{false};
+};
+
+Result<Ok> Walk(const Grant& g, const Visit& visit, bool* missing, const Flush& flush = [] { return Result<Ok>(Ok{}); }) {
+  return Walker(g, visit, flush).Run(missing);
 }
 
 // Traverse grants are needed only where "other" cannot already search the directory.
@@ -390,53 +668,96 @@ bool OtherSuffices(const Grant& g, const Node& n, acl_t access) {
   return (n.mode & S_IROTH) && (!n.is_dir || (n.mode & S_IXOTH));
 }
 
+// What a node holds that destroy must put back: a mask narrowed by hand, a default ACL
+// that was already there, the invoking user's default entry that was already there.
+// Nodes that carry a sandbox account's entry have been changed by sandboxctl before and
+// hold nothing new to record.
+struct Prior {
+  std::optional<std::string> narrowed;
+  bool had_default = false, entry_existed = false;
+  bool Any() const { return narrowed || had_default || entry_existed; }
+};
+
+// `dflt`: the node's default ACL where the grant sets default entries, else null.
+Prior PriorOf(const Grant& g, acl_t access, acl_t dflt) {
+  Prior p;
+  Summary s = Summarize(access, g.uid);
+  if (s.sandbox == 0 && s.mask) {
+    Acl calc(acl_dup(access));
+    acl_calc_mask(calc.ptr());
+    Summary c = Summarize(calc.get(), g.uid);
+    if (c.mask && !SamePerm(PermOf(*c.mask), PermOf(*s.mask))) p.narrowed = PermText(PermOf(*s.mask));
+  }
+  if (dflt) {
+    Summary d = Summarize(dflt, g.uid);
+    p.had_default = d.entries > 0 && d.sandbox == 0;
+    p.entry_existed = !IsSandboxAccount(g.uid) && d.mine && d.sandbox == 0;
+  }
+  return p;
+}
+
+// The prior values met by a walk (on several threads), as the grant's record keeps them.
+class PriorList {
+ public:
+  void Add(const std::string& path, const Prior& p) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (p.narrowed) masks_[path] = *p.narrowed;
+    if (p.had_default) had_default_.insert(path);
+    if (p.entry_existed) entry_existed_.insert(path);
+  }
+  bool Empty() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return masks_.empty() && had_default_.empty() && entry_existed_.empty();
+  }
+  // Sorted: the threads of a walk meet the paths in any order.
+  nlohmann::json Take() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    nlohmann::json j = {{"masks", masks_}, {"had_default", had_default_}, {"entry_existed", entry_existed_}};
+    masks_.clear();
+    had_default_.clear();
+    entry_existed_.clear();
+    return j;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, std::string> masks_;
+  std::set<std::string> had_default_, entry_existed_;
+};
+
+Result<Acl*> ReadDefault(const Node& n, Acl& dflt) {
+  dflt = acl_get_file(n.Proc().c_str(), ACL_TYPE_DEFAULT);
+  if (!dflt) return SysError("acl_get_file", n.path, errno);
+  return &dflt;
+}
+
 }  // namespace
 
 Result<Observation> ObserveAclGrant(const Resource& resource, bool shallow) {
-  const auto& a = resource.attributes;
-  const bool other_may_suffice = a.value("only_if_needed", false) || a.value("access", "") == "read";
-  auto grant = ReadGrant(resource, /*allow_missing_user=*/other_may_suffice);
-  if (!grant.ok()) {
-    if (grant.error().call == "getpwnam") return Observation{};  // the user comes first
-    return grant.error();
-  }
+  auto grant = ReadGrant(resource, /*allow_missing_user=*/true);
+  if (!grant.ok()) return grant.error();
   Grant g = *grant;
-  if (shallow) g.subtree = false;
+  // Before its user exists, a write grant needs every entry: the grant's own path tells
+  // that. What the tree holds to restore is recorded by the first apply as it goes.
+  if (shallow || (g.uid == kNoUser && !g.only_if_needed && !g.read_only_grant)) g.subtree = false;
   size_t files = 0, differ = 0;
-  nlohmann::json masks = nlohmann::json::object(), had_default = nlohmann::json::array(),
-                 entry_existed = nlohmann::json::array();
+  PriorList prior;
   bool missing = false;
   std::mutex mutex;  // the walk runs on several threads
-  auto walked = Walk(g, [&](const Node& n) -> Result<Ok> {
-    Acl access(acl_get_fd(n.fd));
-    if (!access) return SysError("acl_get_fd", n.path, errno);
+  auto walked = Walk(g, [&](const Node& n, Acl& access) -> Result<Visited> {
     bool in_sync = true;
     const bool suffices = OtherSuffices(g, n, access.get());
     if (g.access && !suffices) in_sync = EntryInSync(access.get(), g.uid, Want(*g.access, n.is_dir, n.mode));
-    Summary s = Summarize(access.get(), g.uid);
-    std::optional<std::string> narrowed;
-    if (s.sandbox == 0 && s.mask) {
-      Acl calc(acl_dup(access.get()));
-      acl_calc_mask(calc.ptr());
-      Summary c = Summarize(calc.get(), g.uid);
-      if (c.mask && !SamePerm(PermOf(*c.mask), PermOf(*s.mask))) narrowed = PermText(PermOf(*s.mask));
-    }
-    bool had = false, existed = false;
+    Acl dflt;
     if (n.is_dir && g.dflt && !suffices) {
-      Acl dflt(acl_get_file(n.Proc().c_str(), ACL_TYPE_DEFAULT));
-      if (!dflt) return SysError("acl_get_file", n.path, errno);
-      Summary d = Summarize(dflt.get(), g.uid);
-      had = d.entries > 0 && d.sandbox == 0;
-      existed = !IsSandboxAccount(g.uid) && d.mine && d.sandbox == 0;
+      if (auto r = ReadDefault(n, dflt); !r.ok()) return r.error();
       in_sync = in_sync && EntryInSync(dflt.get(), g.uid, Want(*g.dflt, true, n.mode));
     }
+    prior.Add(n.path, PriorOf(g, access.get(), dflt.get()));
     std::lock_guard<std::mutex> lock(mutex);
     ++files;
     if (!in_sync) ++differ;
-    if (narrowed) masks[n.path] = *narrowed;
-    if (had) had_default.push_back(n.path);
-    if (existed) entry_existed.push_back(n.path);
-    return Ok{};
+    return Visited::kDone;
   }, &missing);
   if (!walked.ok()) return walked.error();
   Observation o;
@@ -453,34 +774,43 @@ Result<Observation> ObserveAclGrant(const Resource& resource, bool shallow) {
     o.detail = g.path + " does not exist";
     return o;
   }
-  if (g.uid == kNoUser && differ > 0) return Observation{};  // needs entries, and its user comes first
+  o.current = prior.Take();
+  if (g.uid == kNoUser && differ > 0) {
+    o.present = false;  // needs entries, and its user comes first
+    return o;
+  }
   o.in_sync = differ == 0;
   if (!o.in_sync) o.detail = std::to_string(differ) + " of " + std::to_string(files) + " files need the entry";
-  // Sorted: the threads of the walk meet the paths in any order.
-  for (auto* list : {&had_default, &entry_existed}) std::sort(list->begin(), list->end());
-  o.current = {{"masks", masks}, {"had_default", had_default}, {"entry_existed", entry_existed}};
   return o;
 }
 
-Result<Ok> EnsureAclGrant(const Resource& resource) {
+Result<Ok> EnsureAclGrant(const Resource& resource, const NotePrior& note_prior) {
   auto grant = ReadGrant(resource);
   if (!grant.ok()) return grant.error();
   const Grant& g = *grant;
+  PriorList pending;  // met, not yet saved: their nodes wait
   bool missing = false;
-  return Walk(g, [&](const Node& n) -> Result<Ok> {
-    Acl access(acl_get_fd(n.fd));
-    if (!access) return SysError("acl_get_file", n.path, errno);
+  return Walk(g, [&](const Node& n, Acl& access) -> Result<Visited> {
     const bool suffices = OtherSuffices(g, n, access.get());
+    Acl dflt;
+    if (n.is_dir && g.dflt && !suffices) {
+      if (auto r = ReadDefault(n, dflt); !r.ok()) return r.error();
+    }
+    if (note_prior && !n.noted) {
+      Prior p = PriorOf(g, access.get(), dflt.get());
+      if (p.Any()) {
+        pending.Add(n.path, p);
+        return Visited::kDeferred;
+      }
+    }
     if (g.access && !suffices) {
       Perm want = Want(*g.access, n.is_dir, n.mode);
       if (!EntryInSync(access.get(), g.uid, want)) {  // skip what is right: no write, ctime kept
         if (!SetEntry(access.ptr(), g.uid, want)) return SysError("acl_calc_mask", n.path, errno);
-        if (acl_set_fd(n.fd, access.get()) != 0) return SysError("acl_set_file", n.path, errno);
+        if (auto r = WriteAccess(n, access.get()); !r.ok()) return r.error();
       }
     }
-    if (n.is_dir && g.dflt && !suffices) {
-      Acl dflt(acl_get_file(n.Proc().c_str(), ACL_TYPE_DEFAULT));
-      if (!dflt) return SysError("acl_get_file", n.path, errno);
+    if (dflt) {
       Perm want = Want(*g.dflt, true, n.mode);
       if (!EntryInSync(dflt.get(), g.uid, want)) {
         if (Summarize(dflt.get(), g.uid).entries == 0) dflt = NewDefaultFrom(access.get());
@@ -488,9 +818,11 @@ Result<Ok> EnsureAclGrant(const Resource& resource) {
         if (acl_set_file(n.Proc().c_str(), ACL_TYPE_DEFAULT, dflt.get()) != 0) return SysError("acl_set_file", n.path, errno);
       }
     }
-    return Ok{};
-  }, &missing);
+    return Visited::kDone;
+  }, &missing, [&]() -> Result<Ok> { return pending.Empty() ? Result<Ok>(Ok{}) : note_prior(pending.Take()); });
 }
+
+void UseAclCallsByName(bool use) { by_name_available = use; }
 
 Result<Ok> RemoveAclGrant(const OwnedRecord& record) {
   auto grant = ReadGrant(record.resource);
@@ -500,16 +832,22 @@ Result<Ok> RemoveAclGrant(const OwnedRecord& record) {
   }
   const Grant& g = *grant;
   const auto& prior = record.prior;
-  auto listed = [&](const char* key, const std::string& path) {
-    if (!prior.is_object() || !prior.contains(key) || !prior[key].is_array()) return false;
+  auto paths = [&](const char* key) {
+    std::set<std::string> out;
+    if (!prior.is_object() || !prior.contains(key) || !prior[key].is_array()) return out;
     for (const auto& p : prior[key]) {
-      if (p == path) return true;
+      if (p.is_string()) out.insert(p.get<std::string>());
     }
-    return false;
+    return out;
   };
+  const std::map<std::string, std::set<std::string>> recorded = {{"had_default", paths("had_default")},
+                                                                 {"entry_existed", paths("entry_existed")}};
+  auto listed = [&](const char* key, const std::string& path) { return recorded.at(key).count(path) > 0; };
   auto recorded_mask = [&](const std::string& path) -> std::optional<Perm> {
-    if (!prior.is_object() || !prior.contains("masks") || !prior["masks"].contains(path)) return std::nullopt;
-    return ParsePerm(prior["masks"][path].get<std::string>());
+    if (!prior.is_object() || !prior.contains("masks") || !prior["masks"].is_object()) return std::nullopt;
+    auto it = prior["masks"].find(path);
+    if (it == prior["masks"].end() || !it->is_string()) return std::nullopt;
+    return ParsePerm(it->get<std::string>());
   };
   // Drops the grant's entry; then the mask either guards what is left or goes.
   auto strip = [&](acl_t* acl, std::optional<Perm> narrowed) -> bool {
@@ -528,14 +866,10 @@ Result<Ok> RemoveAclGrant(const OwnedRecord& record) {
     return true;
   };
   bool missing = false;
-  return Walk(g, [&](const Node& n) -> Result<Ok> {
-    if (g.access) {
-      Acl access(acl_get_fd(n.fd));
-      if (!access) return SysError("acl_get_file", n.path, errno);
-      if (Summarize(access.get(), g.uid).mine) {
-        if (!strip(access.ptr(), recorded_mask(n.path))) return SysError("acl_calc_mask", n.path, errno);
-        if (acl_set_fd(n.fd, access.get()) != 0) return SysError("acl_set_file", n.path, errno);
-      }
+  return Walk(g, [&](const Node& n, Acl& access) -> Result<Visited> {
+    if (g.access && Summarize(access.get(), g.uid).mine) {
+      if (!strip(access.ptr(), recorded_mask(n.path))) return SysError("acl_calc_mask", n.path, errno);
+      if (auto r = WriteAccess(n, access.get()); !r.ok()) return r.error();
     }
     if (n.is_dir && g.dflt && !listed("entry_existed", n.path)) {
       Acl dflt(acl_get_file(n.Proc().c_str(), ACL_TYPE_DEFAULT));
@@ -550,7 +884,7 @@ Result<Ok> RemoveAclGrant(const OwnedRecord& record) {
         }
       }
     }
-    return Ok{};
+    return Visited::kDone;
   }, &missing);
 }
 

@@ -10,9 +10,11 @@
 // been narrowed by hand, directories that already had a default ACL, and directories
 // where the invoking user's default entry already existed.
 //
-// Walking never follows a symlink: every entry is opened with O_NOFOLLOW relative to its
-// parent; access ACLs are read and written through that descriptor, default ACLs of
-// directories through /proc/self/fd/N of it.
+// Walking never follows a symlink: directories are opened with O_NOFOLLOW relative to
+// their parent; the access ACLs of files are read and written by name relative to that
+// descriptor without following (getxattrat/setxattrat, Linux 6.13 on) or, on older
+// kernels, through a descriptor of the file opened the same way. Default ACLs of
+// directories go through /proc/self/fd/N of the directory's descriptor.
 #pragma once
 
 #include "engine/reconcile/host.h"
@@ -21,7 +23,11 @@ namespace sbx {
 
 // `shallow` looks at the grant's own path only, not the tree beneath it.
 Result<Observation> ObserveAclGrant(const Resource& resource, bool shallow = false);
-Result<Ok> EnsureAclGrant(const Resource& resource);
+Result<Ok> EnsureAclGrant(const Resource& resource, const NotePrior& note_prior);
 Result<Ok> RemoveAclGrant(const OwnedRecord& record);
+
+// Tests: whether files are reached by name (getxattrat/setxattrat) where the kernel has
+// those calls; false takes the descriptor path of older kernels.
+void UseAclCallsByName(bool use);
 
 }  // namespace sbx

@@ -1,5 +1,7 @@
 #include "engine/reconcile/apply.h"
 
+#include <mutex>
+
 namespace sbx {
 
 Result<Ok> ApplyChanges(const ChangeSet& changes, const std::string& workspace,
@@ -19,13 +21,20 @@ Result<Ok> ApplyChanges(const ChangeSet& changes, const std::string& workspace,
         // The value to restore on destroy is taken once, before sandboxctl first touches
         // the object; a later drift never replaces it.
         const Observation& o = observed.at(c.resource.id);
-        record.prior = o.present ? o.current : nlohmann::json();
+        // A resource not there yet may still have a prior value (the ACLs of a tree).
+        record.prior = o.current;
       }
       record.resource = c.resource;
       record.workspaces.insert(workspace);
       record.intent = Intent::kEnsure;
       if (auto r = save(state); !r.ok()) return r.error();
-      if (auto r = host.Ensure(c.resource); !r.ok()) return r.error();
+      std::mutex noting;
+      auto note = [&](const nlohmann::json& part) -> Result<Ok> {
+        std::lock_guard<std::mutex> lock(noting);
+        MergePrior(record.prior, part);
+        return save(state);
+      };
+      if (auto r = host.Ensure(c.resource, note); !r.ok()) return r.error();
       record.intent = Intent::kNone;
     }
     if (auto r = save(state); !r.ok()) return r.error();

@@ -23,7 +23,7 @@ Result<Observation> FakeHost::Observe(const Resource& resource) {
   return o;
 }
 
-Result<Ok> FakeHost::Ensure(const Resource& resource) {
+Result<Ok> FakeHost::Ensure(const Resource& resource, const NotePrior&) {
   if (auto e = MaybeFail("ensure " + resource.id)) return *e;
   objects[resource.id] = resource.attributes;
   return Ok{};

@@ -15,7 +15,7 @@ namespace sbx {
 class FakeHost : public Host {
  public:
   Result<Observation> Observe(const Resource& resource) override;
-  Result<Ok> Ensure(const Resource& resource) override;
+  Result<Ok> Ensure(const Resource& resource, const NotePrior& note_prior) override;
   Result<Ok> Remove(const OwnedRecord& record) override;
 
   // The machine: object id -> value. Tests may edit it to simulate drift.

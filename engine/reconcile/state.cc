@@ -1,5 +1,8 @@
 #include "engine/reconcile/state.h"
 
+#include <set>
+#include <vector>
+
 namespace sbx {
 namespace {
 
@@ -15,6 +18,23 @@ std::string_view IntentName(Intent i) {
 Error Bad(const std::string& what) { return Error{"invalid_state", "", "state file", what}; }
 
 }  // namespace
+
+void MergePrior(nlohmann::json& prior, const nlohmann::json& part) {
+  if (prior.is_null()) {
+    prior = part;
+    return;
+  }
+  if (prior.is_object() && part.is_object()) {
+    for (const auto& [key, value] : part.items()) {
+      if (prior.contains(key)) MergePrior(prior[key], value);
+      else prior[key] = value;
+    }
+  } else if (prior.is_array() && part.is_array()) {
+    std::set<nlohmann::json> all(prior.begin(), prior.end());
+    all.insert(part.begin(), part.end());
+    prior = nlohmann::json(std::vector<nlohmann::json>(all.begin(), all.end()));
+  }
+}
 
 std::string StateToJson(const State& state) {
   nlohmann::json records = nlohmann::json::object();

@@ -29,6 +29,10 @@ struct State {
   std::map<std::string, OwnedRecord> records;  // by resource id
 };
 
+// Adds `part` to a prior value: objects key by key, lists as sorted sets; a value already
+// recorded is kept (the first one seen is the one to restore).
+void MergePrior(nlohmann::json& prior, const nlohmann::json& part);
+
 // Sorted, pretty JSON: the same state gives the same bytes.
 std::string StateToJson(const State& state);
 // Reads a state file, checking every field; a damaged file is an error, never a guess.

@@ -24,6 +24,7 @@
 
 #include "engine/core/strings.h"
 #include "engine/os_linux/linux_host.h"
+#include "engine/os_linux/posix_acl.h"
 #include "engine/os_linux/nftables.h"
 #include "engine/os_linux/run_command.h"
 #include "engine/plan/plan.h"
@@ -61,9 +62,9 @@ class Interrupting : public Host {
  public:
   Interrupting(Host& inner, size_t fail_at) : inner_(inner), fail_at_(fail_at) {}
   Result<Observation> Observe(const Resource& r) override { return inner_.Observe(r); }
-  Result<Ok> Ensure(const Resource& r) override {
+  Result<Ok> Ensure(const Resource& r, const NotePrior& note) override {
     if (calls_++ == fail_at_) return Error{"host_error", "test", r.id, "interrupted"};
-    return inner_.Ensure(r);
+    return inner_.Ensure(r, note);
   }
   Result<Ok> Remove(const OwnedRecord& o) override {
     if (calls_++ == fail_at_) return Error{"host_error", "test", o.resource.id, "interrupted"};
@@ -284,16 +285,19 @@ TEST_F(LinuxHostTest, InterruptedAtEachStepApplyConvergesAndDestroyRestores) {
 // --- POSIX ACL grants -----------------------------------------------------------------
 
 
-class AclGrantTest : public LinuxHostTest {
+// Each test runs twice: files reached by name (getxattrat/setxattrat, this kernel) and
+// through descriptors (the path of kernels before 6.13).
+class AclGrantTest : public LinuxHostTest, public ::testing::WithParamInterface<bool> {
  protected:
   void SetUp() override {
     LinuxHostTest::SetUp();
     if (IsSkipped()) return;
+    UseAclCallsByName(GetParam());
     owner_ = "sbxo-" + suffix_;
     ASSERT_TRUE(RunCommand({"useradd", "--no-create-home", "--user-group", owner_}).ok());
     home_ = root_ / "home" / owner_;
     ws_ = home_ / "src" / "app";
-    for (const char* d : {"src/lib", ".git/objects", "build"}) fs::create_directories(ws_ / d);
+    for (const char* d : {"src/lib", ".git/objects", "build", "out"}) fs::create_directories(ws_ / d);
     fs::create_directories(home_ / ".ssh");
     std::ofstream(ws_ / "src/lib/a.txt") << "a\n";
     std::ofstream(ws_ / "run.sh") << "#!/bin/sh\n";
@@ -304,15 +308,18 @@ class AclGrantTest : public LinuxHostTest {
     std::ofstream(home_ / ".ssh/id_ed25519") << "key\n";
     fs::create_symlink("/etc/passwd", ws_ / "passwd-link");
     fs::permissions(home_, fs::perms::owner_all);  // 0700: the sandbox user needs a traverse entry
-    // Someone's ACLs that were there before: they must survive apply and destroy exactly.
-    ASSERT_EQ(system(("setfacl -m u:nobody:r " + (ws_ / "src/lib/a.txt").string() + " && setfacl -m m::r " +
-                      (ws_ / "src/lib/a.txt").string() + " && setfacl -d -m u:nobody:rx " + (ws_ / "build").string())
+    // Someone's ACLs that were there before: they must survive apply and destroy exactly
+    // (a mask narrowed below its entries, a default ACL with a named entry, one without).
+    ASSERT_EQ(system(("setfacl -m u:nobody:rw " + (ws_ / "src/lib/a.txt").string() + " && setfacl -m m::r " +
+                      (ws_ / "src/lib/a.txt").string() + " && setfacl -d -m u:nobody:rx " + (ws_ / "build").string() +
+                      " && setfacl -d -m o::- " + (ws_ / "out").string())
                          .c_str()),
               0);
     acl_before_ = Snapshot();
   }
   void TearDown() override {
     if (!IsSkipped()) RunCommand({"userdel", owner_}).ok();
+    UseAclCallsByName(true);
     LinuxHostTest::TearDown();
   }
 
@@ -346,7 +353,7 @@ class AclGrantTest : public LinuxHostTest {
   std::string acl_before_;
 };
 
-TEST_F(AclGrantTest, SandboxUserWritesOnlyWhereTheProfileSaysAndDestroyRestoresEveryAcl) {
+TEST_P(AclGrantTest, SandboxUserWritesOnlyWhereTheProfileSaysAndDestroyRestoresEveryAcl) {
   Plan plan = CompileWorkspace();
   auto r = Apply(plan, host_);
   ASSERT_TRUE(r.ok()) << r.error().Render();
@@ -391,21 +398,21 @@ TEST_F(AclGrantTest, SandboxUserWritesOnlyWhereTheProfileSaysAndDestroyRestoresE
   EXPECT_EQ(Snapshot(), acl_before_);
 }
 
-TEST_F(AclGrantTest, StrippedEntriesAreDriftAndApplyPutsThemBack) {
+TEST_P(AclGrantTest, StrippedEntriesAreDriftAndApplyPutsThemBack) {
   Plan plan = CompileWorkspace();
   ASSERT_TRUE(Apply(plan, host_).ok());
   ASSERT_EQ(system(("setfacl -x u:" + user_ + " " + (ws_ / "src/lib/a.txt").string()).c_str()), 0);
   ChangeSet drift = Diff(plan);
   ASSERT_EQ(drift.changes.size(), 1u) << RenderChangesText(drift);
   EXPECT_EQ(drift.changes[0].resource.id, "grant:write:" + user_ + ":" + ws_.string());
-  EXPECT_EQ(drift.changes[0].reason, "1 of 6 files need the entry");
+  EXPECT_EQ(drift.changes[0].reason, "1 of 7 files need the entry");
   ASSERT_TRUE(Apply(plan, host_).ok());
   EXPECT_FALSE(Diff(plan).HasMachineChanges());
   ASSERT_TRUE(Apply(Plan{}, host_).ok());
   EXPECT_EQ(Snapshot(), acl_before_);
 }
 
-TEST_F(AclGrantTest, InterruptedAtEachStepConvergesAndDestroyRestoresEveryAcl) {
+TEST_P(AclGrantTest, InterruptedAtEachStepConvergesAndDestroyRestoresEveryAcl) {
   Plan plan = CompileWorkspace();
   const size_t steps = Diff(plan).changes.size();  // one mutating call per change
   ASSERT_GT(steps, 5u);
@@ -420,6 +427,11 @@ TEST_F(AclGrantTest, InterruptedAtEachStepConvergesAndDestroyRestoresEveryAcl) {
     EXPECT_EQ(Snapshot(), acl_before_) << "step " << k;
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(FilesReached, AclGrantTest, ::testing::Values(true, false),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "ByName" : "ByDescriptor";
+                         });
 
 }  // namespace
 }  // namespace sbx

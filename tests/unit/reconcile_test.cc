@@ -244,3 +244,19 @@ TEST(StateFile, RoundTripsAndRefusesDamage) {
 
 }  // namespace
 }  // namespace sbx
+
+namespace sbx {
+namespace {
+
+TEST(StateFile, PriorValuesMetDuringAWalkMergeWithoutReplacingWhatWasRecorded) {
+  nlohmann::json prior;  // a resource created by this apply: nothing recorded yet
+  MergePrior(prior, {{"masks", {{"/w/a", "r--"}}}, {"had_default", {"/w/d"}}});
+  MergePrior(prior, {{"masks", {{"/w/a", "rw-"}, {"/w/b", "---"}}}, {"had_default", {"/w/c", "/w/d"}},
+                     {"entry_existed", nlohmann::json::array()}});
+  EXPECT_EQ(prior, nlohmann::json({{"masks", {{"/w/a", "r--"}, {"/w/b", "---"}}},
+                                   {"had_default", {"/w/c", "/w/d"}},
+                                   {"entry_existed", nlohmann::json::array()}}));
+}
+
+}  // namespace
+}  // namespace sbx
