@@ -39,6 +39,7 @@ struct GlobalOptions {
 struct UsageError {
   std::string command;
   std::string message;
+  int exit_code = kExitUsage;  // exec reports its own usage errors as 125, like env and timeout
 };
 
 struct Io {
@@ -86,5 +87,6 @@ int RunApply(GlobalOptions g, const std::vector<std::string>& args, Io io);
 int RunStatus(GlobalOptions g, const std::vector<std::string>& args, Io io);
 int RunDestroy(GlobalOptions g, const std::vector<std::string>& args, Io io);
 int RunRestore(GlobalOptions g, const std::vector<std::string>& args, Io io);
+int RunExec(GlobalOptions g, const std::vector<std::string>& args, Io io);
 
 }  // namespace sbx::cli

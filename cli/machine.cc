@@ -136,6 +136,14 @@ void AuditLog::Action(const Change& c, const std::optional<Error>& error) {
   Write(e);
 }
 
+void AuditLog::Exec(const nlohmann::json& result) {
+  nlohmann::json e = result;
+  e["event"] = "exec";
+  auto user = QueryInvokingUser();
+  e["user"] = user.ok() ? user->name : "";
+  Write(e);
+}
+
 void AuditLog::Run(const std::string& outcome, const nlohmann::json& summary) {
   Write({{"event", "run"}, {"outcome", outcome}, {"summary", summary}});
 }

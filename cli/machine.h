@@ -61,6 +61,8 @@ class AuditLog {
   AuditLog(const std::string& log_dir, std::string command, std::string workspace);
   void Action(const Change& change, const std::optional<Error>& error);
   void Run(const std::string& outcome, const nlohmann::json& summary);
+  // One line per exec: who, which profile and isolation, the command and its result.
+  void Exec(const nlohmann::json& result);
 
  private:
   void Write(nlohmann::json entry);

@@ -28,6 +28,7 @@ const std::map<std::string, Command>& Commands() {
       {"apply", {sbx::cli::RunApply, "make this machine match the profiles (root)"}},
       {"status", {sbx::cli::RunStatus, "report drift; exit 3 when drifted"}},
       {"destroy", {sbx::cli::RunDestroy, "remove what sandboxctl made and restore what it changed (root)"}},
+      {"exec", {sbx::cli::RunExec, "run a command inside a profile's sandbox"}},
       {"restore", {sbx::cli::RunRestore, "put the firewall rules back after a reboot (root; run at boot)"}},
   };
   return kCommands;
@@ -112,7 +113,7 @@ int main(int argc, char** argv) {
   } catch (const sbx::cli::UsageError& e) {
     std::cerr << "sandboxctl" << (e.command.empty() ? "" : " " + e.command) << ": " << e.message << "\n"
               << "Try 'sandboxctl help" << (e.command.empty() ? "" : " " + e.command) << "'.\n";
-    return sbx::cli::kExitUsage;
+    return e.exit_code;
   } catch (const std::exception& e) {
     std::cerr << "sandboxctl: internal error: " << e.what() << "\n";
     return sbx::cli::kExitFailure;

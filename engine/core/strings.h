@@ -8,6 +8,8 @@
 namespace sbx {
 
 std::string Join(const std::vector<std::string>& parts, std::string_view separator);
+// The pieces between separators, empty ones included ("a::b" gives "a", "", "b").
+std::vector<std::string> Split(std::string_view s, char separator);
 bool StartsWith(std::string_view s, std::string_view prefix);
 std::string ToLower(std::string_view s);
 

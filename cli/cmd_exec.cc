@@ -1,0 +1,371 @@
+// sandboxctl exec: runs one command inside a profile's sandbox.
+//
+// Isolation "user" runs the command as the profile's sandbox user, which `apply` made
+// (users, ACL entries, firewall rules); it needs root here. Isolation "namespace" needs
+// neither apply nor root: the invoking user in a user + mount namespace. Both add
+// Landlock, seccomp, the environment filter and limits; offline profiles get a network
+// namespace of their own with only loopback. What cannot be enforced right now is
+// refused with exit 125 and the command that fixes it (DESIGN.md §2, invariant 4).
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <iostream>
+
+#include "cli/machine.h"
+#include "engine/core/host_info.h"
+#include "engine/core/strings.h"
+#include "engine/os_linux/accounts.h"
+#include "engine/os_linux/landlock.h"
+#include "engine/os_linux/launch.h"
+#include "engine/os_linux/seccomp.h"
+#include "engine/plan/launch_env.h"
+#include "engine/profile/paths.h"
+
+extern char** environ;
+
+namespace sbx::cli {
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+inline constexpr int kExitTimeout = 124;
+inline constexpr int kExitSetup = 125;
+inline constexpr int kExitNotExecutable = 126;
+inline constexpr int kExitNotFound = 127;
+
+namespace {
+
+struct ExecOptions {
+  std::string isolation = "auto";
+  std::optional<double> timeout;
+  std::optional<std::string> cwd, json_status;
+  bool verbose = false;
+};
+
+// The options end where the command begins: after "--", or at the first word that is not
+// an option or an option's value.
+std::pair<std::vector<std::string>, std::vector<std::string>> SplitCommand(const std::vector<std::string>& args) {
+  static const std::vector<std::string> kTakesValue{
+      "--profile", "-p", "--isolation", "--timeout", "--cwd", "--json-status", "--state-dir", "--log-dir",
+      "--lock-timeout", "--nft-table", "--tmp-root", "--unit-dir", "--workspace", "--log-level",
+      "--machine-profiles", "--builtin-profiles"};
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--") return {{args.begin(), args.begin() + i}, {args.begin() + i + 1, args.end()}};
+    if (args[i].empty() || args[i][0] != '-') return {{args.begin(), args.begin() + i}, {args.begin() + i, args.end()}};
+    if (std::find(kTakesValue.begin(), kTakesValue.end(), args[i]) != kTakesValue.end()) ++i;
+  }
+  return {args, {}};
+}
+
+// Refuses (exit 125) with what is missing and how to fix it.
+struct Refusal {
+  std::string message;
+};
+
+// A directory only this user may use, made if missing: never a symlink, never someone
+// else's, never open to others.
+void EnsurePrivateDir(const fs::path& dir, uid_t uid, gid_t gid) {
+  if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    throw Refusal{"cannot create " + dir.string() + ": " + std::strerror(errno)};
+  }
+  int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) throw Refusal{dir.string() + " is not a directory of its own: " + std::strerror(errno)};
+  struct stat st {};
+  fstat(fd, &st);
+  if (st.st_uid != uid && st.st_uid == geteuid()) fchown(fd, uid, gid);  // made here, by root, for the sandbox user
+  fstat(fd, &st);
+  close(fd);
+  if (st.st_uid != uid || (st.st_mode & 007) != 0) {  // group bits may show an ACL mask
+    throw Refusal{dir.string() + " belongs to uid " + std::to_string(st.st_uid) + " or is open to others (mode " +
+                  std::to_string(st.st_mode & 0777) + "); remove it"};
+  }
+}
+
+// An empty file and an empty directory with no permissions at all, bind-mounted over
+// deny-read paths in namespace mode. Owned by `uid`, read-only mounts: nobody opens them.
+std::pair<std::string, std::string> HideObjects(const fs::path& dir) {
+  const fs::path file = dir / "hidden-file", sub = dir / "hidden-dir";
+  int fd = open(file.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0);
+  if (fd < 0) throw Refusal{"cannot create " + file.string() + ": " + std::strerror(errno)};
+  fchmod(fd, 0);
+  close(fd);
+  if (mkdir(sub.c_str(), 0) != 0 && errno != EEXIST) throw Refusal{"cannot create " + sub.string()};
+  chmod(sub.c_str(), 0);
+  return {file.string(), sub.string()};
+}
+
+bool Within(const std::string& path, const std::vector<std::string>& roots) {
+  return std::any_of(roots.begin(), roots.end(), [&](const std::string& r) { return IsWithin(path, r, PathStyle::kPosix); });
+}
+
+}  // namespace
+
+int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
+  auto [args, command] = SplitCommand(all_args);
+  MachineOptions m;
+  ExecOptions x;
+  po::options_description specific = MachineOptionsDescription(m, true);
+  specific.add_options()("isolation", po::value(&x.isolation), "auto, user or namespace (default auto)")(
+      "timeout", po::value<double>()->notifier([&](double v) { x.timeout = v; }),
+      "seconds before the command's process group is killed (exit 124)")(
+      "cwd", po::value<std::string>()->notifier([&](const std::string& v) { x.cwd = v; }),
+      "directory to run in (default: the current one)")(
+      "json-status", po::value<std::string>()->notifier([&](const std::string& v) { x.json_status = v; }),
+      "write the result (exit code, signal, duration, isolation, peak memory) to this file as JSON")(
+      "verbose,v", po::bool_switch(&x.verbose), "say which isolation is used and why");
+  try {
+    if (!ParseCommandLine("exec", args, specific, {}, g,
+                          "sandboxctl exec [--profile NAME] [options] -- COMMAND [ARG]...\n\n"
+                          "Runs COMMAND inside the profile's sandbox: writes only beneath the writable\n"
+                          "roots, no network when offline, only the allowed environment, within the\n"
+                          "profile's limits. Isolation 'user' (after apply, as root) runs it as the\n"
+                          "sandbox user; 'namespace' (no apply, no root) as you, in namespaces; 'auto'\n"
+                          "picks user where the profile is applied for this workspace.\n\n"
+                          "Exit status: the command's own; 128+N if killed by signal N; 124 timeout;\n"
+                          "125 the sandbox could not be set up; 126 not executable; 127 not found.",
+                          io.out)) {
+      return kExitOk;
+    }
+    if (command.empty()) throw UsageError{"exec", "no command given; usage: sandboxctl exec --profile NAME -- COMMAND"};
+    if (x.isolation != "auto" && x.isolation != "user" && x.isolation != "namespace") {
+      throw UsageError{"exec", "invalid --isolation '" + x.isolation + "'; use auto, user or namespace"};
+    }
+    if (m.profiles.size() > 1) throw UsageError{"exec", "give one --profile"};
+    if (x.timeout && !(*x.timeout > 0)) throw UsageError{"exec", "--timeout must be a positive number of seconds"};
+  } catch (UsageError& e) {
+    e.exit_code = kExitSetup;  // like env and timeout: the launcher's own failures are 125
+    throw;
+  }
+
+  const auto ws = ResolveWorkspace(g);
+  const std::string sx = "sandboxctl exec: ";
+  try {
+    // The plan as apply makes it (the workspace's own profiles); a profile from another
+    // layer that the workspace does not use on its own is compiled alone.
+    std::optional<Plan> plan;
+    std::string name;
+    {
+      MachineOptions own = m;
+      own.profiles.clear();
+      std::ostringstream quiet;
+      plan = CompileWorkspacePlan(g, own, ws, Io{quiet, quiet});
+      if (m.profiles.empty()) {
+        if (!plan) {
+          CompileWorkspacePlan(g, own, ws, io);  // prints the diagnostics
+          return kExitSetup;
+        }
+        if (plan->launches.size() != 1) {
+          std::vector<std::string> names;
+          for (const auto& l : plan->launches) names.push_back(l.profile);
+          throw UsageError{"exec", plan->launches.empty()
+                                       ? "this workspace has no profiles; name one with --profile"
+                                       : "name the profile with --profile: " + Join(names, ", "),
+                           kExitSetup};
+        }
+        name = plan->launches.front().profile;
+      } else {
+        name = m.profiles.front();
+        bool found = plan && std::any_of(plan->launches.begin(), plan->launches.end(),
+                                         [&](const LaunchSpec& l) { return l.profile == name; });
+        if (!found) {
+          plan = CompileWorkspacePlan(g, m, ws, io);
+          if (!plan) return kExitSetup;
+        }
+      }
+    }
+    const LaunchSpec& spec = *std::find_if(plan->launches.begin(), plan->launches.end(),
+                                           [&](const LaunchSpec& l) { return l.profile == name; });
+
+    // Which isolation: user where this profile's user is applied for this workspace.
+    std::optional<State> state;
+    if (auto store = StateStore::Open(m.state_dir, false, std::chrono::seconds(0), nullptr); store.ok()) {
+      if (auto s = store->Load(); s.ok()) state = std::move(*s);
+    }
+    const std::string user_id = "user:" + spec.user;
+    const bool applied = state && state->records.count(user_id) && state->records.at(user_id).workspaces.count(ws.string());
+    Isolation isolation = Isolation::kNamespace;
+    std::string why = "profile '" + name + "' is not applied for this workspace";
+    if (x.isolation == "user" || (x.isolation == "auto" && applied && RunningAsRoot())) {
+      isolation = Isolation::kUser;
+      why = "profile '" + name + "' is applied for this workspace";
+    } else if (x.isolation == "namespace") {
+      why = "--isolation namespace";
+    } else if (applied) {
+      why = "profile '" + name + "' is applied, but user mode needs root here";
+    }
+    if (x.verbose) io.err << sx << "isolation " << IsolationName(isolation) << " (" << why << ")\n";
+
+    LaunchRequest q;
+    q.isolation = isolation;
+    const int abi = LandlockAbi();
+    std::string tmp = spec.tmp;
+    std::map<std::string, std::string> fixed;
+    if (isolation == Isolation::kUser) {
+      if (!RunningAsRoot()) {
+        throw Refusal{"user isolation needs root: run 'sudo sandboxctl exec ...', or '--isolation namespace'"};
+      }
+      if (!applied) {
+        throw Refusal{"profile '" + name + "' is not applied for this workspace; run 'sudo sandboxctl apply' first, "
+                      "or use '--isolation namespace'"};
+      }
+      // Only what apply recorded counts: every restriction the profile asks for now (the
+      // user, its firewall rules, its deny grants) must be one that was applied. Grants
+      // that only give access may be missing (apply found them in place, or a new root is
+      // not granted yet: the sandbox user is then refused there, which is stricter).
+      for (const auto& r : plan->resources) {
+        if (std::find(r.profiles.begin(), r.profiles.end(), name) == r.profiles.end()) continue;
+        const std::string access = r.attributes.value("access", "");
+        const bool restricts = r.type == "user" || r.type == "group" || r.type.rfind("nft_", 0) == 0 ||
+                               (r.type == "posix_acl" && (access == "deny_read" || access == "deny_write"));
+        auto rec = state->records.find(r.id);
+        if (!restricts && rec == state->records.end()) continue;
+        if (rec == state->records.end() || rec->second.resource.type != r.type ||
+            rec->second.resource.attributes != r.attributes) {
+          throw Refusal{"profile '" + name + "' changed since it was applied (" + r.id +
+                        "); run 'sudo sandboxctl apply' to bring the machine in step"};
+        }
+      }
+      LinuxHost host(BootConfig(m));
+      for (const auto& r : plan->resources) {
+        if (std::find(r.profiles.begin(), r.profiles.end(), name) == r.profiles.end()) continue;
+        if (r.type != "user" && r.type != "nft_table" && r.type != "nft_chain" && r.type != "nft_rule") continue;
+        auto o = host.Observe(r);
+        if (!o.ok()) throw Refusal{"cannot check " + r.id + ": " + o.error().Render()};
+        if (!o->present || !o->in_sync) {
+          const bool firewall = r.type != "user";
+          throw Refusal{r.id + " is " + (o->present ? "not as applied" : "missing") +
+                        (o->detail.empty() ? "" : " (" + o->detail + ")") + "; run 'sudo sandboxctl " +
+                        (firewall ? "restore" : "apply") + "' to put it back"};
+        }
+      }
+      auto account = LookupUser(spec.user);
+      if (!account) throw Refusal{"sandbox user " + spec.user + " does not exist; run 'sudo sandboxctl apply'"};
+      q.uid = account->uid;
+      q.gid = account->gid;
+      if (abi < kLandlockAbiForUser) throw Refusal{"Landlock is not available in this kernel; exec needs it"};
+      q.private_network = spec.network == NetworkMode::kOffline;
+      q.unix_only_fallback = true;  // the nft rules cut the network as well
+      auto [file, dir] = HideObjects(m.state_dir);
+      q.hide_file = file;
+      q.hide_dir = dir;
+      fixed["USER"] = fixed["LOGNAME"] = spec.user;
+    } else {
+      if (abi < kLandlockAbiForNamespace) {
+        throw Refusal{"namespace isolation needs Landlock ABI " + std::to_string(kLandlockAbiForNamespace) +
+                      " (signal and socket scoping); this kernel has " + std::to_string(abi) +
+                      "; apply the profile and use user isolation"};
+      }
+      if (spec.network == NetworkMode::kAllowlist) {
+        throw Refusal{"an allowlist network needs the firewall rules of apply; run 'sudo sandboxctl apply' and "
+                      "use user isolation"};
+      }
+      q.uid = getuid();
+      q.gid = getgid();
+      // The invoking user's own ${tmp}s: under --tmp-root when given (tests), else in /tmp.
+      const fs::path base = m.tmp_root.empty() ? fs::path("/tmp/sandboxctl-" + std::to_string(q.uid))
+                                               : fs::path(m.tmp_root) / ("user-" + std::to_string(q.uid));
+      if (!m.tmp_root.empty()) EnsurePrivateDir(m.tmp_root, geteuid(), getegid());
+      EnsurePrivateDir(base, q.uid, q.gid);
+      tmp = (base / fs::path(spec.tmp).filename()).string();
+      auto [file, dir] = HideObjects(base);
+      q.hide_file = file;
+      q.hide_dir = dir;
+      q.private_network = spec.network == NetworkMode::kOffline;
+      q.read_only = spec.read_only;
+      q.hidden = spec.deny_read;
+    }
+    EnsurePrivateDir(tmp, q.uid, q.gid);
+    fixed["TMPDIR"] = tmp;
+    fixed["HOME"] = tmp;
+
+    // Where it runs: somewhere the sandbox may read.
+    const std::string cwd = x.cwd ? fs::absolute(*x.cwd).lexically_normal().string() : CurrentDirectory().string();
+    std::vector<std::string> readable = spec.writable;
+    for (const auto* list : {&spec.read_only, &spec.readable}) readable.insert(readable.end(), list->begin(), list->end());
+    readable.push_back(ws.string());
+    readable.push_back(tmp);
+    if (!Within(cwd, readable) || Within(cwd, spec.deny_read)) {
+      throw Refusal{"--cwd " + cwd + " is outside what profile '" + name + "' may read"};
+    }
+    q.cwd = cwd;
+
+    std::vector<std::string> caller;
+    for (char** e = environ; *e; ++e) caller.emplace_back(*e);
+    q.env = SandboxEnvironment(spec, caller, fixed);
+    std::string path;
+    for (const auto& e : q.env) {
+      if (StartsWith(e, "PATH=")) path = e.substr(5);
+    }
+    auto exe = FindExecutable(command.front(), path);
+    if (!exe) {
+      io.err << sx << command.front() << ": command not found\n";
+      return kExitNotFound;
+    }
+    q.executable = *exe;
+    q.argv = command;
+
+    std::vector<std::string> writable;
+    for (const auto& w : spec.writable) writable.push_back(w == spec.tmp ? tmp : w);
+    writable.push_back(tmp);
+    auto landlock = PrepareLandlock(LandlockPolicy{writable, true}, abi);
+    if (!landlock.ok()) throw Refusal{landlock.error().Render()};
+    q.landlock_fd = *landlock;
+    auto filter = CompileSeccomp(false);
+    auto unix_only = CompileSeccomp(true);
+    if (!filter.ok()) throw Refusal{filter.error().Render()};
+    if (!unix_only.ok()) throw Refusal{unix_only.error().Render()};
+    q.seccomp = std::move(*filter);
+    q.seccomp_unix_only = std::move(*unix_only);
+    q.memory_bytes = spec.memory_bytes;
+    q.processes = spec.processes;
+    if (spec.timeout_seconds) q.timeout_seconds = static_cast<double>(*spec.timeout_seconds);
+    if (x.timeout) q.timeout_seconds = q.timeout_seconds ? std::min(*q.timeout_seconds, *x.timeout) : *x.timeout;
+
+    auto outcome = Launch(q);
+    close(q.landlock_fd);
+    int code = kExitSetup;
+    nlohmann::json status = {{"profile", name}, {"isolation", IsolationName(isolation)}, {"command", command}};
+    if (!outcome.ok()) {
+      const Error& e = outcome.error();
+      code = e.code == "not_found" ? kExitNotFound : e.code == "not_executable" ? kExitNotExecutable : kExitSetup;
+      io.err << sx << (code == kExitSetup ? "sandbox setup failed: " : "") << e.Render() << "\n";
+      if (code == kExitSetup && e.call.rfind("unshare", 0) == 0) {
+        io.err << sx << "user namespaces may be disabled (sysctl kernel.unprivileged_userns_clone, "
+                        "user.max_user_namespaces); apply the profile and use user isolation\n";
+      }
+      status["error"] = e.Render();
+    } else {
+      code = outcome->exit_code;
+      if (outcome->network_fallback) {
+        io.err << sx << "no network namespace could be made; only AF_UNIX sockets are allowed instead\n";
+      }
+      if (outcome->timed_out) io.err << sx << "timed out; the command's process group was killed\n";
+      status["signal"] = outcome->signal;
+      status["timed_out"] = outcome->timed_out;
+      status["duration_seconds"] = outcome->seconds;
+      status["peak_memory_bytes"] = outcome->peak_memory_bytes;
+      status["network_fallback"] = outcome->network_fallback;
+    }
+    status["exit_code"] = code;
+    if (RunningAsRoot()) {
+      AuditLog audit(m.log_dir, "exec", ws.string());
+      nlohmann::json entry = status;
+      entry.erase("command");  // the audit line's "command" is sandboxctl's own
+      entry["argv"] = command;
+      audit.Exec(entry);
+    }
+    if (x.json_status) {
+      std::ofstream out(*x.json_status);
+      out << status.dump(2) << "\n";
+      if (!out) io.err << sx << "cannot write --json-status " << *x.json_status << "\n";
+    }
+    return code;
+  } catch (const Refusal& r) {
+    io.err << sx << r.message << "\n";
+    return kExitSetup;
+  }
+}
+
+}  // namespace sbx::cli

@@ -1,0 +1,386 @@
+#include "engine/os_linux/launch.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+#include "engine/core/strings.h"
+#include "engine/os_linux/landlock.h"
+#include "engine/os_linux/sys_error.h"
+
+namespace sbx {
+
+std::string_view IsolationName(Isolation isolation) {
+  return isolation == Isolation::kUser ? "user" : "namespace";
+}
+
+namespace {
+
+// The child's steps, in order; a failure is reported as the step and errno.
+enum Step : int {
+  kStepSignals,
+  kStepProcessGroup,
+  kStepUserNamespace,
+  kStepSetgroupsDeny,
+  kStepUidMap,
+  kStepGidMap,
+  kStepMountPrivate,
+  kStepBindReadOnly,
+  kStepRemountReadOnly,
+  kStepHide,
+  kStepRemountHidden,
+  kStepNetworkNamespace,
+  kStepLoopbackUp,
+  kStepRlimitMemory,
+  kStepRlimitProcesses,
+  kStepDropBounding,
+  kStepSetgroups,
+  kStepSetresgid,
+  kStepSetresuid,
+  kStepDropCapabilities,
+  kStepChdir,
+  kStepNoNewPrivs,
+  kStepLandlock,
+  kStepSeccomp,
+  kStepExec,
+};
+
+constexpr const char* kStepCall[] = {
+    "sigprocmask",          "setpgid",        "unshare(CLONE_NEWUSER|CLONE_NEWNS)", "write /proc/self/setgroups",
+    "write /proc/self/uid_map", "write /proc/self/gid_map", "mount(MS_PRIVATE)", "mount(MS_BIND)",
+    "mount(MS_REMOUNT|MS_RDONLY)", "mount(MS_BIND) over a deny-read path", "mount(MS_REMOUNT|MS_RDONLY)",
+    "unshare(CLONE_NEWNET)", "ioctl(SIOCSIFFLAGS, lo)", "setrlimit(RLIMIT_AS)", "setrlimit(RLIMIT_NPROC)",
+    "prctl(PR_CAPBSET_DROP)", "setgroups", "setresgid", "setresuid", "capset", "chdir",
+    "prctl(PR_SET_NO_NEW_PRIVS)", "landlock_restrict_self", "prctl(PR_SET_SECCOMP)", "execve"};
+
+struct Report {
+  int step;
+  int err;   // errno of the failed step; 0 for a notice
+  int index; // which path of a list (mounts)
+};
+
+constexpr int kNoticeNetworkFallback = -1;  // step value of the notice "AF_UNIX only"
+
+[[noreturn]] void Fail(int pipe_fd, Step step, int index = -1) {
+  Report r{step, errno, index};
+  (void)!write(pipe_fd, &r, sizeof r);
+  _exit(125);
+}
+
+int WriteFileAt(const char* path, const char* text) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  const size_t len = strlen(text);
+  const ssize_t n = write(fd, text, len);
+  const int err = errno;
+  close(fd);
+  errno = err;
+  return n == static_cast<ssize_t>(len) ? 0 : -1;
+}
+
+int LoopbackUp() {
+  int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s < 0) return -1;
+  ifreq ifr{};
+  memcpy(ifr.ifr_name, "lo", 3);
+  int rc = ioctl(s, SIOCGIFFLAGS, &ifr);
+  if (rc == 0) {
+    ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+    rc = ioctl(s, SIOCSIFFLAGS, &ifr);
+  }
+  const int err = errno;
+  close(s);
+  errno = err;
+  return rc;
+}
+
+// Mount flags a bind mount must keep when it is remounted inside a user namespace (the
+// kernel refuses to drop locked ones).
+unsigned long KeptFlags(const std::string& path) {
+  struct statvfs sv {};
+  if (statvfs(path.c_str(), &sv) != 0) return 0;
+  unsigned long f = 0;
+  if (sv.f_flag & ST_NOSUID) f |= MS_NOSUID;
+  if (sv.f_flag & ST_NODEV) f |= MS_NODEV;
+  if (sv.f_flag & ST_NOEXEC) f |= MS_NOEXEC;
+  if (sv.f_flag & ST_NOATIME) f |= MS_NOATIME;
+  if (sv.f_flag & ST_NODIRATIME) f |= MS_NODIRATIME;
+  if (sv.f_flag & ST_RELATIME) f |= MS_RELATIME;
+  return f;
+}
+
+struct Prepared {
+  std::vector<char*> argv, envp;
+  std::string uid_map, gid_map;
+  std::vector<const char*> read_only, hidden_src, hidden;
+  std::vector<unsigned long> read_only_flags, hidden_flags;
+  sock_fprog seccomp{}, seccomp_unix_only{};
+};
+
+[[noreturn]] void Child(const LaunchRequest& q, const Prepared& p, int report) {
+  sigset_t none;
+  sigemptyset(&none);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGTTOU, SIGTTIN, SIGTSTP}) signal(sig, SIG_DFL);
+  if (sigprocmask(SIG_SETMASK, &none, nullptr) != 0) Fail(report, kStepSignals);
+  if (setpgid(0, 0) != 0) Fail(report, kStepProcessGroup);
+  const bool ns = q.isolation == Isolation::kNamespace;
+  if (ns) {
+    if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) Fail(report, kStepUserNamespace);
+    if (WriteFileAt("/proc/self/setgroups", "deny") != 0) Fail(report, kStepSetgroupsDeny);
+    if (WriteFileAt("/proc/self/uid_map", p.uid_map.c_str()) != 0) Fail(report, kStepUidMap);
+    if (WriteFileAt("/proc/self/gid_map", p.gid_map.c_str()) != 0) Fail(report, kStepGidMap);
+    if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) Fail(report, kStepMountPrivate);
+    for (size_t i = 0; i < p.read_only.size(); ++i) {
+      if (mount(p.read_only[i], p.read_only[i], nullptr, MS_BIND | MS_REC, nullptr) != 0) Fail(report, kStepBindReadOnly, i);
+      if (mount(nullptr, p.read_only[i], nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | p.read_only_flags[i], nullptr) != 0) {
+        Fail(report, kStepRemountReadOnly, i);
+      }
+    }
+    for (size_t i = 0; i < p.hidden.size(); ++i) {
+      if (mount(p.hidden_src[i], p.hidden[i], nullptr, MS_BIND, nullptr) != 0) Fail(report, kStepHide, i);
+      if (mount(nullptr, p.hidden[i], nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | p.hidden_flags[i], nullptr) != 0) {
+        Fail(report, kStepRemountHidden, i);
+      }
+    }
+  }
+  bool unix_only = false;
+  if (q.private_network) {
+    if (unshare(CLONE_NEWNET) != 0) {
+      if (!q.unix_only_fallback) Fail(report, kStepNetworkNamespace);
+      unix_only = true;
+      Report notice{kNoticeNetworkFallback, errno, -1};
+      (void)!write(report, &notice, sizeof notice);
+    } else if (LoopbackUp() != 0) {
+      Fail(report, kStepLoopbackUp);
+    }
+  }
+  if (q.memory_bytes) {
+    rlimit r{*q.memory_bytes, *q.memory_bytes};
+    if (setrlimit(RLIMIT_AS, &r) != 0) Fail(report, kStepRlimitMemory);
+  }
+  if (q.processes) {
+    rlimit r{*q.processes, *q.processes};
+    if (setrlimit(RLIMIT_NPROC, &r) != 0) Fail(report, kStepRlimitProcesses);
+  }
+  // The bounding set goes while CAP_SETPCAP is still held (root, or the namespace's owner).
+  for (int cap = 0; cap <= 63; ++cap) {
+    if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL) Fail(report, kStepDropBounding);
+  }
+  if (!ns) {
+    const gid_t groups[] = {q.gid};
+    if (setgroups(1, groups) != 0) Fail(report, kStepSetgroups);
+    if (setresgid(q.gid, q.gid, q.gid) != 0) Fail(report, kStepSetresgid);
+    if (setresuid(q.uid, q.uid, q.uid) != 0) Fail(report, kStepSetresuid);
+  }
+  prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2]{};
+  if (syscall(SYS_capset, &header, data) != 0) Fail(report, kStepDropCapabilities);
+  if (chdir(q.cwd.c_str()) != 0) Fail(report, kStepChdir);
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) Fail(report, kStepNoNewPrivs);
+  if (LandlockRestrictSelf(q.landlock_fd) != 0) Fail(report, kStepLandlock);
+  close(q.landlock_fd);
+  if (InstallSeccomp(unix_only ? p.seccomp_unix_only : p.seccomp) != 0) Fail(report, kStepSeccomp);
+  execve(q.executable.c_str(), p.argv.data(), p.envp.data());
+  Fail(report, kStepExec);
+}
+
+double Since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+std::optional<std::string> FindExecutable(const std::string& command, const std::string& path) {
+  auto runnable = [](const std::string& p) {
+    struct stat st {};
+    return stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+  };
+  if (command.empty()) return std::nullopt;
+  if (command.find('/') != std::string::npos) {
+    if (!runnable(command)) return std::nullopt;
+    if (command[0] == '/') return command;
+    char cwd[4096];
+    if (!getcwd(cwd, sizeof cwd)) return std::nullopt;
+    return std::string(cwd) + "/" + command;
+  }
+  for (const auto& dir : Split(path, ':')) {
+    if (dir.empty() || dir[0] != '/') continue;  // relative PATH entries are not followed
+    std::string candidate = dir + "/" + command;
+    if (runnable(candidate) && access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return std::nullopt;
+}
+
+Result<LaunchOutcome> Launch(const LaunchRequest& q) {
+  Prepared p;
+  std::vector<std::string> argv = q.argv, env = q.env;
+  for (auto& a : argv) p.argv.push_back(a.data());
+  p.argv.push_back(nullptr);
+  for (auto& e : env) p.envp.push_back(e.data());
+  p.envp.push_back(nullptr);
+  p.uid_map = std::to_string(q.uid) + " " + std::to_string(q.uid) + " 1\n";
+  p.gid_map = std::to_string(q.gid) + " " + std::to_string(q.gid) + " 1\n";
+  for (const auto& r : q.read_only) {
+    p.read_only.push_back(r.c_str());
+    p.read_only_flags.push_back(KeptFlags(r));
+  }
+  for (const auto& h : q.hidden) {
+    struct stat st {};
+    if (lstat(h.c_str(), &st) != 0) continue;  // nothing there to hide
+    if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
+      return Error{"setup_failed", "lstat", h, "deny-read path is neither a file nor a directory"};
+    }
+    p.hidden.push_back(h.c_str());
+    p.hidden_src.push_back(S_ISDIR(st.st_mode) ? q.hide_dir.c_str() : q.hide_file.c_str());
+    p.hidden_flags.push_back(KeptFlags(h));
+  }
+  p.seccomp = q.seccomp.Program();
+  p.seccomp_unix_only = q.seccomp_unix_only.Program();
+
+  int pipe_fds[2];
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0) return SysError("pipe2", "launch", errno);
+  // Signals for the command arrive through a signalfd; the child unblocks them.
+  sigset_t forwarded, old;
+  sigemptyset(&forwarded);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH, SIGUSR1, SIGUSR2, SIGCONT}) sigaddset(&forwarded, sig);
+  sigprocmask(SIG_BLOCK, &forwarded, &old);
+  auto restore_mask = [&] { sigprocmask(SIG_SETMASK, &old, nullptr); };
+  const auto start = std::chrono::steady_clock::now();
+  pid_t pid = fork();
+  if (pid < 0) {
+    const int err = errno;
+    restore_mask();
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+    return SysError("fork", "launch", err);
+  }
+  if (pid == 0) {
+    close(pipe_fds[0]);
+    Child(q, p, pipe_fds[1]);
+  }
+  close(pipe_fds[1]);
+  setpgid(pid, pid);  // as the child does itself: whichever runs first
+
+  LaunchOutcome outcome;
+  Report r{};
+  std::optional<Report> failure;
+  for (;;) {
+    ssize_t n = read(pipe_fds[0], &r, sizeof r);
+    if (n < 0 && errno == EINTR) continue;
+    if (n != sizeof r) break;  // closed by execve: the command runs
+    if (r.step == kNoticeNetworkFallback) {
+      outcome.network_fallback = true;
+      continue;
+    }
+    failure = r;
+    break;
+  }
+  close(pipe_fds[0]);
+  if (failure) {
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    restore_mask();
+    const int err = failure->err;
+    if (failure->step == kStepExec) {
+      if (err == ENOENT) return Error{"not_found", "execve", q.executable, std::strerror(err)};
+      return Error{"not_executable", "execve", q.executable, std::strerror(err)};
+    }
+    std::string object = "sandbox setup";
+    if (failure->step == kStepBindReadOnly || failure->step == kStepRemountReadOnly) {
+      object = q.read_only.at(static_cast<size_t>(failure->index));
+    } else if (failure->step == kStepHide || failure->step == kStepRemountHidden) {
+      object = p.hidden.at(static_cast<size_t>(failure->index));
+    } else if (failure->step == kStepChdir) {
+      object = q.cwd;
+    }
+    Error e = SysError(kStepCall[failure->step], object, err);
+    e.code = "setup_failed";
+    return e;
+  }
+
+  // The command runs. Hand it the terminal if we have it in the foreground.
+  const bool terminal = isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp();
+  if (terminal) {
+    signal(SIGTTOU, SIG_IGN);
+    tcsetpgrp(STDIN_FILENO, pid);
+  }
+  int sigfd = signalfd(-1, &forwarded, SFD_CLOEXEC);
+  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  int status = 0;
+  rusage usage{};
+  bool killed_hard = false;
+  std::optional<std::chrono::steady_clock::time_point> term_sent;
+  for (;;) {
+    int timeout_ms = -1;
+    if (q.timeout_seconds && !term_sent) {
+      const double left = *q.timeout_seconds - Since(start);
+      if (left <= 0) {
+        outcome.timed_out = true;
+        kill(-pid, SIGTERM);
+        kill(-pid, SIGCONT);
+        term_sent = std::chrono::steady_clock::now();
+        continue;
+      }
+      timeout_ms = static_cast<int>(left * 1000) + 1;
+    } else if (term_sent && !killed_hard) {
+      const double left = 2.0 - Since(*term_sent);  // grace period, then SIGKILL
+      if (left <= 0) {
+        kill(-pid, SIGKILL);
+        killed_hard = true;
+        continue;
+      }
+      timeout_ms = static_cast<int>(left * 1000) + 1;
+    }
+    pollfd fds[2] = {{pidfd, POLLIN, 0}, {sigfd, POLLIN, 0}};
+    int ready = pidfd >= 0 ? poll(fds, sigfd >= 0 ? 2 : 1, timeout_ms) : 0;
+    if (ready < 0 && errno == EINTR) continue;
+    if (sigfd >= 0 && ready > 0 && (fds[1].revents & POLLIN)) {
+      signalfd_siginfo si{};
+      if (read(sigfd, &si, sizeof si) == sizeof si) kill(-pid, static_cast<int>(si.ssi_signo));
+    }
+    if (pidfd < 0 || (ready > 0 && (fds[0].revents & POLLIN))) {
+      if (wait4(pid, &status, 0, &usage) == pid) break;
+    }
+  }
+  outcome.seconds = Since(start);
+  kill(-pid, SIGKILL);  // what the command left running in its group ends with it
+  if (terminal) tcsetpgrp(STDIN_FILENO, getpgrp());
+  if (sigfd >= 0) close(sigfd);
+  if (pidfd >= 0) close(pidfd);
+  restore_mask();
+  rusage children{};
+  getrusage(RUSAGE_CHILDREN, &children);
+  outcome.peak_memory_bytes = static_cast<uint64_t>(std::max(usage.ru_maxrss, children.ru_maxrss)) * 1024;
+  if (WIFSIGNALED(status)) {
+    outcome.signal = WTERMSIG(status);
+    outcome.exit_code = 128 + outcome.signal;
+  } else {
+    outcome.exit_code = WEXITSTATUS(status);
+  }
+  if (outcome.timed_out) outcome.exit_code = 124;
+  return outcome;
+}
+
+}  // namespace sbx

@@ -1,0 +1,60 @@
+// Launch: runs one command inside the sandbox and waits for it, the way `timeout`, `env`
+// and `podman run` do: the command's own exit status, 128+N when killed by signal N,
+// signals forwarded to its process group, the terminal handed over and taken back.
+//
+// Everything is prepared before fork (argument and environment arrays, the Landlock
+// ruleset, the seccomp programs, the id maps); between fork and execve the child makes
+// only async-signal-safe system calls, in the order of Step below, and reports a failed
+// step as {step, errno} over a close-on-exec pipe.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/core/result.h"
+#include "engine/os_linux/seccomp.h"
+
+namespace sbx {
+
+enum class Isolation { kUser, kNamespace };
+std::string_view IsolationName(Isolation isolation);
+
+struct LaunchRequest {
+  Isolation isolation = Isolation::kNamespace;
+  std::string executable;  // absolute, resolved before the launch
+  std::vector<std::string> argv, env;
+  std::string cwd;
+  uid_t uid = 0;  // user mode: the sandbox user; namespace mode: the invoking user (mapped to itself)
+  gid_t gid = 0;
+  bool private_network = false;   // a network namespace of its own, with only loopback, up
+  bool unix_only_fallback = false;  // no network namespace possible: allow AF_UNIX sockets only
+  std::vector<std::string> read_only;  // namespace mode: bind-mounted read-only over themselves
+  std::vector<std::string> hidden;     // namespace mode: covered by an empty, unreadable object
+  std::string hide_file, hide_dir;     // that object: an empty file and an empty directory, mode 0
+  int landlock_fd = -1;
+  SeccompProgram seccomp, seccomp_unix_only;
+  std::optional<uint64_t> memory_bytes, processes;  // RLIMIT_AS, RLIMIT_NPROC
+  std::optional<double> timeout_seconds;
+};
+
+struct LaunchOutcome {
+  int exit_code = 0;      // as a shell reports it: the status, 128+signal, 124 on timeout
+  int signal = 0;         // the signal that ended the command, if one did
+  bool timed_out = false;
+  bool network_fallback = false;  // the network was cut by the AF_UNIX-only filter instead
+  double seconds = 0;
+  uint64_t peak_memory_bytes = 0;  // largest resident set of the command and its waited-for children
+};
+
+// Errors: code "not_found" (127), "not_executable" (126), anything else is a setup
+// failure (125) naming the step's system call and object.
+Result<LaunchOutcome> Launch(const LaunchRequest& request);
+
+// The absolute path `command` runs, looked up in `path` (a PATH value) when it has no
+// slash; nullopt if there is no such executable file.
+std::optional<std::string> FindExecutable(const std::string& command, const std::string& path);
+
+}  // namespace sbx

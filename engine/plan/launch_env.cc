@@ -1,0 +1,54 @@
+#include "engine/plan/launch_env.h"
+
+#include <algorithm>
+
+namespace sbx {
+
+bool MatchEnvPattern(std::string_view pattern, std::string_view name) {
+  // Iterative glob with backtracking to the last '*': linear in practice, no recursion.
+  size_t p = 0, n = 0, star = std::string_view::npos, mark = 0;
+  while (n < name.size()) {
+    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == name[n])) {
+      ++p;
+      ++n;
+    } else if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      mark = n;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      n = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+std::vector<std::string> SandboxEnvironment(const LaunchSpec& spec, const std::vector<std::string>& caller,
+                                            const std::map<std::string, std::string>& fixed) {
+  auto any = [](const std::vector<std::string>& patterns, const std::string& name) {
+    return std::any_of(patterns.begin(), patterns.end(), [&](const std::string& p) { return MatchEnvPattern(p, name); });
+  };
+  std::map<std::string, std::string> env;
+  for (const auto& entry : caller) {
+    const size_t eq = entry.find('=');
+    if (eq == std::string::npos || eq == 0) continue;
+    const std::string name = entry.substr(0, eq);
+    const bool inherited = spec.env_inherit == EnvInherit::kAll ||
+                           (spec.env_inherit == EnvInherit::kCore && any(spec.env_core, name));
+    if ((inherited || any(spec.env_allow, name)) && !any(spec.env_deny, name)) {
+      env.emplace(name, entry.substr(eq + 1));  // the first of duplicates, as getenv finds it
+    }
+  }
+  for (const auto& [name, value] : spec.env_set) env[name] = value;
+  for (const auto& [name, value] : fixed) {
+    if (name == "HOME" && spec.env_set.count("HOME")) continue;
+    env[name] = value;
+  }
+  std::vector<std::string> out;
+  for (const auto& [name, value] : env) out.push_back(name + "=" + value);
+  return out;
+}
+
+}  // namespace sbx

@@ -1,0 +1,28 @@
+// The environment a sandboxed command sees, from the launch spec and the caller's
+// environment. Pure: `exec` passes the caller's variables in.
+//
+// Order of the rules: start from nothing (inherit = "none"), the core list, or everything
+// (inherit = "all"); add the variables env.allow matches; remove every variable env.deny
+// or the default secret list matches (deny wins over allow and inherit); then env.set,
+// which the profile's author wrote out and so is kept; finally what sandboxctl itself
+// sets (TMPDIR, HOME unless env.set has it, USER and LOGNAME).
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/plan/plan.h"
+
+namespace sbx {
+
+// Shell-style matching of an environment variable name: '*' any run, '?' one character.
+bool MatchEnvPattern(std::string_view pattern, std::string_view name);
+
+// "NAME=value" strings, sorted by name. `caller`: NAME=value strings as in environ;
+// malformed ones (no '=') are dropped. `fixed`: the variables sandboxctl sets.
+std::vector<std::string> SandboxEnvironment(const LaunchSpec& spec, const std::vector<std::string>& caller,
+                                            const std::map<std::string, std::string>& fixed);
+
+}  // namespace sbx

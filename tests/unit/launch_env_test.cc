@@ -1,0 +1,52 @@
+#include <gtest/gtest.h>
+
+#include "engine/plan/launch_env.h"
+
+namespace sbx {
+namespace {
+
+TEST(EnvPattern, MatchesWholeNamesWithStarAndQuestionMark) {
+  EXPECT_TRUE(MatchEnvPattern("*_TOKEN", "GITHUB_TOKEN"));
+  EXPECT_FALSE(MatchEnvPattern("*_TOKEN", "GITHUB_TOKENS"));
+  EXPECT_TRUE(MatchEnvPattern("*SECRET*", "SECRET"));
+  EXPECT_TRUE(MatchEnvPattern("LC_*", "LC_ALL"));
+  EXPECT_FALSE(MatchEnvPattern("LC_*", "XLC_ALL"));
+  EXPECT_TRUE(MatchEnvPattern("A?C", "ABC"));
+  EXPECT_FALSE(MatchEnvPattern("A?C", "AC"));
+  EXPECT_TRUE(MatchEnvPattern("*_*_KEY", "A_B_C_KEY"));
+  EXPECT_FALSE(MatchEnvPattern("PATH", "PATHS"));
+}
+
+LaunchSpec Spec(EnvInherit inherit) {
+  LaunchSpec s;
+  s.env_inherit = inherit;
+  s.env_core = {"PATH", "LANG", "LC_*"};
+  s.env_deny = {"*_TOKEN", "AWS_*"};
+  return s;
+}
+
+const std::vector<std::string> kCaller = {"PATH=/usr/bin", "LC_ALL=C", "GITHUB_TOKEN=ghp_x", "AWS_REGION=eu",
+                                          "EDITOR=vi", "CI_TOKEN=t", "MALFORMED", "=empty", "PATH=/second"};
+
+TEST(SandboxEnvironment, CoreKeepsTheCoreListAndDropsSecrets) {
+  EXPECT_EQ(SandboxEnvironment(Spec(EnvInherit::kCore), kCaller, {{"TMPDIR", "/t"}}),
+            (std::vector<std::string>{"LC_ALL=C", "PATH=/usr/bin", "TMPDIR=/t"}));
+}
+
+TEST(SandboxEnvironment, DenyWinsOverAllowAndInheritAll) {
+  LaunchSpec s = Spec(EnvInherit::kAll);
+  s.env_allow = {"GITHUB_TOKEN"};
+  EXPECT_EQ(SandboxEnvironment(s, kCaller, {}),
+            (std::vector<std::string>{"EDITOR=vi", "LC_ALL=C", "PATH=/usr/bin"}));
+}
+
+TEST(SandboxEnvironment, NoneStartsEmptyThenAllowAndSetApply) {
+  LaunchSpec s = Spec(EnvInherit::kNone);
+  s.env_allow = {"EDITOR"};
+  s.env_set = {{"HOME", "/work/home"}, {"CI_TOKEN", "from-profile"}};
+  EXPECT_EQ(SandboxEnvironment(s, kCaller, {{"HOME", "/tmp/home"}, {"TMPDIR", "/t"}}),
+            (std::vector<std::string>{"CI_TOKEN=from-profile", "EDITOR=vi", "HOME=/work/home", "TMPDIR=/t"}));
+}
+
+}  // namespace
+}  // namespace sbx
