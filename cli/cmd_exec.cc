@@ -87,12 +87,20 @@ void EnsurePrivateDir(const fs::path& dir, uid_t uid, gid_t gid) {
 // deny-read paths in namespace mode. Owned by `uid`, read-only mounts: nobody opens them.
 std::pair<std::string, std::string> HideObjects(const fs::path& dir) {
   const fs::path file = dir / "hidden-file", sub = dir / "hidden-dir";
-  int fd = open(file.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0);
-  if (fd < 0) throw Refusal{"cannot create " + file.string() + ": " + std::strerror(errno)};
-  fchmod(fd, 0);
-  close(fd);
-  if (mkdir(sub.c_str(), 0) != 0 && errno != EEXIST) throw Refusal{"cannot create " + sub.string()};
-  chmod(sub.c_str(), 0);
+  int fd = open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0);
+  if (fd >= 0) close(fd);
+  if (fd < 0 && errno != EEXIST) throw Refusal{"cannot create " + file.string() + ": " + std::strerror(errno)};
+  if (mkdir(sub.c_str(), 0) != 0 && errno != EEXIST) {
+    throw Refusal{"cannot create " + sub.string() + ": " + std::strerror(errno)};
+  }
+  for (const auto& [path, dir_wanted] : {std::pair{file, false}, std::pair{sub, true}}) {
+    struct stat st {};
+    if (lstat(path.c_str(), &st) != 0 || S_ISDIR(st.st_mode) != dir_wanted ||
+        (!dir_wanted && !S_ISREG(st.st_mode)) || st.st_uid != geteuid() || (st.st_mode & 07777) != 0 ||
+        (!dir_wanted && st.st_size != 0)) {
+      throw Refusal{path.string() + " is not the empty, unreadable object sandboxctl made; remove it"};
+    }
+  }
   return {file.string(), sub.string()};
 }
 

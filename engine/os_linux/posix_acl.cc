@@ -10,6 +10,7 @@
 #include <sys/acl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -261,6 +262,7 @@ bool SetEntry(acl_t* acl, uid_t uid, const Perm& want) {
 #endif
 
 constexpr const char* kAccessXattr = "system.posix_acl_access";
+constexpr const char* kDefaultXattr = "system.posix_acl_default";
 constexpr uint32_t kXattrVersion = 2;
 constexpr uint32_t kUndefinedId = 0xffffffff;
 
@@ -359,9 +361,10 @@ mode_t ModeFromAcl(acl_t acl) {
 
 enum class ByName { kRead, kSkip, kUnavailable, kFailed };
 
-// Reads the access ACL and the mode of the regular file `name` in `dirfd`. kSkip: it is
-// gone or is no regular file any more; kFailed: errno tells, `call` names the call.
-ByName ReadByName(int dirfd, const char* name, Acl& access, mode_t* mode, const char** call) {
+// Reads the access ACL and the mode of the regular file `name` in `dirfd` (and its link
+// count when it had to be looked up: else 0). kSkip: it is gone or is no regular file any
+// more; kFailed: errno tells, `call` names the call.
+ByName ReadByName(int dirfd, const char* name, Acl& access, mode_t* mode, nlink_t* nlink, const char** call) {
   if (!by_name_available.load(std::memory_order_relaxed)) return ByName::kUnavailable;
   char small[256];
   std::vector<char> large;
@@ -401,6 +404,7 @@ ByName ReadByName(int dirfd, const char* name, Acl& access, mode_t* mode, const 
   }
   access = acl_from_mode(st.st_mode);
   *mode = st.st_mode;
+  *nlink = st.st_nlink;
   return access ? ByName::kRead : ByName::kFailed;
 }
 
@@ -414,7 +418,7 @@ struct Node {
   bool is_dir = false;
   mode_t mode = 0;
   bool noted = false;      // its prior value is saved: it may be changed now
-  std::string Proc() const { return "/proc/self/fd/" + std::to_string(fd); }  // for the default ACL of a directory
+  nlink_t nlink = 0;       // link count, 0 when not looked up yet
 };
 
 // Writes a node's access ACL, through its descriptor or by name.
@@ -487,7 +491,7 @@ class Walker {
       return SysError("fstat", g_.path, errno);
     }
     if (S_ISREG(st.st_mode)) {
-      auto r = Opened(Node{g_.path, fd, -1, nullptr, false, st.st_mode});
+      auto r = Opened(Node{g_.path, fd, -1, nullptr, false, st.st_mode, false, st.st_nlink});
       close(fd);
       return r;
     }
@@ -604,10 +608,11 @@ class Walker {
       if (type == DT_REG) {
         Acl access;
         mode_t mode = 0;
+        nlink_t nlink = 0;
         const char* call = "";
-        switch (ReadByName(dirfd, name.c_str(), access, &mode, &call)) {
+        switch (ReadByName(dirfd, name.c_str(), access, &mode, &nlink, &call)) {
           case ByName::kRead: {
-            auto v = visit_(Node{child, -1, dirfd, name.c_str(), false, mode, noted}, access);
+            auto v = visit_(Node{child, -1, dirfd, name.c_str(), false, mode, noted, nlink}, access);
             if (!v.ok()) return v.error();
             if (*v == Visited::kDeferred && !noted) deferred.push_back(entry);
             continue;
@@ -632,7 +637,7 @@ class Walker {
         if (Offer(fd, child, cst)) continue;  // the queue owns the descriptor now
         r = Dir(fd, child, cst);
       } else if (!is_dir && S_ISREG(cst.st_mode)) {
-        r = Opened(Node{child, fd, -1, nullptr, false, cst.st_mode, noted});
+        r = Opened(Node{child, fd, -1, nullptr, false, cst.st_mode, noted, cst.st_nlink});
       }
       close(fd);
       if (!r.ok()) return r;
@@ -656,6 +661,22 @@ class Walker {
 
 Result<Ok> Walk(const Grant& g, const Visit& visit, bool* missing, const Flush& flush = [] { return Result<Ok>(Ok{}); }) {
   return Walker(g, visit, flush).Run(missing);
+}
+
+// A regular file with more than one name may be linked from outside the granted tree:
+// writing it there would write outside. Such a file gets the grant without 'w'. The link
+// count is looked up only where the entry is not already what a single-name file gets.
+nlink_t LinkCount(const Node& n) {
+  if (n.nlink) return n.nlink;
+  struct stat st {};
+  const int rc = n.fd >= 0 ? fstat(n.fd, &st) : fstatat(n.dirfd, n.name, &st, AT_SYMLINK_NOFOLLOW);
+  return rc == 0 ? st.st_nlink : 2;  // unknown: as if shared
+}
+
+Perm WantAccess(const Grant& g, const Node& n, acl_t access) {
+  Perm want = Want(*g.access, n.is_dir, n.mode);
+  if (want.w && !n.is_dir && !EntryInSync(access, g.uid, want) && LinkCount(n) > 1) want.w = false;
+  return want;
 }
 
 // Traverse grants are needed only where "other" cannot already search the directory.
@@ -725,10 +746,25 @@ class PriorList {
   std::set<std::string> had_default_, entry_existed_;
 };
 
+// Default ACLs of directories, through the directory's descriptor: an empty ACL when it
+// has none, as libacl gives it.
 Result<Acl*> ReadDefault(const Node& n, Acl& dflt) {
-  dflt = acl_get_file(n.Proc().c_str(), ACL_TYPE_DEFAULT);
-  if (!dflt) return SysError("acl_get_file", n.path, errno);
+  std::vector<char> buf(256);
+  ssize_t size;
+  while ((size = fgetxattr(n.fd, kDefaultXattr, buf.data(), buf.size())) < 0 && errno == ERANGE &&
+         buf.size() < (1u << 20)) {
+    buf.resize(buf.size() * 4);
+  }
+  if (size < 0 && errno != ENODATA) return SysError("fgetxattr", n.path, errno);
+  dflt = size < 0 ? acl_init(0) : AclFromXattr(buf.data(), static_cast<size_t>(size));
+  if (!dflt) return SysError("fgetxattr", n.path, errno);
   return &dflt;
+}
+
+Result<Ok> WriteDefault(const Node& n, acl_t dflt) {
+  const std::string value = AclToXattr(dflt);
+  if (fsetxattr(n.fd, kDefaultXattr, value.data(), value.size(), 0) != 0) return SysError("fsetxattr", n.path, errno);
+  return Ok{};
 }
 
 }  // namespace
@@ -747,7 +783,7 @@ Result<Observation> ObserveAclGrant(const Resource& resource, bool shallow) {
   auto walked = Walk(g, [&](const Node& n, Acl& access) -> Result<Visited> {
     bool in_sync = true;
     const bool suffices = OtherSuffices(g, n, access.get());
-    if (g.access && !suffices) in_sync = EntryInSync(access.get(), g.uid, Want(*g.access, n.is_dir, n.mode));
+    if (g.access && !suffices) in_sync = EntryInSync(access.get(), g.uid, WantAccess(g, n, access.get()));
     Acl dflt;
     if (n.is_dir && g.dflt && !suffices) {
       if (auto r = ReadDefault(n, dflt); !r.ok()) return r.error();
@@ -804,7 +840,7 @@ Result<Ok> EnsureAclGrant(const Resource& resource, const NotePrior& note_prior)
       }
     }
     if (g.access && !suffices) {
-      Perm want = Want(*g.access, n.is_dir, n.mode);
+      Perm want = WantAccess(g, n, access.get());
       if (!EntryInSync(access.get(), g.uid, want)) {  // skip what is right: no write, ctime kept
         if (!SetEntry(access.ptr(), g.uid, want)) return SysError("acl_calc_mask", n.path, errno);
         if (auto r = WriteAccess(n, access.get()); !r.ok()) return r.error();
@@ -815,7 +851,7 @@ Result<Ok> EnsureAclGrant(const Resource& resource, const NotePrior& note_prior)
       if (!EntryInSync(dflt.get(), g.uid, want)) {
         if (Summarize(dflt.get(), g.uid).entries == 0) dflt = NewDefaultFrom(access.get());
         if (!SetEntry(dflt.ptr(), g.uid, want)) return SysError("acl_calc_mask", n.path, errno);
-        if (acl_set_file(n.Proc().c_str(), ACL_TYPE_DEFAULT, dflt.get()) != 0) return SysError("acl_set_file", n.path, errno);
+        if (auto r = WriteDefault(n, dflt.get()); !r.ok()) return r.error();
       }
     }
     return Visited::kDone;
@@ -872,15 +908,15 @@ Result<Ok> RemoveAclGrant(const OwnedRecord& record) {
       if (auto r = WriteAccess(n, access.get()); !r.ok()) return r.error();
     }
     if (n.is_dir && g.dflt && !listed("entry_existed", n.path)) {
-      Acl dflt(acl_get_file(n.Proc().c_str(), ACL_TYPE_DEFAULT));
-      if (!dflt) return SysError("acl_get_file", n.path, errno);
+      Acl dflt;
+      if (auto r = ReadDefault(n, dflt); !r.ok()) return r.error();
       if (Summarize(dflt.get(), g.uid).mine) {
         if (!strip(dflt.ptr(), std::nullopt)) return SysError("acl_calc_mask", n.path, errno);
         Summary left = Summarize(dflt.get(), g.uid);
         if (left.named == 0 && !listed("had_default", n.path)) {
-          if (acl_delete_def_file(n.Proc().c_str()) != 0) return SysError("acl_delete_def_file", n.path, errno);
-        } else if (acl_set_file(n.Proc().c_str(), ACL_TYPE_DEFAULT, dflt.get()) != 0) {
-          return SysError("acl_set_file", n.path, errno);
+          if (fremovexattr(n.fd, kDefaultXattr) != 0) return SysError("fremovexattr", n.path, errno);
+        } else if (auto r = WriteDefault(n, dflt.get()); !r.ok()) {
+          return r.error();
         }
       }
     }

@@ -14,7 +14,7 @@
 // their parent; the access ACLs of files are read and written by name relative to that
 // descriptor without following (getxattrat/setxattrat, Linux 6.13 on) or, on older
 // kernels, through a descriptor of the file opened the same way. Default ACLs of
-// directories go through /proc/self/fd/N of the directory's descriptor.
+// directories are read and written through the directory's descriptor.
 #pragma once
 
 #include "engine/reconcile/host.h"

@@ -1,0 +1,287 @@
+// sandboxctl exec, for real: a probe program runs inside the sandbox, tries each forbidden
+// action and reports the errno it got. User isolation runs as root after apply; namespace
+// isolation runs as an unprivileged test user with nothing applied. Each test makes its
+// own users, workspace, nft table and a test host in a network namespace of its own
+// (a veth pair on 198.18.0.0/15, the benchmarking range: never an outside address), and
+// removes them all.
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <boost/process.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include "system_util.h"
+
+namespace sbx {
+namespace {
+
+namespace bp = boost::process;
+namespace fs = std::filesystem;
+using sbx::testing::Capture;
+using sbx::testing::ReadFile;
+
+struct Outcome {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+std::string Hex6() {
+  std::random_device rd;
+  char hex[8];
+  std::snprintf(hex, sizeof hex, "%06x", rd() & 0xFFFFFF);
+  return hex;
+}
+
+int Sh(const std::string& command) { return std::system(command.c_str()); }
+
+class ExecTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root: creates users, namespaces and nftables rules";
+    id_ = Hex6();
+    user_mode_ = GetParam() == "user";
+    root_ = fs::path("/tmp") / ("sandboxctl-exec-" + id_);
+    ws_ = root_ / "ws";
+    runner_ = "sbxu-" + id_;  // namespace mode runs as this ordinary user
+    ASSERT_EQ(Sh("useradd --no-create-home --shell /bin/sh " + runner_), 0);
+    fs::create_directories(ws_ / ".sandboxctl");
+    fs::create_directories(ws_ / ".git");
+    fs::create_directories(root_ / "outside");
+    fs::create_directories(root_ / "bin");
+    fs::create_directories(root_ / "share");
+    fs::copy_file(SANDBOX_PROBE_BIN, root_ / "bin/sandbox_probe");
+    fs::copy_file(SANDBOXCTL_BIN, root_ / "bin/sandboxctl");
+    std::ofstream(ws_ / ".env") << "TOKEN=secret\n";
+    std::ofstream(ws_ / ".git/config") << "[core]\n";
+    std::ofstream(root_ / "outside/target") << "outside\n";
+    fs::create_symlink(root_ / "outside/new", ws_ / "link-out");
+    fs::create_hard_link(root_ / "outside/target", ws_ / "hard-out");
+    std::ofstream(ws_ / ".sandboxctl/offline.toml")
+        << "version = 1\n[identity]\nuser = \"sbxe-" << id_ << "\"\n"
+        << "[filesystem]\nwritable = [\"${workspace}\", \"${tmp}\"]\nread_only = [\"${workspace}/.git\"]\n"
+        << "deny_read = [\"${workspace}/.env\"]\n[network]\nmode = \"offline\"\nloopback = true\n";
+    // The workspace belongs to whoever works in it.
+    const std::string owner = user_mode_ ? "root" : runner_;
+    fs::create_directories(root_ / "tmp");
+    ASSERT_EQ(Sh("chown -R " + owner + ": " + ws_.string() + " " + (root_ / "tmp").string() + " && chmod 0700 " +
+                 (root_ / "tmp").string() + " && chmod 0755 " + root_.string() + " " +
+                 (root_ / "bin").string() + " && chmod 4755 " + (root_ / "bin/sandbox_probe").string()),
+              0);
+    StartTestHost();
+    StartHostServices();
+    if (user_mode_) {
+      Outcome applied = Sandboxctl({"apply", "--yes"});
+      ASSERT_EQ(applied.exit_code, 0) << applied.err;
+    }
+  }
+
+  void TearDown() override {
+    if (IsSkipped()) return;
+    if (user_mode_) Sandboxctl({"destroy", "--yes"});
+    for (auto* c : {&server4_, &server6_, &loop4_, &loop6_, &sleeper_}) {
+      if (c->valid() && c->running()) c->terminate();
+    }
+    if (abstract_ >= 0) close(abstract_);
+    Sh("ip netns delete sbxe-" + id_ + " 2>/dev/null");
+    Sh("userdel " + runner_ + " 2>/dev/null; userdel sbxe-" + id_ + " 2>/dev/null; groupdel sbxe-" + id_ +
+       " 2>/dev/null; nft delete table inet sbxtest_" + id_ + " 2>/dev/null");
+    std::error_code ec;
+    fs::remove_all(root_, ec);
+    EXPECT_EQ(Capture("getent passwd sbxe-" + id_ + " " + runner_), "");
+    EXPECT_EQ(Capture("ip netns list | grep sbxe-" + id_), "");
+  }
+
+  // A host of the test's own: a network namespace behind a veth pair, with a TCP and UDP
+  // service on IPv4 and IPv6. The test first shows it is reachable from outside the sandbox.
+  void StartTestHost() {
+    const std::string ns = "sbxe-" + id_, host = "sbh" + id_, peer = "sbp" + id_;
+    ASSERT_EQ(Sh("ip netns add " + ns + " && ip link add " + host + " type veth peer name " + peer + " netns " + ns +
+                 " && ip addr add 198.18.77.1/30 dev " + host + " && ip -6 addr add fd53:6278:" + id_.substr(0, 4) +
+                 "::1/64 dev " + host + " nodad && ip link set " + host + " up && ip -n " + ns +
+                 " addr add 198.18.77.2/30 dev " + peer + " && ip -n " + ns + " -6 addr add fd53:6278:" +
+                 id_.substr(0, 4) + "::2/64 dev " + peer + " nodad && ip -n " + ns + " link set " + peer +
+                 " up && ip -n " + ns + " link set lo up"),
+              0);
+    v6_ = "fd53:6278:" + id_.substr(0, 4) + "::2";
+    server4_ = bp::child("/usr/sbin/ip", bp::args = {"netns", "exec", ns, Probe(), "serve", "198.18.77.2", "7777"},
+                         bp::std_out > bp::null);
+    server6_ = bp::child("/usr/sbin/ip", bp::args = {"netns", "exec", ns, Probe(), "serve", v6_, "7777"},
+                         bp::std_out > bp::null);
+    WaitFor("198.18.77.2", "7777");
+    WaitFor(v6_, "7777");
+  }
+
+  // What runs on the machine itself: services on loopback, an abstract unix socket, a
+  // process to signal and trace.
+  void StartHostServices() {
+    loop4_ = bp::child(Probe(), bp::args = {"serve", "127.0.0.1", "7778"}, bp::std_out > bp::null);
+    loop6_ = bp::child(Probe(), bp::args = {"serve", "::1", "7778"}, bp::std_out > bp::null);
+    WaitFor("127.0.0.1", "7778");
+    WaitFor("::1", "7778");
+    abstract_ = socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un sa{};
+    sa.sun_family = AF_UNIX;
+    const std::string name = "sbx-probe-" + id_;
+    std::memcpy(sa.sun_path + 1, name.data(), name.size());
+    ASSERT_EQ(bind(abstract_, reinterpret_cast<sockaddr*>(&sa),
+                   static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + name.size())),
+              0);
+    ASSERT_EQ(listen(abstract_, 4), 0);
+    ASSERT_EQ(Outside({"abstract", name}), "ok\n") << "the host's abstract socket must be reachable from outside";
+    sleeper_ = bp::child("/bin/sleep", bp::args = {"600"});
+  }
+
+  void WaitFor(const std::string& addr, const std::string& port) {
+    for (int i = 0; i < 100; ++i) {
+      if (Outside({"tcp", addr, port}) == "ok\n") return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    FAIL() << addr << ":" << port << " never became reachable from outside the sandbox";
+  }
+
+  std::string Probe() const { return (root_ / "bin/sandbox_probe").string(); }
+
+  // The probe outside any sandbox, as root: the control case.
+  std::string Outside(const std::vector<std::string>& args) {
+    Outcome r = Exe(Probe(), args, "");
+    return r.out;
+  }
+
+  Outcome Exe(const std::string& exe, const std::vector<std::string>& args, const std::string& as_user) {
+    std::vector<std::string> argv = args;
+    std::string program = exe;
+    if (!as_user.empty()) {
+      argv.insert(argv.begin(), {"-u", as_user, "--", exe});
+      program = "/usr/sbin/runuser";
+    }
+    Outcome r;
+    const fs::path out = root_ / "out", err = root_ / "err";
+    fs::remove(out);
+    fs::remove(err);
+    auto env = boost::this_process::environment();
+    env["GITHUB_TOKEN"] = "ghp_probe";
+    bp::child child(program, bp::args = argv, env, bp::start_dir = ws_.string(), bp::std_out > out.string(),
+                    bp::std_err > err.string(), bp::std_in < bp::null);
+    child.wait();
+    r.exit_code = child.exit_code();
+    r.out = ReadFile(out);
+    r.err = ReadFile(err);
+    return r;
+  }
+
+  Outcome Sandboxctl(std::vector<std::string> args) {
+    std::vector<std::string> full{"--machine-profiles", "", "--builtin-profiles", (root_ / "share").string()};
+    full.insert(full.end(), args.begin(), args.end());
+    for (const auto& a : std::vector<std::string>{"--state-dir", (root_ / "state").string(), "--log-dir",
+                                                  (root_ / "log").string(), "--unit-dir", (root_ / "units").string()}) {
+      full.push_back(a);
+    }
+    if (args[0] != "destroy") {
+      for (const auto& a : std::vector<std::string>{"--nft-table", "sbxtest_" + id_, "--tmp-root", (root_ / "tmp").string()}) {
+        full.push_back(a);
+      }
+    }
+    return Exe((root_ / "bin/sandboxctl").string(), full, "");
+  }
+
+  // The probe inside the sandbox: its output, e.g. "EACCES\n".
+  std::string Inside(const std::vector<std::string>& probe_args) {
+    std::vector<std::string> args{"--machine-profiles", "", "--builtin-profiles", (root_ / "share").string(), "exec",
+                                  "--profile", "offline", "--isolation", GetParam(), "--state-dir",
+                                  (root_ / "state").string(), "--log-dir", (root_ / "log").string(), "--nft-table",
+                                  "sbxtest_" + id_, "--tmp-root", (root_ / "tmp").string(), "--", Probe()};
+    args.insert(args.end(), probe_args.begin(), probe_args.end());
+    Outcome r = Exe((root_ / "bin/sandboxctl").string(), args, user_mode_ ? "" : runner_);
+    EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 1) << "exec failed (" << r.exit_code << "): " << r.err;
+    return r.out;
+  }
+
+  std::string id_, runner_, v6_;
+  bool user_mode_ = false;
+  fs::path root_, ws_;
+  bp::child server4_, server6_, loop4_, loop6_, sleeper_;
+  int abstract_ = -1;
+};
+
+TEST_P(ExecTest, WritesOnlyBeneathTheWritableRoots) {
+  EXPECT_EQ(Inside({"write", (ws_ / "new.txt").string()}), "ok\n");
+  EXPECT_EQ(Inside({"write", "/tmp/sandboxctl-probe-" + id_}), "EACCES\n");
+  EXPECT_EQ(Inside({"write", "/dev/shm/sandboxctl-probe-" + id_}), "EACCES\n");
+  EXPECT_EQ(Inside({"write", "/root/sandboxctl-probe-" + id_}), "EACCES\n");
+  EXPECT_EQ(Inside({"write", (root_ / "outside/new").string()}), "EACCES\n");
+}
+
+TEST_P(ExecTest, ReadOnlyCarveOutsRefuseWrites) {
+  // The sandbox user has an r-X ACL entry there; a namespace has a read-only bind mount.
+  EXPECT_EQ(Inside({"write", (ws_ / ".git/objects-new").string()}), user_mode_ ? "EACCES\n" : "EROFS\n");
+  EXPECT_EQ(Inside({"append", (ws_ / ".git/config").string()}), user_mode_ ? "EACCES\n" : "EROFS\n");
+}
+
+TEST_P(ExecTest, SymlinksAndHardLinksDoNotLeadOutside) {
+  EXPECT_EQ(Inside({"write", (ws_ / "link-out").string()}), "EACCES\n");
+  // Making a hard link to an outside file from inside: refused (the kernel's
+  // protected_hardlinks for a user that does not own the file, else Landlock's refer right).
+  EXPECT_EQ(Inside({"link", (root_ / "outside/target").string(), (ws_ / "made-inside").string()}),
+            user_mode_ ? "EPERM\n" : "EXDEV\n");
+  if (user_mode_) {
+    // A hard link made beforehand is the outside file too: apply gave it no write entry.
+    // (In a namespace the command runs as the invoking user, who owns it; see README.)
+    EXPECT_EQ(Inside({"append", (ws_ / "hard-out").string()}), "EACCES\n");
+    EXPECT_EQ(Inside({"read", (ws_ / "hard-out").string()}), "ok\n");
+  }
+}
+
+TEST_P(ExecTest, DenyReadPathsCannotBeRead) {
+  EXPECT_EQ(Inside({"read", (ws_ / ".env").string()}), "EACCES\n");
+  EXPECT_EQ(Inside({"read", (ws_ / ".git/config").string()}), "ok\n");
+}
+
+TEST_P(ExecTest, OfflineReachesNoOtherHostAndNoHostServiceButItsOwnLoopback) {
+  EXPECT_EQ(Outside({"udp", "198.18.77.2", "7777"}), "ok\n");
+  EXPECT_EQ(Inside({"tcp", "198.18.77.2", "7777"}), "ENETUNREACH\n");
+  EXPECT_EQ(Inside({"tcp", v6_, "7777"}), "ENETUNREACH\n");
+  EXPECT_EQ(Inside({"udp", "198.18.77.2", "7777"}), "ENETUNREACH\n");
+  EXPECT_EQ(Inside({"udp", v6_, "7777"}), "ENETUNREACH\n");
+  EXPECT_NE(Inside({"icmp", "198.18.77.2"}), "ok\n");
+  EXPECT_EQ(Inside({"tcp", "127.0.0.1", "7778"}), "ECONNREFUSED\n");
+  EXPECT_EQ(Inside({"tcp", "::1", "7778"}), "ECONNREFUSED\n");
+  EXPECT_EQ(Inside({"loopback-server"}), "ok\n");
+}
+
+TEST_P(ExecTest, HostProcessesAndSocketsAreOutOfReach) {
+  const std::string pid = std::to_string(sleeper_.id());
+  EXPECT_EQ(Inside({"signal", pid}), "EPERM\n");
+  EXPECT_EQ(Inside({"ptrace", pid}), "EPERM\n");
+  EXPECT_EQ(Inside({"vm-read", pid}), "EPERM\n");
+  EXPECT_NE(Inside({"abstract", "sbx-probe-" + id_}), "ok\n");
+}
+
+TEST_P(ExecTest, NoPrivilegeCanBeRegained) {
+  EXPECT_EQ(Inside({"raw-socket"}), "EPERM\n");
+  EXPECT_EQ(Inside({"packet-socket"}), "EPERM\n");
+  EXPECT_EQ(Inside({"keyring"}), "EPERM\n");
+  // In a namespace uid 0 is not even mapped: there is no root to become.
+  EXPECT_EQ(Inside({"setuid"}), user_mode_ ? "EPERM\n" : "EINVAL\n");
+  // The probe is setuid root here: no_new_privs keeps the effective uid.
+  const std::string uid = Capture("id -u " + (user_mode_ ? "sbxe-" + id_ : runner_));
+  EXPECT_EQ(Inside({"euid"}), uid);
+}
+
+TEST_P(ExecTest, SecretsInTheEnvironmentNeverReachTheCommand) {
+  EXPECT_EQ(Outside({"env", "GITHUB_TOKEN"}), "ghp_probe\n");
+  EXPECT_EQ(Inside({"env", "GITHUB_TOKEN"}), "unset\n");
+  EXPECT_NE(Inside({"env", "TMPDIR"}), "unset\n");
+}
+
+INSTANTIATE_TEST_SUITE_P(Isolation, ExecTest, ::testing::Values("user", "namespace"),
+                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+
+}  // namespace
+}  // namespace sbx
