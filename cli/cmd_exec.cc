@@ -64,22 +64,19 @@ struct Refusal {
   std::string message;
 };
 
-// A directory only this user may use, made if missing: never a symlink, never someone
-// else's, never open to others.
-void EnsurePrivateDir(const fs::path& dir, uid_t uid, gid_t gid) {
-  if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+// A directory private to `uid`, made if missing (`create`): never a symlink, owned by
+// `uid` (or by root, as apply makes ${tmp} with an ACL entry), closed to others.
+void EnsurePrivateDir(const fs::path& dir, uid_t uid, bool create) {
+  if (create && mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
     throw Refusal{"cannot create " + dir.string() + ": " + std::strerror(errno)};
   }
-  int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) throw Refusal{dir.string() + " is not a directory of its own: " + std::strerror(errno)};
   struct stat st {};
-  fstat(fd, &st);
-  if (st.st_uid != uid && st.st_uid == geteuid()) fchown(fd, uid, gid);  // made here, by root, for the sandbox user
-  fstat(fd, &st);
-  close(fd);
-  if (st.st_uid != uid || (st.st_mode & 007) != 0) {  // group bits may show an ACL mask
-    throw Refusal{dir.string() + " belongs to uid " + std::to_string(st.st_uid) + " or is open to others (mode " +
-                  std::to_string(st.st_mode & 0777) + "); remove it"};
+  if (lstat(dir.c_str(), &st) != 0) {
+    throw Refusal{dir.string() + " is missing; run 'sudo sandboxctl apply' to make it"};
+  }
+  if (!S_ISDIR(st.st_mode) || (st.st_uid != uid && st.st_uid != 0) || (st.st_mode & 007) != 0) {
+    throw Refusal{dir.string() + " is not a private directory (owner uid " + std::to_string(st.st_uid) +
+                  "); remove it" + (create ? "" : " and run 'sudo sandboxctl apply'")};
   }
 }
 
@@ -229,6 +226,13 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
                                (r.type == "posix_acl" && (access == "deny_read" || access == "deny_write"));
         auto rec = state->records.find(r.id);
         if (!restricts && rec == state->records.end()) continue;
+        // A deny grant on a path that does not exist has nothing to protect yet (apply
+        // records none); once the path exists, apply must give it its entry first.
+        struct stat st {};
+        if (r.type == "posix_acl" && rec == state->records.end() &&
+            lstat(r.attributes.value("path", "").c_str(), &st) != 0 && errno == ENOENT) {
+          continue;
+        }
         if (rec == state->records.end() || rec->second.resource.type != r.type ||
             rec->second.resource.attributes != r.attributes) {
           throw Refusal{"profile '" + name + "' changed since it was applied (" + r.id +
@@ -274,8 +278,18 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
       // The invoking user's own ${tmp}s: under --tmp-root when given (tests), else in /tmp.
       const fs::path base = m.tmp_root.empty() ? fs::path("/tmp/sandboxctl-" + std::to_string(q.uid))
                                                : fs::path(m.tmp_root) / ("user-" + std::to_string(q.uid));
-      if (!m.tmp_root.empty()) EnsurePrivateDir(m.tmp_root, geteuid(), getegid());
-      EnsurePrivateDir(base, q.uid, q.gid);
+      if (!m.tmp_root.empty()) {
+        // Others must not be able to swap what lies beneath it (unless sticky, like /tmp).
+        if (mkdir(m.tmp_root.c_str(), 0755) != 0 && errno != EEXIST) {
+          throw Refusal{"cannot create --tmp-root " + m.tmp_root + ": " + std::strerror(errno)};
+        }
+        struct stat st {};
+        if (lstat(m.tmp_root.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) ||
+            ((st.st_mode & 022) && !(st.st_mode & S_ISVTX)) || (st.st_uid != 0 && st.st_uid != geteuid())) {
+          throw Refusal{"--tmp-root " + m.tmp_root + " is not a directory that only root or you can change"};
+        }
+      }
+      EnsurePrivateDir(base, q.uid, true);
       tmp = (base / fs::path(spec.tmp).filename()).string();
       auto [file, dir] = HideObjects(base);
       q.hide_file = file;
@@ -284,7 +298,7 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
       q.read_only = spec.read_only;
       q.hidden = spec.deny_read;
     }
-    EnsurePrivateDir(tmp, q.uid, q.gid);
+    EnsurePrivateDir(tmp, q.uid, isolation == Isolation::kNamespace);
     fixed["TMPDIR"] = tmp;
     fixed["HOME"] = tmp;
 

@@ -241,9 +241,11 @@ Result<LaunchOutcome> Launch(const LaunchRequest& q) {
   p.envp.push_back(nullptr);
   p.uid_map = std::to_string(q.uid) + " " + std::to_string(q.uid) + " 1\n";
   p.gid_map = std::to_string(q.gid) + " " + std::to_string(q.gid) + " 1\n";
-  for (const auto& r : q.read_only) {
-    p.read_only.push_back(r.c_str());
-    p.read_only_flags.push_back(KeptFlags(r));
+  for (size_t i = 0; i < q.read_only.size(); ++i) {
+    struct stat st {};
+    if (lstat(q.read_only[i].c_str(), &st) != 0) continue;  // not there (yet): nothing to protect
+    p.read_only.push_back(q.read_only[i].c_str());
+    p.read_only_flags.push_back(KeptFlags(q.read_only[i]));
   }
   for (const auto& h : q.hidden) {
     struct stat st {};
@@ -309,7 +311,7 @@ Result<LaunchOutcome> Launch(const LaunchRequest& q) {
     }
     std::string object = "sandbox setup";
     if (failure->step == kStepBindReadOnly || failure->step == kStepRemountReadOnly) {
-      object = q.read_only.at(static_cast<size_t>(failure->index));
+      object = p.read_only.at(static_cast<size_t>(failure->index));
     } else if (failure->step == kStepHide || failure->step == kStepRemountHidden) {
       object = p.hidden.at(static_cast<size_t>(failure->index));
     } else if (failure->step == kStepChdir) {

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Start-up cost of `sandboxctl exec --profile offline -- /bin/true` against bubblewrap doing
+# the same (read-only root, /dev, /proc, no network), measured with hyperfine in one run:
+#   user isolation      (after apply, as root) / bwrap    target <= 0.50
+#   namespace isolation (nothing applied)      / bwrap    target <= 1.00
+# Prints medians and ratios; asserts nothing. Needs root (apply makes the sandbox user).
+# Usage: exec_vs_bwrap.sh SANDBOXCTL [RUNS]
+set -euo pipefail
+sbx=$(realpath "$1")
+runs=${2:-100}
+if [ "$(id -u)" -ne 0 ]; then
+  echo "exec_vs_bwrap: needs root (apply creates a user and firewall rules); not run"
+  exit 77
+fi
+for tool in hyperfine bwrap; do
+  command -v "$tool" >/dev/null || { echo "exec_vs_bwrap: $tool is missing; run scripts/install-deps"; exit 1; }
+done
+id=$(head -c 3 /dev/urandom | od -An -tx1 | tr -d ' \n')
+root=$(mktemp -d /var/tmp/sandboxctl-execbench.XXXXXX)
+ws=$root/ws
+machine=(--state-dir "$root/state" --log-dir "$root/log" --unit-dir "$root/units" --nft-table "sbxbench_$id"
+         --tmp-root "$root/tmp")
+cleanup() {
+  (cd "$ws" && "$sbx" --machine-profiles "$root/none" destroy --yes --state-dir "$root/state" --log-dir "$root/log" \
+     --unit-dir "$root/units" >/dev/null 2>&1) || true
+  rm -rf "$root"
+}
+trap cleanup EXIT
+
+mkdir -p "$ws/.sandboxctl"
+printf 'version = 1\n[identity]\nuser = "sbxb-%s"\n[filesystem]\nwritable = ["${workspace}", "${tmp}"]\n[network]\nmode = "offline"\n' \
+  "$id" > "$ws/.sandboxctl/offline.toml"
+cd "$ws"
+"$sbx" --machine-profiles "$root/none" apply --yes "${machine[@]}" >/dev/null 2>&1
+exec_cmd() { echo "$sbx --machine-profiles $root/none exec --profile offline --isolation $1 ${machine[*]} -- /bin/true"; }
+for mode in user namespace; do
+  $(exec_cmd "$mode") || { echo "exec_vs_bwrap: exec in $mode isolation failed"; exit 1; }
+done
+
+hyperfine -N --style none --warmup 10 --runs "$runs" --export-csv "$root/times.csv" \
+  -n true /bin/true \
+  -n bwrap "bwrap --ro-bind / / --dev /dev --proc /proc --unshare-net --die-with-parent /bin/true" \
+  -n user "$(exec_cmd user)" \
+  -n namespace "$(exec_cmd namespace)" >/dev/null
+median() { awk -F, -v name="$1" '$1 == name { printf "%.6f", $4 }' "$root/times.csv"; }
+ms() { echo "$1 * 1000" | bc -l; }
+bwrap=$(median bwrap)
+printf 'median of %d runs (hyperfine)\n' "$runs"
+printf '/bin/true                       %6.2f ms\n' "$(ms "$(median true)")"
+printf 'bwrap ... /bin/true             %6.2f ms\n' "$(ms "$bwrap")"
+printf 'exec, user isolation            %6.2f ms   ratio %.2f (target <= 0.50)\n' "$(ms "$(median user)")" \
+  "$(echo "$(median user) / $bwrap" | bc -l)"
+printf 'exec, namespace isolation       %6.2f ms   ratio %.2f (target <= 1.00)\n' "$(ms "$(median namespace)")" \
+  "$(echo "$(median namespace) / $bwrap" | bc -l)"
