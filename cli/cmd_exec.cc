@@ -263,6 +263,13 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
       q.hide_file = file;
       q.hide_dir = dir;
       fixed["USER"] = fixed["LOGNAME"] = spec.user;
+      // The workspace belongs to someone else than the sandbox user, so git would refuse
+      // it as a "dubious ownership" repository: it is trusted for this run only.
+      if (!spec.env_set.count("GIT_CONFIG_COUNT")) {
+        fixed["GIT_CONFIG_COUNT"] = "1";
+        fixed["GIT_CONFIG_KEY_0"] = "safe.directory";
+        fixed["GIT_CONFIG_VALUE_0"] = ws.string();
+      }
     } else {
       if (abi < kLandlockAbiForNamespace) {
         throw Refusal{"namespace isolation needs Landlock ABI " + std::to_string(kLandlockAbiForNamespace) +

@@ -91,10 +91,11 @@ class ExecTest : public ::testing::TestWithParam<std::string> {
     if (abstract_ >= 0) close(abstract_);
     Sh("ip netns delete sbxe-" + id_ + " 2>/dev/null");
     Sh("userdel " + runner_ + " 2>/dev/null; userdel sbxe-" + id_ + " 2>/dev/null; groupdel sbxe-" + id_ +
+       " 2>/dev/null; userdel sbxf-" + id_ + " 2>/dev/null; groupdel sbxf-" + id_ +
        " 2>/dev/null; nft delete table inet sbxtest_" + id_ + " 2>/dev/null");
     std::error_code ec;
     fs::remove_all(root_, ec);
-    EXPECT_EQ(Capture("getent passwd sbxe-" + id_ + " " + runner_), "");
+    EXPECT_EQ(Capture("getent passwd sbxe-" + id_ + " sbxf-" + id_ + " " + runner_), "");
     EXPECT_EQ(Capture("ip netns list | grep sbxe-" + id_), "");
   }
 
@@ -203,6 +204,16 @@ class ExecTest : public ::testing::TestWithParam<std::string> {
     return r.out;
   }
 
+  // A shell command inside the sandbox, in the workspace.
+  Outcome InsideShell(const std::string& command, const std::string& profile = "offline") {
+    std::vector<std::string> args{"--machine-profiles", "", "--builtin-profiles", (root_ / "share").string(), "exec",
+                                  "--profile", profile, "--isolation", GetParam(), "--state-dir",
+                                  (root_ / "state").string(), "--log-dir", (root_ / "log").string(), "--nft-table",
+                                  "sbxtest_" + id_, "--tmp-root", (root_ / "tmp").string(), "--", "/bin/sh", "-c",
+                                  command};
+    return Exe((root_ / "bin/sandboxctl").string(), args, user_mode_ ? "" : runner_);
+  }
+
   std::string id_, runner_, v6_;
   bool user_mode_ = false;
   fs::path root_, ws_;
@@ -280,7 +291,157 @@ TEST_P(ExecTest, SecretsInTheEnvironmentNeverReachTheCommand) {
   EXPECT_NE(Inside({"env", "TMPDIR"}), "unset\n");
 }
 
+// Ordinary development work keeps working inside the sandbox.
+TEST_P(ExecTest, GitWorksWithItsDirectoryReadOnly) {
+  ASSERT_EQ(Sh("cd " + ws_.string() + " && rm -rf .git && echo one > README.txt && git init -q && "
+               "git -c safe.directory='*' add README.txt && git -c safe.directory='*' -c user.name=t "
+               "-c user.email=t@example.org commit -q -m init && echo two >> README.txt && chown -R " +
+               (user_mode_ ? std::string("root") : runner_) + ": ."),
+            0);
+  if (user_mode_) {
+    ASSERT_EQ(Sandboxctl({"apply", "--yes"}).exit_code, 0);  // .git is new: its carve-out entry
+  }
+  for (const char* git : {"git status --short", "git diff --stat", "git log --oneline"}) {
+    Outcome r = InsideShell(git);
+    EXPECT_EQ(r.exit_code, 0) << git << ": " << r.err;
+  }
+  EXPECT_EQ(InsideShell("git status --short --untracked-files=no").out, " M README.txt\n");
+  EXPECT_NE(InsideShell("git -c user.name=t -c user.email=t@example.org commit -qam x").exit_code, 0);
+}
+
+TEST_P(ExecTest, GitCommitsUnderAProfileWithoutTheCarveOut) {
+  std::ofstream(ws_ / ".sandboxctl/commit.toml")
+      << "version = 1\n[identity]\nuser = \"sbxf-" << id_ << "\"\n"
+      << "[filesystem]\nwritable = [\"${workspace}\", \"${tmp}\"]\n[network]\nmode = \"offline\"\n";
+  ASSERT_EQ(Sh("cd " + ws_.string() + " && rm -rf .git && echo one > README.txt && git init -q && "
+               "git -c safe.directory='*' add README.txt && git -c safe.directory='*' -c user.name=t "
+               "-c user.email=t@example.org commit -q -m init && echo two >> README.txt && chown -R " +
+               (user_mode_ ? std::string("root") : runner_) + ": ."),
+            0);
+  if (user_mode_) {
+    ASSERT_EQ(Sandboxctl({"apply", "--yes"}).exit_code, 0);
+  }
+  Outcome commit = InsideShell("git -c user.name=t -c user.email=t@example.org commit -qam two", "commit");
+  EXPECT_EQ(commit.exit_code, 0) << commit.err;
+  EXPECT_EQ(InsideShell("git log --format=%s", "commit").out, "two\ninit\n");
+}
+
+TEST_P(ExecTest, BuildsScriptsAndTmpdirWork) {
+  std::ofstream(ws_ / "CMakeLists.txt") << "cmake_minimum_required(VERSION 3.13)\nproject(hello CXX)\n"
+                                           "add_executable(hello main.cc)\n";
+  std::ofstream(ws_ / "main.cc") << "#include <iostream>\nint main() { std::cout << \"hello\\n\"; }\n";
+  std::ofstream(ws_ / "run.sh") << "#!/bin/sh\necho script \"$1\"\n";
+  ASSERT_EQ(Sh("chmod 755 " + (ws_ / "run.sh").string() + " && chown -R " + (user_mode_ ? std::string("root") : runner_) +
+               ": " + ws_.string()),
+            0);
+  if (user_mode_) {
+    ASSERT_EQ(Sandboxctl({"apply", "--yes"}).exit_code, 0);  // entries for the new files
+  }
+  Outcome build = InsideShell("cmake -S . -B build >/dev/null && cmake --build build >/dev/null && ./build/hello");
+  EXPECT_EQ(build.exit_code, 0) << build.err;
+  EXPECT_EQ(build.out, "hello\n");
+  EXPECT_EQ(InsideShell("./run.sh ok").out, "script ok\n");
+  Outcome py = InsideShell("python3 -c 'import os, tempfile; f = tempfile.NamedTemporaryFile(); "
+                           "print(os.path.dirname(f.name) == os.environ[\"TMPDIR\"])'");
+  EXPECT_EQ(py.out, "True\n") << py.err;
+}
+
+// The launcher behaves like timeout and env: exit codes, signals, status file.
+TEST_P(ExecTest, ExitStatusIsTheCommandsOwnOrSaysWhatHappened) {
+  EXPECT_EQ(InsideShell("exit 7").exit_code, 7);
+  EXPECT_EQ(InsideShell("kill -TERM $$").exit_code, 128 + SIGTERM);
+  EXPECT_EQ(InsideShell("/no/such/program").exit_code, 127);  // the shell's own 127
+  std::vector<std::string> base{"--machine-profiles", "", "--builtin-profiles", (root_ / "share").string(), "exec",
+                                "--profile", "offline", "--isolation", GetParam(), "--state-dir",
+                                (root_ / "state").string(), "--log-dir", (root_ / "log").string(), "--nft-table",
+                                "sbxtest_" + id_, "--tmp-root", (root_ / "tmp").string()};
+  auto exec = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = base;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return Exe((root_ / "bin/sandboxctl").string(), args, user_mode_ ? "" : runner_);
+  };
+  Outcome missing = exec({"--", "no-such-command-" + id_});
+  EXPECT_EQ(missing.exit_code, 127);
+  EXPECT_EQ(missing.err, "sandboxctl exec: no-such-command-" + id_ + ": command not found\n");
+  Outcome not_executable = exec({"--", (ws_ / ".git/config").string()});
+  EXPECT_EQ(not_executable.exit_code, 126) << not_executable.err;
+  EXPECT_EQ(exec({"--bogus", "--", "true"}).exit_code, 125);
+  const fs::path status = root_ / (user_mode_ ? "status.json" : "tmp/status.json");
+  Outcome timed_out = exec({"--timeout", "0.5", "--json-status", status.string(), "--", "/bin/sh", "-c",
+                            "sleep 31 & sleep 31"});
+  EXPECT_EQ(timed_out.exit_code, 124);
+  const std::string json = ReadFile(status);
+  EXPECT_NE(json.find("\"exit_code\": 124"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"timed_out\": true"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"isolation\": \"" + GetParam() + "\""), std::string::npos) << json;
+  EXPECT_EQ(Capture("pgrep -f '[s]leep 31' || true"), "") << "the timed-out command's process group was not killed";
+}
+
+TEST_P(ExecTest, SignalsReachTheCommand) {
+  std::vector<std::string> args{"--machine-profiles", "", "--builtin-profiles", (root_ / "share").string(), "exec",
+                                "--profile", "offline", "--isolation", GetParam(), "--state-dir",
+                                (root_ / "state").string(), "--log-dir", (root_ / "log").string(), "--nft-table",
+                                "sbxtest_" + id_, "--tmp-root", (root_ / "tmp").string(), "--", "/bin/sh", "-c",
+                                "trap 'echo got-term; exit 3' TERM; echo ready; while :; do sleep 0.05; done"};
+  if (!user_mode_) args.insert(args.begin(), {"-u", runner_, "--", (root_ / "bin/sandboxctl").string()});
+  bp::ipstream out;
+  bp::child child(user_mode_ ? (root_ / "bin/sandboxctl").string() : "/usr/sbin/runuser", bp::args = args,
+                  bp::start_dir = ws_.string(), bp::std_out > out, bp::std_err > bp::null, bp::std_in < bp::null);
+  std::string line;
+  ASSERT_TRUE(std::getline(out, line));
+  EXPECT_EQ(line, "ready");
+  // To sandboxctl itself (under runuser, its child), which forwards it to the command's
+  // process group.
+  pid_t target = child.id();
+  if (!user_mode_) target = std::stoi(Capture("pgrep -P " + std::to_string(child.id())));
+  kill(target, SIGTERM);
+  ASSERT_TRUE(std::getline(out, line));
+  EXPECT_EQ(line, "got-term");
+  child.wait();
+  EXPECT_EQ(child.exit_code(), 3);
+}
+
 INSTANTIATE_TEST_SUITE_P(Isolation, ExecTest, ::testing::Values("user", "namespace"),
+                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+
+// What the machine cannot enforce right now is refused, with the command that fixes it.
+class ExecFailClosed : public ExecTest {};
+
+TEST_P(ExecFailClosed, MissingFirewallRulesRefuseUntilRestored) {
+  ASSERT_EQ(Sh("nft flush table inet sbxtest_" + id_), 0);
+  Outcome refused = InsideShell("true");
+  EXPECT_EQ(refused.exit_code, 125);
+  EXPECT_NE(refused.err.find("run 'sudo sandboxctl restore'"), std::string::npos) << refused.err;
+  ASSERT_EQ(Sandboxctl({"restore"}).exit_code, 0);
+  EXPECT_EQ(InsideShell("true").exit_code, 0);
+}
+
+TEST_P(ExecFailClosed, ADeletedSandboxUserRefusesUntilApplied) {
+  ASSERT_EQ(Sh("userdel sbxe-" + id_), 0);
+  Outcome refused = InsideShell("true");
+  EXPECT_EQ(refused.exit_code, 125);
+  EXPECT_NE(refused.err.find("user:sbxe-" + id_ + " is missing"), std::string::npos) << refused.err;
+  ASSERT_EQ(Sandboxctl({"apply", "--yes"}).exit_code, 0);
+  EXPECT_EQ(InsideShell("true").exit_code, 0);
+}
+
+TEST_P(ExecFailClosed, ANewDenyReadPathRefusesUntilApplied) {
+  std::ofstream(ws_ / "id_rsa") << "key\n";
+  std::string profile = ReadFile(ws_ / ".sandboxctl/offline.toml");
+  const std::string key = "deny_read = [";
+  profile.replace(profile.find(key), key.size(), key + "\"${workspace}/id_rsa\", ");
+  std::ofstream(ws_ / ".sandboxctl/offline.toml") << profile;
+  Outcome refused = InsideShell("cat id_rsa");
+  EXPECT_EQ(refused.exit_code, 125);
+  EXPECT_EQ(refused.out, "");
+  EXPECT_NE(refused.err.find("changed since it was applied"), std::string::npos) << refused.err;
+  ASSERT_EQ(Sandboxctl({"apply", "--yes"}).exit_code, 0);
+  Outcome denied = InsideShell("cat id_rsa");
+  EXPECT_EQ(denied.exit_code, 1);
+  EXPECT_EQ(denied.out, "");
+}
+
+INSTANTIATE_TEST_SUITE_P(Isolation, ExecFailClosed, ::testing::Values("user"),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
 }  // namespace
