@@ -258,7 +258,7 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
       q.gid = account->gid;
       if (abi < kLandlockAbiForUser) throw Refusal{"Landlock is not available in this kernel; exec needs it"};
       q.private_network = spec.network == NetworkMode::kOffline;
-      q.unix_only_fallback = true;  // the nft rules cut the network as well
+      q.unix_only_fallback = !spec.require_namespace;  // the nft rules cut the network as well
       auto [file, dir] = HideObjects(m.state_dir);
       q.hide_file = file;
       q.hide_dir = dir;

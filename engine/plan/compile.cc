@@ -395,6 +395,7 @@ void Compiler::AddProfile(const Profile& p, Plan& plan) {
   l.tmp = uses_tmp ? tmp : "";
   l.network = p.Mode();
   l.loopback = p.Loopback();
+  l.require_namespace = p.RequireNamespace();
   for (const auto& a : s.net_allow) l.allow.push_back(a.value.ToString());
   l.env_inherit = p.Inherit();
   if (l.env_inherit == EnvInherit::kCore) l.env_core = CoreEnv(ctx_.target);

@@ -68,6 +68,7 @@ struct LaunchSpec {
   std::string tmp;
   NetworkMode network = NetworkMode::kOffline;
   bool loopback = false;
+  bool require_namespace = false;  // offline: refuse rather than fall back to AF_UNIX only
   std::vector<std::string> allow;
   EnvInherit env_inherit = EnvInherit::kCore;
   std::vector<std::string> env_core, env_allow, env_deny;

@@ -22,7 +22,11 @@ nlohmann::json LaunchToJson(const LaunchSpec& l) {
           {"filesystem",
            {{"writable", l.writable}, {"read_only", l.read_only}, {"readable", l.readable}, {"deny_read", l.deny_read}}},
           {"tmp", l.tmp},
-          {"network", {{"mode", NetworkModeName(l.network)}, {"loopback", l.loopback}, {"allow", l.allow}}},
+          {"network",
+           {{"mode", NetworkModeName(l.network)},
+            {"loopback", l.loopback},
+            {"require_namespace", l.require_namespace},
+            {"allow", l.allow}}},
           {"env", env},
           {"limits", limits}};
 }

@@ -105,7 +105,8 @@ std::string RenderPlanText(const Plan& plan) {
     const auto& net = l["network"];
     const auto& env = l["env"];
     out << "  " << Str(l["profile"]) << ": as " << Str(l["user"]) << ", network " << Str(net["mode"])
-        << (net["loopback"].get<bool>() ? " (loopback allowed)" : "") << "\n";
+        << (net["loopback"].get<bool>() ? " (loopback allowed)" : "")
+        << (net.value("require_namespace", false) ? " (network namespace required)" : "") << "\n";
     for (const char* key : {"writable", "read_only", "readable", "deny_read"}) {
       if (!fs[key].empty()) out << "    " << key << ": " << List(fs[key]) << "\n";
     }

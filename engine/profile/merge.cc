@@ -60,6 +60,7 @@ ProfileSettings MergeSettings(const ProfileSettings& parent, const ProfileSettin
   Union(m.deny_read, child.deny_read);
   Override(m.network_mode, child.network_mode);
   Override(m.loopback, child.loopback);
+  Override(m.require_namespace, child.require_namespace);
   Union(m.net_allow, child.net_allow);
   Override(m.env_inherit, child.env_inherit);
   Union(m.env_allow, child.env_allow);
@@ -80,6 +81,8 @@ NetworkMode Profile::Mode() const {
 }
 
 bool Profile::Loopback() const { return settings.loopback && settings.loopback->value; }
+
+bool Profile::RequireNamespace() const { return settings.require_namespace && settings.require_namespace->value; }
 
 EnvInherit Profile::Inherit() const {
   return settings.env_inherit ? settings.env_inherit->value : EnvInherit::kCore;

@@ -212,12 +212,13 @@ void Parser::ParseFilesystem(const toml::table& t, ProfileSettings& s) {
 }
 
 void Parser::ParseNetwork(const toml::table& t, ProfileSettings& s) {
-  CheckKeys(t, "network", {"mode", "loopback", "allow"});
+  CheckKeys(t, "network", {"mode", "loopback", "allow", "require_namespace"});
   s.network_mode = Enum<NetworkMode>(t, "network", "mode", "network mode",
                                      {{"offline", NetworkMode::kOffline},
                                       {"online", NetworkMode::kOnline},
                                       {"allowlist", NetworkMode::kAllowlist}});
   s.loopback = Bool(t, "network", "loopback");
+  s.require_namespace = Bool(t, "network", "require_namespace");
   for (const auto& item : StringList(t, "network", "allow")) {
     NetParseResult r = ParseNetAllowEntry(item.value);
     if (!r.entry) {

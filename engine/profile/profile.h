@@ -42,6 +42,7 @@ struct ProfileSettings {
   std::vector<Located<std::string>> writable, read_only, readable, deny_read;
   std::optional<Located<NetworkMode>> network_mode;
   std::optional<Located<bool>> loopback;
+  std::optional<Located<bool>> require_namespace;  // offline: no AF_UNIX-only fallback
   std::vector<Located<NetAllowEntry>> net_allow;
   std::optional<Located<EnvInherit>> env_inherit;
   std::vector<Located<std::string>> env_allow, env_deny;
@@ -67,6 +68,7 @@ struct Profile {
   std::string UserName() const;  // identity.user, or "sbx-<name>"
   NetworkMode Mode() const;      // default offline
   bool Loopback() const;         // default false
+  bool RequireNamespace() const; // default false
   EnvInherit Inherit() const;    // default core
 };
 

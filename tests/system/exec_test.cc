@@ -4,8 +4,12 @@
 // own users, workspace, nft table and a test host in a network namespace of its own
 // (a veth pair on 198.18.0.0/15, the benchmarking range: never an outside address), and
 // removes them all.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sched.h>
+#include <seccomp.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -17,6 +21,9 @@
 #include <random>
 #include <thread>
 
+#include "engine/os_linux/landlock.h"
+#include "engine/os_linux/launch.h"
+#include "engine/os_linux/seccomp.h"
 #include "system_util.h"
 
 namespace sbx {
@@ -443,6 +450,61 @@ TEST_P(ExecFailClosed, ANewDenyReadPathRefusesUntilApplied) {
 
 INSTANTIATE_TEST_SUITE_P(Isolation, ExecFailClosed, ::testing::Values("user"),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+
+}  // namespace
+}  // namespace sbx
+
+namespace sbx {
+namespace {
+
+// Where no network namespace can be made (user namespaces off, a namespace limit reached),
+// an offline command is left with AF_UNIX sockets only, and says so; a profile that
+// requires the namespace is refused instead. The kernel's refusal is played by a seccomp
+// filter on unshare(CLONE_NEWNET) around the launch; everything else is real.
+int LaunchWithoutNetworkNamespaces(bool fallback, const fs::path& probe, const fs::path& out) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    int fd = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(fd, STDOUT_FILENO);
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(unshare), 1,
+                     SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NEWNET, CLONE_NEWNET));
+    if (seccomp_load(ctx) != 0) _exit(90);
+    LaunchRequest q;
+    q.isolation = Isolation::kUser;
+    q.executable = probe.string();
+    q.argv = {probe.string(), "tcp", "127.0.0.1", "9"};
+    q.cwd = "/";
+    q.uid = q.gid = 65534;
+    q.private_network = true;
+    q.unix_only_fallback = fallback;
+    auto ll = PrepareLandlock(LandlockPolicy{{}, true}, LandlockAbi());
+    auto filter = CompileSeccomp(false), unix_only = CompileSeccomp(true);
+    if (!ll.ok() || !filter.ok() || !unix_only.ok()) _exit(91);
+    q.landlock_fd = *ll;
+    q.seccomp = *filter;
+    q.seccomp_unix_only = *unix_only;
+    auto outcome = Launch(q);
+    if (!outcome.ok()) _exit(outcome.error().call == "unshare(CLONE_NEWNET)" ? 92 : 93);
+    _exit(outcome->network_fallback ? 94 : 95);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TEST(LaunchFallback, WithoutANetworkNamespaceOnlyUnixSocketsAreLeftOrTheLaunchIsRefused) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root: switches to the user nobody";
+  const fs::path dir = fs::path("/tmp") / ("sandboxctl-fallback-" + Hex6());
+  fs::create_directories(dir);
+  fs::permissions(dir, fs::perms::owner_all | fs::perms::others_read | fs::perms::others_exec);
+  fs::copy_file(SANDBOX_PROBE_BIN, dir / "probe");
+  EXPECT_EQ(LaunchWithoutNetworkNamespaces(true, dir / "probe", dir / "out"), 94);
+  EXPECT_EQ(ReadFile(dir / "out"), "EAFNOSUPPORT\n");
+  EXPECT_EQ(LaunchWithoutNetworkNamespaces(false, dir / "probe", dir / "out"), 92);
+  EXPECT_EQ(ReadFile(dir / "out"), "");
+  fs::remove_all(dir);
+}
 
 }  // namespace
 }  // namespace sbx

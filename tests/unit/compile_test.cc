@@ -111,6 +111,17 @@ TEST(CompileLinux, OnlineProfileHasNoFirewallTable) {
   EXPECT_EQ(Ids(r.plan), (std::vector<std::string>{"group:sbx-net", "user:sbx-net"}));
 }
 
+TEST(Compile, RequireNamespaceReachesTheLaunchSpecAndIsInherited) {
+  Profile parent = Make("strict", "version = 1\n[network]\nrequire_namespace = true\n");
+  Profile child = Make("child", "version = 1\n[network]\nloopback = true\n");
+  child.settings = MergeSettings(parent.settings, child.settings);
+  Profile plain = Make("plain", "version = 1\n");
+  CompileResult r = CompilePlan({&child, &plain}, LinuxContext());
+  ASSERT_EQ(r.plan.launches.size(), 2u);
+  EXPECT_TRUE(r.plan.launches[0].require_namespace);  // sorted by profile: child, plain
+  EXPECT_FALSE(r.plan.launches[1].require_namespace);
+}
+
 TEST(Compile, IsDeterministicWhateverTheInputOrder) {
   Profile a = Make("alpha", kOffline);
   Profile b = Make("beta", "version = 1\n[filesystem]\nreadable = [\"/opt/sdk\"]\n");
