@@ -146,6 +146,24 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
 
   const auto ws = ResolveWorkspace(g);
   const std::string sx = "sandboxctl exec: ";
+  // What happened, launched or refused: to the audit log (as root) and --json-status.
+  nlohmann::json status = {{"command", command}};
+  auto Finish = [&](nlohmann::json& status, int code) {
+    status["exit_code"] = code;
+    if (RunningAsRoot()) {
+      AuditLog audit(m.log_dir, "exec", ws.string());
+      nlohmann::json entry = status;
+      entry.erase("command");  // the audit line's "command" is sandboxctl's own
+      entry["argv"] = command;
+      audit.Exec(entry);
+    }
+    if (x.json_status) {
+      std::ofstream out(*x.json_status);
+      out << status.dump(2) << "\n";
+      if (!out) io.err << sx << "cannot write --json-status " << *x.json_status << "\n";
+    }
+    return code;
+  };
   try {
     // The plan as apply makes it (the workspace's own profiles); a profile from another
     // layer that the workspace does not use on its own is compiled alone.
@@ -182,6 +200,7 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
     }
     const LaunchSpec& spec = *std::find_if(plan->launches.begin(), plan->launches.end(),
                                            [&](const LaunchSpec& l) { return l.profile == name; });
+    status["profile"] = name;
 
     // Which isolation: user where this profile's user is applied for this workspace.
     std::optional<State> state;
@@ -201,6 +220,7 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
       why = "profile '" + name + "' is applied, but user mode needs root here";
     }
     if (x.verbose) io.err << sx << "isolation " << IsolationName(isolation) << " (" << why << ")\n";
+    status["isolation"] = IsolationName(isolation);
 
     LaunchRequest q;
     q.isolation = isolation;
@@ -330,7 +350,8 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
     auto exe = FindExecutable(command.front(), path);
     if (!exe) {
       io.err << sx << command.front() << ": command not found\n";
-      return kExitNotFound;
+      status["error"] = command.front() + ": command not found";
+      return Finish(status, kExitNotFound);
     }
     q.executable = *exe;
     q.argv = command;
@@ -355,7 +376,6 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
     auto outcome = Launch(q);
     close(q.landlock_fd);
     int code = kExitSetup;
-    nlohmann::json status = {{"profile", name}, {"isolation", IsolationName(isolation)}, {"command", command}};
     if (!outcome.ok()) {
       const Error& e = outcome.error();
       code = e.code == "not_found" ? kExitNotFound : e.code == "not_executable" ? kExitNotExecutable : kExitSetup;
@@ -377,23 +397,11 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
       status["peak_memory_bytes"] = outcome->peak_memory_bytes;
       status["network_fallback"] = outcome->network_fallback;
     }
-    status["exit_code"] = code;
-    if (RunningAsRoot()) {
-      AuditLog audit(m.log_dir, "exec", ws.string());
-      nlohmann::json entry = status;
-      entry.erase("command");  // the audit line's "command" is sandboxctl's own
-      entry["argv"] = command;
-      audit.Exec(entry);
-    }
-    if (x.json_status) {
-      std::ofstream out(*x.json_status);
-      out << status.dump(2) << "\n";
-      if (!out) io.err << sx << "cannot write --json-status " << *x.json_status << "\n";
-    }
-    return code;
+    return Finish(status, code);
   } catch (const Refusal& r) {
     io.err << sx << r.message << "\n";
-    return kExitSetup;
+    status["error"] = r.message;
+    return Finish(status, kExitSetup);
   }
 }
 

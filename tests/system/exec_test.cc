@@ -353,6 +353,26 @@ TEST_P(ExecTest, BuildsScriptsAndTmpdirWork) {
   EXPECT_EQ(py.out, "True\n") << py.err;
 }
 
+TEST_P(ExecTest, RunsOnlyWhereTheSandboxMayReadAndIsAudited) {
+  std::vector<std::string> args{"--machine-profiles", "", "--builtin-profiles", (root_ / "share").string(), "exec",
+                                "--profile", "offline", "--isolation", GetParam(), "--state-dir",
+                                (root_ / "state").string(), "--log-dir", (root_ / "log").string(), "--nft-table",
+                                "sbxtest_" + id_, "--tmp-root", (root_ / "tmp").string(), "--cwd", "/etc", "--", "pwd"};
+  Outcome outside = Exe((root_ / "bin/sandboxctl").string(), args, user_mode_ ? "" : runner_);
+  EXPECT_EQ(outside.exit_code, 125);
+  EXPECT_EQ(outside.err, "sandboxctl exec: --cwd /etc is outside what profile 'offline' may read\n");
+  args[args.size() - 3] = (ws_ / ".git").string();
+  Outcome inside = Exe((root_ / "bin/sandboxctl").string(), args, user_mode_ ? "" : runner_);
+  EXPECT_EQ(inside.exit_code, 0) << inside.err;
+  EXPECT_EQ(inside.out, (ws_ / ".git").string() + "\n");
+  if (user_mode_) {  // as root, every exec is a line of the audit log
+    const std::string log = ReadFile(root_ / "log/audit.log");
+    EXPECT_NE(log.find("\"event\":\"exec\""), std::string::npos) << log;
+    EXPECT_NE(log.find("\"argv\":[\"pwd\"]"), std::string::npos) << log;
+    EXPECT_NE(log.find("\"exit_code\":125"), std::string::npos) << log;
+  }
+}
+
 // The launcher behaves like timeout and env: exit codes, signals, status file.
 TEST_P(ExecTest, ExitStatusIsTheCommandsOwnOrSaysWhatHappened) {
   EXPECT_EQ(InsideShell("exit 7").exit_code, 7);
