@@ -201,24 +201,44 @@ class ExecTest : public ::testing::TestWithParam<std::string> {
 
   // The probe inside the sandbox: its output, e.g. "EACCES\n".
   std::string Inside(const std::vector<std::string>& probe_args) {
-    std::vector<std::string> args{"--machine-profiles", "", "--builtin-profiles", (root_ / "share").string(), "exec",
-                                  "--profile", "offline", "--isolation", GetParam(), "--state-dir",
-                                  (root_ / "state").string(), "--log-dir", (root_ / "log").string(), "--nft-table",
-                                  "sbxtest_" + id_, "--tmp-root", (root_ / "tmp").string(), "--", Probe()};
-    args.insert(args.end(), probe_args.begin(), probe_args.end());
-    Outcome r = Exe((root_ / "bin/sandboxctl").string(), args, user_mode_ ? "" : runner_);
+    std::vector<std::string> rest{"--", Probe()};
+    rest.insert(rest.end(), probe_args.begin(), probe_args.end());
+    Outcome r = Exec(rest);
     EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 1) << "exec failed (" << r.exit_code << "): " << r.err;
     return r.out;
   }
 
-  // A shell command inside the sandbox, in the workspace.
-  Outcome InsideShell(const std::string& command, const std::string& profile = "offline") {
+  // sandboxctl's arguments for exec in this test's isolation, state and table.
+  std::vector<std::string> ExecArgs(const std::string& profile, const std::vector<std::string>& rest) {
     std::vector<std::string> args{"--machine-profiles", "", "--builtin-profiles", (root_ / "share").string(), "exec",
                                   "--profile", profile, "--isolation", GetParam(), "--state-dir",
                                   (root_ / "state").string(), "--log-dir", (root_ / "log").string(), "--nft-table",
-                                  "sbxtest_" + id_, "--tmp-root", (root_ / "tmp").string(), "--", "/bin/sh", "-c",
-                                  command};
-    return Exe((root_ / "bin/sandboxctl").string(), args, user_mode_ ? "" : runner_);
+                                  "sbxtest_" + id_, "--tmp-root", (root_ / "tmp").string()};
+    args.insert(args.end(), rest.begin(), rest.end());
+    return args;
+  }
+
+  // sandboxctl exec with `rest` after the common options, as the test's invoking user.
+  Outcome Exec(const std::vector<std::string>& rest, const std::string& profile = "offline") {
+    return Exe((root_ / "bin/sandboxctl").string(), ExecArgs(profile, rest), user_mode_ ? "" : runner_);
+  }
+
+  // A shell command inside the sandbox, in the workspace.
+  Outcome InsideShell(const std::string& command, const std::string& profile = "offline") {
+    return Exec({"--", "/bin/sh", "-c", command}, profile);
+  }
+
+  // A git repository in the workspace with one commit and README.txt changed since;
+  // applied again in user mode, so that the new files get their entries.
+  void MakeRepository() {
+    ASSERT_EQ(Sh("cd " + ws_.string() + " && rm -rf .git && echo one > README.txt && git init -q && "
+                 "git -c safe.directory='*' add README.txt && git -c safe.directory='*' -c user.name=t "
+                 "-c user.email=t@example.org commit -q -m init && echo two >> README.txt && chown -R " +
+                 (user_mode_ ? std::string("root") : runner_) + ": ."),
+              0);
+    if (user_mode_) {
+      ASSERT_EQ(Sandboxctl({"apply", "--yes"}).exit_code, 0);
+    }
   }
 
   std::string id_, runner_, v6_;
@@ -300,14 +320,7 @@ TEST_P(ExecTest, SecretsInTheEnvironmentNeverReachTheCommand) {
 
 // Ordinary development work keeps working inside the sandbox.
 TEST_P(ExecTest, GitWorksWithItsDirectoryReadOnly) {
-  ASSERT_EQ(Sh("cd " + ws_.string() + " && rm -rf .git && echo one > README.txt && git init -q && "
-               "git -c safe.directory='*' add README.txt && git -c safe.directory='*' -c user.name=t "
-               "-c user.email=t@example.org commit -q -m init && echo two >> README.txt && chown -R " +
-               (user_mode_ ? std::string("root") : runner_) + ": ."),
-            0);
-  if (user_mode_) {
-    ASSERT_EQ(Sandboxctl({"apply", "--yes"}).exit_code, 0);  // .git is new: its carve-out entry
-  }
+  MakeRepository();
   for (const char* git : {"git status --short", "git diff --stat", "git log --oneline"}) {
     Outcome r = InsideShell(git);
     EXPECT_EQ(r.exit_code, 0) << git << ": " << r.err;
@@ -320,14 +333,7 @@ TEST_P(ExecTest, GitCommitsUnderAProfileWithoutTheCarveOut) {
   std::ofstream(ws_ / ".sandboxctl/commit.toml")
       << "version = 1\n[identity]\nuser = \"sbxf-" << id_ << "\"\n"
       << "[filesystem]\nwritable = [\"${workspace}\", \"${tmp}\"]\n[network]\nmode = \"offline\"\n";
-  ASSERT_EQ(Sh("cd " + ws_.string() + " && rm -rf .git && echo one > README.txt && git init -q && "
-               "git -c safe.directory='*' add README.txt && git -c safe.directory='*' -c user.name=t "
-               "-c user.email=t@example.org commit -q -m init && echo two >> README.txt && chown -R " +
-               (user_mode_ ? std::string("root") : runner_) + ": ."),
-            0);
-  if (user_mode_) {
-    ASSERT_EQ(Sandboxctl({"apply", "--yes"}).exit_code, 0);
-  }
+  MakeRepository();
   Outcome commit = InsideShell("git -c user.name=t -c user.email=t@example.org commit -qam two", "commit");
   EXPECT_EQ(commit.exit_code, 0) << commit.err;
   EXPECT_EQ(InsideShell("git log --format=%s", "commit").out, "two\ninit\n");
@@ -354,15 +360,10 @@ TEST_P(ExecTest, BuildsScriptsAndTmpdirWork) {
 }
 
 TEST_P(ExecTest, RunsOnlyWhereTheSandboxMayReadAndIsAudited) {
-  std::vector<std::string> args{"--machine-profiles", "", "--builtin-profiles", (root_ / "share").string(), "exec",
-                                "--profile", "offline", "--isolation", GetParam(), "--state-dir",
-                                (root_ / "state").string(), "--log-dir", (root_ / "log").string(), "--nft-table",
-                                "sbxtest_" + id_, "--tmp-root", (root_ / "tmp").string(), "--cwd", "/etc", "--", "pwd"};
-  Outcome outside = Exe((root_ / "bin/sandboxctl").string(), args, user_mode_ ? "" : runner_);
+  Outcome outside = Exec({"--cwd", "/etc", "--", "pwd"});
   EXPECT_EQ(outside.exit_code, 125);
   EXPECT_EQ(outside.err, "sandboxctl exec: --cwd /etc is outside what profile 'offline' may read\n");
-  args[args.size() - 3] = (ws_ / ".git").string();
-  Outcome inside = Exe((root_ / "bin/sandboxctl").string(), args, user_mode_ ? "" : runner_);
+  Outcome inside = Exec({"--cwd", (ws_ / ".git").string(), "--", "pwd"});
   EXPECT_EQ(inside.exit_code, 0) << inside.err;
   EXPECT_EQ(inside.out, (ws_ / ".git").string() + "\n");
   if (user_mode_) {  // as root, every exec is a line of the audit log
@@ -378,15 +379,7 @@ TEST_P(ExecTest, ExitStatusIsTheCommandsOwnOrSaysWhatHappened) {
   EXPECT_EQ(InsideShell("exit 7").exit_code, 7);
   EXPECT_EQ(InsideShell("kill -TERM $$").exit_code, 128 + SIGTERM);
   EXPECT_EQ(InsideShell("/no/such/program").exit_code, 127);  // the shell's own 127
-  std::vector<std::string> base{"--machine-profiles", "", "--builtin-profiles", (root_ / "share").string(), "exec",
-                                "--profile", "offline", "--isolation", GetParam(), "--state-dir",
-                                (root_ / "state").string(), "--log-dir", (root_ / "log").string(), "--nft-table",
-                                "sbxtest_" + id_, "--tmp-root", (root_ / "tmp").string()};
-  auto exec = [&](std::vector<std::string> extra) {
-    std::vector<std::string> args = base;
-    args.insert(args.end(), extra.begin(), extra.end());
-    return Exe((root_ / "bin/sandboxctl").string(), args, user_mode_ ? "" : runner_);
-  };
+  auto exec = [&](const std::vector<std::string>& rest) { return Exec(rest); };
   Outcome missing = exec({"--", "no-such-command-" + id_});
   EXPECT_EQ(missing.exit_code, 127);
   EXPECT_EQ(missing.err, "sandboxctl exec: no-such-command-" + id_ + ": command not found\n");
@@ -405,11 +398,8 @@ TEST_P(ExecTest, ExitStatusIsTheCommandsOwnOrSaysWhatHappened) {
 }
 
 TEST_P(ExecTest, SignalsReachTheCommand) {
-  std::vector<std::string> args{"--machine-profiles", "", "--builtin-profiles", (root_ / "share").string(), "exec",
-                                "--profile", "offline", "--isolation", GetParam(), "--state-dir",
-                                (root_ / "state").string(), "--log-dir", (root_ / "log").string(), "--nft-table",
-                                "sbxtest_" + id_, "--tmp-root", (root_ / "tmp").string(), "--", "/bin/sh", "-c",
-                                "trap 'echo got-term; exit 3' TERM; echo ready; while :; do sleep 0.05; done"};
+  std::vector<std::string> args = ExecArgs(
+      "offline", {"--", "/bin/sh", "-c", "trap 'echo got-term; exit 3' TERM; echo ready; while :; do sleep 0.05; done"});
   if (!user_mode_) args.insert(args.begin(), {"-u", runner_, "--", (root_ / "bin/sandboxctl").string()});
   bp::ipstream out;
   bp::child child(user_mode_ ? (root_ / "bin/sandboxctl").string() : "/usr/sbin/runuser", bp::args = args,
