@@ -7,7 +7,10 @@
 // namespace of their own with only loopback. What cannot be enforced right now is
 // refused with exit 125 and the command that fixes it (DESIGN.md §2, invariant 4).
 #include <fcntl.h>
+#include <grp.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -66,8 +69,12 @@ struct Refusal {
 
 // A directory private to `uid`, made if missing (`create`): never a symlink, owned by
 // `uid` (or by root, as apply makes ${tmp} with an ACL entry), closed to others.
-void EnsurePrivateDir(const fs::path& dir, uid_t uid, bool create) {
-  if (create && mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+void EnsurePrivateDir(const fs::path& dir, uid_t uid, gid_t gid, bool create) {
+  if (create && mkdir(dir.c_str(), 0700) == 0) {
+    if (geteuid() != uid && lchown(dir.c_str(), uid, gid) != 0) {  // root, making it for a sudo user
+      throw Refusal{"cannot hand " + dir.string() + " to uid " + std::to_string(uid) + ": " + std::strerror(errno)};
+    }
+  } else if (create && errno != EEXIST) {
     throw Refusal{"cannot create " + dir.string() + ": " + std::strerror(errno)};
   }
   struct stat st {};
@@ -93,12 +100,30 @@ std::pair<std::string, std::string> HideObjects(const fs::path& dir) {
   for (const auto& [path, dir_wanted] : {std::pair{file, false}, std::pair{sub, true}}) {
     struct stat st {};
     if (lstat(path.c_str(), &st) != 0 || S_ISDIR(st.st_mode) != dir_wanted ||
-        (!dir_wanted && !S_ISREG(st.st_mode)) || st.st_uid != geteuid() || (st.st_mode & 07777) != 0 ||
+        (!dir_wanted && !S_ISREG(st.st_mode)) || (st.st_uid != geteuid() && st.st_uid != 0) ||
+        (st.st_mode & 07777) != 0 ||
         (!dir_wanted && st.st_size != 0)) {
       throw Refusal{path.string() + " is not the empty, unreadable object sandboxctl made; remove it"};
     }
   }
   return {file.string(), sub.string()};
+}
+
+// Groups whose members can become root: a namespace keeps supplementary groups.
+const std::vector<std::string> kRootEquivalentGroups = {"docker", "lxd", "incus-admin", "libvirt", "disk", "sudo",
+                                                         "wheel", "adm", "kvm"};
+
+std::vector<gid_t> SupplementaryGroups() {
+  int n = getgroups(0, nullptr);
+  std::vector<gid_t> groups(n > 0 ? static_cast<size_t>(n) : 0);
+  if (n > 0) n = getgroups(n, groups.data());
+  groups.resize(n > 0 ? static_cast<size_t>(n) : 0);
+  return groups;
+}
+
+std::optional<std::string> GroupName(gid_t gid) {
+  if (const group* g = getgrgid(gid)) return std::string(g->gr_name);
+  return std::nullopt;
 }
 
 bool Within(const std::string& path, const std::vector<std::string>& roots) {
@@ -158,9 +183,17 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
       audit.Exec(entry);
     }
     if (x.json_status) {
-      std::ofstream out(*x.json_status);
-      out << status.dump(2) << "\n";
-      if (!out) io.err << sx << "cannot write --json-status " << *x.json_status << "\n";
+      // Never through a symbolic link: as root, the file may sit where the sandbox writes.
+      open_how how{};
+      how.flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC;
+      how.mode = 0644;
+      how.resolve = RESOLVE_NO_SYMLINKS;
+      int fd = static_cast<int>(syscall(SYS_openat2, AT_FDCWD, x.json_status->c_str(), &how, sizeof how));
+      const std::string text = status.dump(2) + "\n";
+      if (fd < 0 || write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
+        io.err << sx << "cannot write --json-status " << *x.json_status << ": " << std::strerror(errno) << "\n";
+      }
+      if (fd >= 0) close(fd);
     }
     return code;
   };
@@ -302,6 +335,29 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
       }
       q.uid = getuid();
       q.gid = getgid();
+      if (geteuid() == 0) {
+        // As root the command would own every root file (no capability needed to chmod
+        // them): it runs as the user sudo was run by, or not at all.
+        auto invoking = QueryInvokingUser();
+        auto account = invoking.ok() && invoking->via_sudo ? LookupUser(invoking->name) : std::nullopt;
+        if (!account || account->uid == 0) {
+          throw Refusal{"namespace isolation does not run commands as root; apply the profile and use user "
+                        "isolation, or run exec as your own user"};
+        }
+        q.uid = account->uid;
+        q.gid = account->gid;
+        q.switch_first = true;
+      } else {
+        // Supplementary groups stay in a user namespace; some of them are root.
+        for (gid_t g : SupplementaryGroups()) {
+          auto group = GroupName(g);
+          if (group && std::find(kRootEquivalentGroups.begin(), kRootEquivalentGroups.end(), *group) !=
+                           kRootEquivalentGroups.end()) {
+            throw Refusal{"you are in the group '" + *group + "', which the sandbox would keep and which can act "
+                          "as root; apply the profile and use user isolation"};
+          }
+        }
+      }
       // The invoking user's own ${tmp}s: under --tmp-root when given (tests), else in /tmp.
       const fs::path base = m.tmp_root.empty() ? fs::path("/tmp/sandboxctl-" + std::to_string(q.uid))
                                                : fs::path(m.tmp_root) / ("user-" + std::to_string(q.uid));
@@ -316,7 +372,7 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
           throw Refusal{"--tmp-root " + m.tmp_root + " is not a directory that only root or you can change"};
         }
       }
-      EnsurePrivateDir(base, q.uid, true);
+      EnsurePrivateDir(base, q.uid, q.gid, true);
       tmp = (base / fs::path(spec.tmp).filename()).string();
       auto [file, dir] = HideObjects(base);
       q.hide_file = file;
@@ -324,8 +380,15 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
       q.private_network = spec.network == NetworkMode::kOffline;
       q.read_only = spec.read_only;
       q.hidden = spec.deny_read;
+      // The user's own sockets to the desktop and its agents: session bus, X11, ssh-agent.
+      q.hidden.push_back("/run/user/" + std::to_string(q.uid));
+      q.hidden.push_back("/tmp/.X11-unix");
+      for (const char* var : {"SSH_AUTH_SOCK", "GPG_AGENT_INFO"}) {
+        const char* v = std::getenv(var);
+        if (v && v[0] == '/') q.hidden.push_back(fs::path(v).parent_path().string());
+      }
     }
-    EnsurePrivateDir(tmp, q.uid, isolation == Isolation::kNamespace);
+    EnsurePrivateDir(tmp, q.uid, q.gid, isolation == Isolation::kNamespace);
     fixed["TMPDIR"] = tmp;
     fixed["HOME"] = tmp;
 

@@ -142,8 +142,17 @@ struct Prepared {
   sigemptyset(&none);
   for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGTTOU, SIGTTIN, SIGTSTP}) signal(sig, SIG_DFL);
   if (sigprocmask(SIG_SETMASK, &none, nullptr) != 0) Fail(report, kStepSignals);
+  // Descriptors this process inherited stay out of the sandbox (Landlock does not look at
+  // what is already open); stdin, stdout and stderr are the command's.
+  syscall(SYS_close_range, 3, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */);
   if (setpgid(0, 0) != 0) Fail(report, kStepProcessGroup);
   const bool ns = q.isolation == Isolation::kNamespace;
+  if (ns && q.switch_first) {  // root on behalf of a sudo user: that user, primary group only
+    const gid_t groups[] = {q.gid};
+    if (setgroups(1, groups) != 0) Fail(report, kStepSetgroups);
+    if (setresgid(q.gid, q.gid, q.gid) != 0) Fail(report, kStepSetresgid);
+    if (setresuid(q.uid, q.uid, q.uid) != 0) Fail(report, kStepSetresuid);
+  }
   if (ns) {
     if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) Fail(report, kStepUserNamespace);
     if (WriteFileAt("/proc/self/setgroups", "deny") != 0) Fail(report, kStepSetgroupsDeny);
@@ -255,7 +264,8 @@ Result<LaunchOutcome> Launch(const LaunchRequest& q) {
     }
     p.hidden.push_back(h.c_str());
     p.hidden_src.push_back(S_ISDIR(st.st_mode) ? q.hide_dir.c_str() : q.hide_file.c_str());
-    p.hidden_flags.push_back(KeptFlags(h));
+    // A bind mount keeps the flags of the mount it comes from: the hiding object's.
+    p.hidden_flags.push_back(KeptFlags(S_ISDIR(st.st_mode) ? q.hide_dir : q.hide_file));
   }
   p.seccomp = q.seccomp.Program();
   p.seccomp_unix_only = q.seccomp_unix_only.Program();
@@ -265,7 +275,7 @@ Result<LaunchOutcome> Launch(const LaunchRequest& q) {
   // Signals for the command arrive through a signalfd; the child unblocks them.
   sigset_t forwarded, old;
   sigemptyset(&forwarded);
-  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH, SIGUSR1, SIGUSR2, SIGCONT}) sigaddset(&forwarded, sig);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH, SIGUSR1, SIGUSR2, SIGCONT, SIGCHLD}) sigaddset(&forwarded, sig);
   sigprocmask(SIG_BLOCK, &forwarded, &old);
   auto restore_mask = [&] { sigprocmask(SIG_SETMASK, &old, nullptr); };
   const auto start = std::chrono::steady_clock::now();
@@ -328,8 +338,8 @@ Result<LaunchOutcome> Launch(const LaunchRequest& q) {
     signal(SIGTTOU, SIG_IGN);
     tcsetpgrp(STDIN_FILENO, pid);
   }
+  // One descriptor tells of both: signals to forward and SIGCHLD when the command ends.
   int sigfd = signalfd(-1, &forwarded, SFD_CLOEXEC);
-  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
   int status = 0;
   rusage usage{};
   bool killed_hard = false;
@@ -355,22 +365,23 @@ Result<LaunchOutcome> Launch(const LaunchRequest& q) {
       }
       timeout_ms = static_cast<int>(left * 1000) + 1;
     }
-    pollfd fds[2] = {{pidfd, POLLIN, 0}, {sigfd, POLLIN, 0}};
-    int ready = pidfd >= 0 ? poll(fds, sigfd >= 0 ? 2 : 1, timeout_ms) : 0;
-    if (ready < 0 && errno == EINTR) continue;
-    if (sigfd >= 0 && ready > 0 && (fds[1].revents & POLLIN)) {
-      signalfd_siginfo si{};
-      if (read(sigfd, &si, sizeof si) == sizeof si) kill(-pid, static_cast<int>(si.ssi_signo));
+    if (wait4(pid, &status, WNOHANG, &usage) == pid) break;
+    if (sigfd < 0) {  // no signalfd: poll the command's state
+      usleep(10000);
+      continue;
     }
-    if (pidfd < 0 || (ready > 0 && (fds[0].revents & POLLIN))) {
-      if (wait4(pid, &status, 0, &usage) == pid) break;
+    pollfd fd{sigfd, POLLIN, 0};
+    int ready = poll(&fd, 1, timeout_ms);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready > 0) {
+      signalfd_siginfo si{};
+      if (read(sigfd, &si, sizeof si) == sizeof si && si.ssi_signo != SIGCHLD) kill(-pid, static_cast<int>(si.ssi_signo));
     }
   }
   outcome.seconds = Since(start);
   kill(-pid, SIGKILL);  // what the command left running in its group ends with it
   if (terminal) tcsetpgrp(STDIN_FILENO, getpgrp());
   if (sigfd >= 0) close(sigfd);
-  if (pidfd >= 0) close(pidfd);
   restore_mask();
   rusage children{};
   getrusage(RUSAGE_CHILDREN, &children);

@@ -29,6 +29,7 @@ struct LaunchRequest {
   std::string cwd;
   uid_t uid = 0;  // user mode: the sandbox user; namespace mode: the invoking user (mapped to itself)
   gid_t gid = 0;
+  bool switch_first = false;      // namespace mode started by root for a sudo user: become uid/gid first
   bool private_network = false;   // a network namespace of its own, with only loopback, up
   bool unix_only_fallback = false;  // no network namespace possible: allow AF_UNIX sockets only
   std::vector<std::string> read_only;  // namespace mode: bind-mounted read-only over themselves

@@ -825,6 +825,9 @@ Result<Ok> EnsureAclGrant(const Resource& resource, const NotePrior& note_prior)
   if (!grant.ok()) return grant.error();
   const Grant& g = *grant;
   PriorList pending;  // met, not yet saved: their nodes wait
+  // One flush at a time, the save included: a thread whose nodes went out with another
+  // thread's flush waits here until that save is done before it changes them.
+  std::mutex flushing;
   bool missing = false;
   return Walk(g, [&](const Node& n, Acl& access) -> Result<Visited> {
     const bool suffices = OtherSuffices(g, n, access.get());
@@ -855,7 +858,10 @@ Result<Ok> EnsureAclGrant(const Resource& resource, const NotePrior& note_prior)
       }
     }
     return Visited::kDone;
-  }, &missing, [&]() -> Result<Ok> { return pending.Empty() ? Result<Ok>(Ok{}) : note_prior(pending.Take()); });
+  }, &missing, [&]() -> Result<Ok> {
+    std::lock_guard<std::mutex> lock(flushing);
+    return pending.Empty() ? Result<Ok>(Ok{}) : note_prior(pending.Take());
+  });
 }
 
 void UseAclCallsByName(bool use) { by_name_available = use; }

@@ -2,6 +2,8 @@
 
 #include <linux/seccomp.h>
 #include <seccomp.h>
+#include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -38,6 +40,29 @@ Result<SeccompProgram> CompileSeccomp(bool unix_sockets_only) {
     if (nr == __NR_SCMP_ERROR) continue;  // not on this architecture
     if (int rc = seccomp_rule_add(ctx.get(), deny, nr, 0); rc != 0) return fail("seccomp_rule_add", name, rc);
   }
+  // Typing into the terminal of the shell that started exec (TIOCSTI), or the console.
+  for (unsigned long request : {static_cast<unsigned long>(TIOCSTI), static_cast<unsigned long>(TIOCLINUX)}) {
+    if (int rc = seccomp_rule_add(ctx.get(), deny, SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, request));
+        rc != 0) {
+      return fail("seccomp_rule_add", "ioctl(TIOCSTI)", rc);
+    }
+  }
+  // No nested user namespaces: they would hand the command a full set of capabilities
+  // over namespaced kernel interfaces. clone3 hides its flags in memory: ENOSYS makes
+  // the C library fall back to clone, whose flags are checked.
+  for (int nr : {SCMP_SYS(unshare), SCMP_SYS(clone)}) {
+    if (int rc = seccomp_rule_add(ctx.get(), deny, nr, 1, SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NEWUSER, CLONE_NEWUSER));
+        rc != 0) {
+      return fail("seccomp_rule_add", "CLONE_NEWUSER", rc);
+    }
+  }
+  if (int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0); rc != 0) {
+    return fail("seccomp_rule_add", "clone3", rc);
+  }
+  // vsock is not namespaced: it reaches the hypervisor whatever the network namespace.
+  if (int rc = seccomp_rule_add(ctx.get(), deny, SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_EQ, AF_VSOCK)); rc != 0) {
+    return fail("seccomp_rule_add", "socket(AF_VSOCK)", rc);
+  }
   const uint32_t no_family = SCMP_ACT_ERRNO(EAFNOSUPPORT);
   if (unix_sockets_only) {
     if (int rc = seccomp_rule_add(ctx.get(), no_family, SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_NE, AF_UNIX)); rc != 0) {
@@ -64,12 +89,17 @@ Result<SeccompProgram> CompileSeccomp(bool unix_sockets_only) {
     return fail("seccomp_export_bpf", "seccomp filter", rc);
   }
   const off_t size = lseek(mem, 0, SEEK_END);
+  if (size <= 0 || size % static_cast<off_t>(sizeof(sock_filter)) != 0 || size > (1 << 20)) {
+    const int err = size < 0 ? errno : EIO;
+    close(mem);
+    return SysError("lseek", "seccomp filter", err);
+  }
   SeccompProgram program;
   program.code.resize(static_cast<size_t>(size) / sizeof(sock_filter));
   const ssize_t n = pread(mem, program.code.data(), program.code.size() * sizeof(sock_filter), 0);
   const int err = errno;
   close(mem);
-  if (size <= 0 || n != static_cast<ssize_t>(program.code.size() * sizeof(sock_filter))) {
+  if (n != static_cast<ssize_t>(program.code.size() * sizeof(sock_filter))) {
     return SysError("pread", "seccomp filter", n < 0 ? err : EIO);
   }
   return program;

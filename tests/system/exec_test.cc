@@ -305,6 +305,8 @@ TEST_P(ExecTest, NoPrivilegeCanBeRegained) {
   EXPECT_EQ(Inside({"raw-socket"}), "EPERM\n");
   EXPECT_EQ(Inside({"packet-socket"}), "EPERM\n");
   EXPECT_EQ(Inside({"keyring"}), "EPERM\n");
+  EXPECT_EQ(Inside({"tiocsti"}), "EPERM\n");
+  EXPECT_EQ(Inside({"userns"}), "EPERM\n");
   // In a namespace uid 0 is not even mapped: there is no root to become.
   EXPECT_EQ(Inside({"setuid"}), user_mode_ ? "EPERM\n" : "EINVAL\n");
   // The probe is setuid root here: no_new_privs keeps the effective uid.
@@ -423,6 +425,14 @@ INSTANTIATE_TEST_SUITE_P(Isolation, ExecTest, ::testing::Values("user", "namespa
 
 // What the machine cannot enforce right now is refused, with the command that fixes it.
 class ExecFailClosed : public ExecTest {};
+
+TEST_P(ExecFailClosed, NamespaceIsolationNeverRunsCommandsAsRoot) {
+  std::vector<std::string> args = ExecArgs("offline", {"--", "true"});
+  args[std::find(args.begin(), args.end(), "--isolation") - args.begin() + 1] = "namespace";
+  Outcome refused = Exe((root_ / "bin/sandboxctl").string(), args, "");  // root, not through sudo
+  EXPECT_EQ(refused.exit_code, 125);
+  EXPECT_NE(refused.err.find("namespace isolation does not run commands as root"), std::string::npos) << refused.err;
+}
 
 TEST_P(ExecFailClosed, MissingFirewallRulesRefuseUntilRestored) {
   ASSERT_EQ(Sh("nft flush table inet sbxtest_" + id_), 0);

@@ -17,6 +17,8 @@
 //   sandbox_probe packet-socket       socket(AF_PACKET, SOCK_RAW, 0)
 //   sandbox_probe keyring             add_key to the session keyring
 //   sandbox_probe setuid              setuid(0)
+//   sandbox_probe tiocsti             push a character into the terminal's input (TIOCSTI)
+//   sandbox_probe userns              unshare(CLONE_NEWUSER)
 //   sandbox_probe euid                print the effective uid
 //   sandbox_probe env NAME            print NAME's value, or "unset"
 //   sandbox_probe serve ADDR PORT     (outside the sandbox) accept TCP and echo UDP forever
@@ -27,6 +29,8 @@
 #include <netinet/in.h>
 #include <netinet/ip_icmp.h>
 #include <poll.h>
+#include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -239,6 +243,11 @@ int main(int argc, char** argv) {
     return Report(rc >= 0 ? 0 : Errno());
   }
   if (a == "setuid") return Report(setuid(0) == 0 ? 0 : Errno());
+  if (a == "tiocsti") {
+    char c = 'x';
+    return Report(ioctl(STDIN_FILENO, TIOCSTI, &c) == 0 ? 0 : Errno());
+  }
+  if (a == "userns") return Report(unshare(CLONE_NEWUSER) == 0 ? 0 : Errno());
   if (a == "euid") {
     std::printf("%u\n", geteuid());
     return 0;
