@@ -20,12 +20,21 @@ root=$(mktemp -d /var/tmp/sandboxctl-execbench.XXXXXX)
 ws=$root/ws
 machine=(--state-dir "$root/state" --log-dir "$root/log" --unit-dir "$root/units" --nft-table "sbxbench_$id"
          --tmp-root "$root/tmp")
+# Namespace isolation runs a command as the user sudo was run by, never as root: the
+# benchmark plays sudo for a user of its own (SUDO_USER/SUDO_UID, checked against
+# /etc/passwd by sandboxctl).
+runner=sbxn-$id
 cleanup() {
   (cd "$ws" && "$sbx" --machine-profiles "$root/none" destroy --yes --state-dir "$root/state" --log-dir "$root/log" \
      --unit-dir "$root/units" >/dev/null 2>&1) || true
+  userdel "$runner" 2>/dev/null || true
   rm -rf "$root"
 }
 trap cleanup EXIT
+useradd --no-create-home --shell /usr/sbin/nologin "$runner"
+chmod 755 "$root"
+export SUDO_USER=$runner SUDO_UID
+SUDO_UID=$(id -u "$runner")
 
 mkdir -p "$ws/.sandboxctl"
 printf 'version = 1\n[identity]\nuser = "sbxb-%s"\n[filesystem]\nwritable = ["${workspace}", "${tmp}"]\n[network]\nmode = "offline"\n' \

@@ -268,6 +268,14 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
         throw Refusal{"profile '" + name + "' is not applied for this workspace; run 'sudo sandboxctl apply' first, "
                       "or use '--isolation namespace'"};
       }
+      // While apply or destroy changes users, firewall rules or write and deny grants, no
+      // sandbox process may start: apply writes files by name as long as none runs. (The
+      // background read grants touch only trees the sandbox cannot change.)
+      for (const auto& [id, record] : state->records) {
+        if (record.intent == Intent::kNone || record.resource.attributes.value("background", false)) continue;
+        throw Refusal{"an apply or destroy is changing " + id + " (or was interrupted there); wait for it, or run "
+                      "'sudo sandboxctl apply'"};
+      }
       // Only what apply recorded counts: every restriction the profile asks for now (the
       // user, its firewall rules, its deny grants) must be one that was applied. Grants
       // that only give access may be missing (apply found them in place, or a new root is
@@ -410,7 +418,7 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
     for (const auto& e : q.env) {
       if (StartsWith(e, "PATH=")) path = e.substr(5);
     }
-    auto exe = FindExecutable(command.front(), path);
+    auto exe = FindExecutable(command.front(), path, cwd);
     if (!exe) {
       io.err << sx << command.front() << ": command not found\n";
       status["error"] = command.front() + ": command not found";

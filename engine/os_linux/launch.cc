@@ -152,6 +152,9 @@ struct Prepared {
     if (setgroups(1, groups) != 0) Fail(report, kStepSetgroups);
     if (setresgid(q.gid, q.gid, q.gid) != 0) Fail(report, kStepSetresgid);
     if (setresuid(q.uid, q.uid, q.uid) != 0) Fail(report, kStepSetresuid);
+    // The uid change made the process undumpable, which leaves /proc/self to root: the id
+    // maps below could not be written. It holds nothing of root's any more.
+    if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0) Fail(report, kStepSetresuid);
   }
   if (ns) {
     if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) Fail(report, kStepUserNamespace);
@@ -220,18 +223,16 @@ double Since(std::chrono::steady_clock::time_point start) {
 
 }  // namespace
 
-std::optional<std::string> FindExecutable(const std::string& command, const std::string& path) {
+std::optional<std::string> FindExecutable(const std::string& command, const std::string& path,
+                                          const std::string& cwd) {
   auto runnable = [](const std::string& p) {
     struct stat st {};
     return stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
   };
   if (command.empty()) return std::nullopt;
   if (command.find('/') != std::string::npos) {
-    if (!runnable(command)) return std::nullopt;
-    if (command[0] == '/') return command;
-    char cwd[4096];
-    if (!getcwd(cwd, sizeof cwd)) return std::nullopt;
-    return std::string(cwd) + "/" + command;
+    if (!runnable(command[0] == '/' ? command : cwd + "/" + command)) return std::nullopt;
+    return command[0] == '/' ? command : cwd + "/" + command;
   }
   for (const auto& dir : Split(path, ':')) {
     if (dir.empty() || dir[0] != '/') continue;  // relative PATH entries are not followed
@@ -316,8 +317,11 @@ Result<LaunchOutcome> Launch(const LaunchRequest& q) {
     restore_mask();
     const int err = failure->err;
     if (failure->step == kStepExec) {
-      if (err == ENOENT) return Error{"not_found", "execve", q.executable, std::strerror(err)};
-      return Error{"not_executable", "execve", q.executable, std::strerror(err)};
+      if (err == ENOENT || err == ENOTDIR) return Error{"not_found", "execve", q.executable, std::strerror(err)};
+      if (err == EACCES || err == ENOEXEC || err == EISDIR || err == ETXTBSY || err == EPERM || err == ELOOP) {
+        return Error{"not_executable", "execve", q.executable, std::strerror(err)};
+      }
+      // E2BIG, EAGAIN (a process limit), ENOMEM...: the launch failed, not the command.
     }
     std::string object = "sandbox setup";
     if (failure->step == kStepBindReadOnly || failure->step == kStepRemountReadOnly) {

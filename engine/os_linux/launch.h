@@ -54,8 +54,10 @@ struct LaunchOutcome {
 // failure (125) naming the step's system call and object.
 Result<LaunchOutcome> Launch(const LaunchRequest& request);
 
-// The absolute path `command` runs, looked up in `path` (a PATH value) when it has no
-// slash; nullopt if there is no such executable file.
-std::optional<std::string> FindExecutable(const std::string& command, const std::string& path);
+// The absolute path `command` runs: looked up in `path` (a PATH value) when it has no
+// slash, else taken relative to `cwd`, where the command will run; nullopt if there is no
+// such file.
+std::optional<std::string> FindExecutable(const std::string& command, const std::string& path,
+                                          const std::string& cwd);
 
 }  // namespace sbx

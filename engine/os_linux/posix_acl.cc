@@ -47,6 +47,9 @@ struct Grant {
   bool read_only_grant = false;  // access "read": nothing to do where "other" may read
   std::set<std::string> except;
   std::optional<Perm> access, dflt;
+  // Processes of the grant's user run: a file read by name may be swapped for another
+  // before the write, so changes go through a descriptor of the file, read again.
+  bool careful = false;
 };
 
 std::optional<Perm> ParsePerm(const std::string& text) {
@@ -438,7 +441,7 @@ Result<Ok> WriteAccess(const Node& n, acl_t acl) {
 // A visit either is done with a node or defers it: the node holds something to restore
 // that must be saved before the node is changed. The walk saves what the deferred nodes of
 // a directory hold in one go (Flush), then visits them again, marked `noted`.
-enum class Visited { kDone, kDeferred };
+enum class Visited { kDone, kDeferred, kOpen };  // kOpen: visit again through a descriptor
 // The walk reads each node's access ACL and hands it over; a visit that changes it writes
 // it back with WriteAccess.
 using Visit = std::function<Result<Visited>(const Node&, Acl& access)>;
@@ -615,7 +618,8 @@ class Walker {
             auto v = visit_(Node{child, -1, dirfd, name.c_str(), false, mode, noted, nlink}, access);
             if (!v.ok()) return v.error();
             if (*v == Visited::kDeferred && !noted) deferred.push_back(entry);
-            continue;
+            if (*v != Visited::kOpen) continue;
+            break;  // to be changed: through a descriptor, below
           }
           case ByName::kSkip: continue;
           case ByName::kFailed: return SysError(call, child, errno);
@@ -661,6 +665,33 @@ class Walker {
 
 Result<Ok> Walk(const Grant& g, const Visit& visit, bool* missing, const Flush& flush = [] { return Result<Ok>(Ok{}); }) {
   return Walker(g, visit, flush).Run(missing);
+}
+
+// Whether any process runs with `uid` as its real, effective or saved user id. A fresh
+// sandbox user has none; exec starts none while apply changes grants (it refuses while a
+// step is in progress). Unknown: as if there were.
+bool UserHasProcesses(uid_t uid) {
+  DIR* proc = opendir("/proc");
+  if (!proc) return true;
+  bool found = false;
+  while (dirent* e = readdir(proc)) {
+    if (e->d_name[0] < '1' || e->d_name[0] > '9') continue;
+    const std::string status = std::string("/proc/") + e->d_name + "/status";
+    FILE* f = fopen(status.c_str(), "re");
+    if (!f) continue;  // gone meanwhile
+    char line[256];
+    while (fgets(line, sizeof line, f)) {
+      unsigned real, effective, saved;
+      if (sscanf(line, "Uid: %u %u %u", &real, &effective, &saved) == 3) {
+        found = real == uid || effective == uid || saved == uid;
+        break;
+      }
+    }
+    fclose(f);
+    if (found) break;
+  }
+  closedir(proc);
+  return found;
 }
 
 // A regular file with more than one name may be linked from outside the granted tree:
@@ -823,6 +854,7 @@ Result<Observation> ObserveAclGrant(const Resource& resource, bool shallow) {
 Result<Ok> EnsureAclGrant(const Resource& resource, const NotePrior& note_prior) {
   auto grant = ReadGrant(resource);
   if (!grant.ok()) return grant.error();
+  grant->careful = UserHasProcesses(grant->uid);
   const Grant& g = *grant;
   PriorList pending;  // met, not yet saved: their nodes wait
   // One flush at a time, the save included: a thread whose nodes went out with another
@@ -845,6 +877,7 @@ Result<Ok> EnsureAclGrant(const Resource& resource, const NotePrior& note_prior)
     if (g.access && !suffices) {
       Perm want = WantAccess(g, n, access.get());
       if (!EntryInSync(access.get(), g.uid, want)) {  // skip what is right: no write, ctime kept
+        if (n.fd < 0 && g.careful) return Visited::kOpen;
         if (!SetEntry(access.ptr(), g.uid, want)) return SysError("acl_calc_mask", n.path, errno);
         if (auto r = WriteAccess(n, access.get()); !r.ok()) return r.error();
       }
@@ -872,6 +905,7 @@ Result<Ok> RemoveAclGrant(const OwnedRecord& record) {
     if (grant.error().call == "getpwnam") return Ok{};  // no user, so no entry of it anywhere
     return grant.error();
   }
+  grant->careful = UserHasProcesses(grant->uid);
   const Grant& g = *grant;
   const auto& prior = record.prior;
   auto paths = [&](const char* key) {
@@ -910,6 +944,7 @@ Result<Ok> RemoveAclGrant(const OwnedRecord& record) {
   bool missing = false;
   return Walk(g, [&](const Node& n, Acl& access) -> Result<Visited> {
     if (g.access && Summarize(access.get(), g.uid).mine) {
+      if (n.fd < 0 && g.careful) return Visited::kOpen;
       if (!strip(access.ptr(), recorded_mask(n.path))) return SysError("acl_calc_mask", n.path, errno);
       if (auto r = WriteAccess(n, access.get()); !r.ok()) return r.error();
     }

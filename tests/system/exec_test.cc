@@ -17,6 +17,7 @@
 #include <boost/process.hpp>
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <fstream>
 #include <random>
 #include <thread>
@@ -162,7 +163,8 @@ class ExecTest : public ::testing::TestWithParam<std::string> {
     return r.out;
   }
 
-  Outcome Exe(const std::string& exe, const std::vector<std::string>& args, const std::string& as_user) {
+  Outcome Exe(const std::string& exe, const std::vector<std::string>& args, const std::string& as_user,
+              const std::map<std::string, std::string>& extra_env = {}) {
     std::vector<std::string> argv = args;
     std::string program = exe;
     if (!as_user.empty()) {
@@ -175,6 +177,7 @@ class ExecTest : public ::testing::TestWithParam<std::string> {
     fs::remove(err);
     auto env = boost::this_process::environment();
     env["GITHUB_TOKEN"] = "ghp_probe";
+    for (const auto& [k, v] : extra_env) env[k] = v;
     bp::child child(program, bp::args = argv, env, bp::start_dir = ws_.string(), bp::std_out > out.string(),
                     bp::std_err > err.string(), bp::std_in < bp::null);
     child.wait();
@@ -432,6 +435,14 @@ TEST_P(ExecFailClosed, NamespaceIsolationNeverRunsCommandsAsRoot) {
   Outcome refused = Exe((root_ / "bin/sandboxctl").string(), args, "");  // root, not through sudo
   EXPECT_EQ(refused.exit_code, 125);
   EXPECT_NE(refused.err.find("namespace isolation does not run commands as root"), std::string::npos) << refused.err;
+  // Under sudo, as the user sudo was run by.
+  args.back() = "id";
+  args.push_back("-u");
+  const std::string uid = Capture("id -u " + runner_);
+  Outcome sudo = Exe((root_ / "bin/sandboxctl").string(), args, "",
+                     {{"SUDO_USER", runner_}, {"SUDO_UID", uid.substr(0, uid.size() - 1)}});
+  EXPECT_EQ(sudo.exit_code, 0) << sudo.err;
+  EXPECT_EQ(sudo.out, uid);
 }
 
 TEST_P(ExecFailClosed, MissingFirewallRulesRefuseUntilRestored) {

@@ -7,6 +7,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <gtest/gtest.h>
+#include <boost/process.hpp>
 
 #include "system_util.h"
 #include "../unit/test_util.h"
@@ -409,6 +410,34 @@ TEST_P(AclGrantTest, StrippedEntriesAreDriftAndApplyPutsThemBack) {
   ASSERT_TRUE(Apply(plan, host_).ok());
   EXPECT_FALSE(Diff(plan).HasMachineChanges());
   ASSERT_TRUE(Apply(Plan{}, host_).ok());
+  EXPECT_EQ(Snapshot(), acl_before_);
+}
+
+// With a process of the sandbox user running, files are changed through a descriptor
+// (read again there), never by a name the sandbox could have swapped meanwhile.
+TEST_P(AclGrantTest, WithSandboxProcessesRunningApplyAndDestroyStillConvergeAndRestore) {
+  Plan plan = CompileWorkspace();
+  ASSERT_TRUE(Apply(plan, host_).ok());
+  boost::process::child sleeper("/usr/sbin/runuser", boost::process::args = {"-u", user_, "--", "/bin/sleep", "60"});
+  for (int i = 0; i < 20; ++i) {
+    if (Capture("pgrep -u " + user_ + " sleep") != "") break;
+    usleep(50000);
+  }
+  ASSERT_NE(Capture("pgrep -u " + user_ + " sleep"), "");
+  std::ofstream(ws_ / "src/lib/new.txt") << "new\n";
+  ASSERT_EQ(system(("chmod 644 " + (ws_ / "src/lib/new.txt").string() + " && setfacl -b " +
+                    (ws_ / "src/lib/new.txt").string()).c_str()),
+            0);
+  ChangeSet drift = Diff(plan);
+  ASSERT_EQ(drift.changes.size(), 1u) << RenderChangesText(drift);
+  ASSERT_TRUE(Apply(plan, host_).ok());
+  EXPECT_FALSE(Diff(plan).HasMachineChanges());
+  EXPECT_NE(Capture("getfacl -p " + (ws_ / "src/lib/new.txt").string()).find("user:" + user_ + ":rw-"), std::string::npos);
+  // userdel refuses a user with processes: runuser's sleep goes too.
+  ASSERT_EQ(system(("pkill -KILL -u " + user_ + "; while pgrep -u " + user_ + " >/dev/null; do sleep 0.05; done").c_str()), 0);
+  sleeper.wait();
+  ASSERT_TRUE(Apply(Plan{}, host_).ok());
+  fs::remove(ws_ / "src/lib/new.txt");
   EXPECT_EQ(Snapshot(), acl_before_);
 }
 
