@@ -78,6 +78,9 @@ fs::path CurrentDirectory() {
 fs::path ResolveWorkspace(const GlobalOptions& g) {
   fs::path ws = g.workspace ? fs::absolute(*g.workspace).lexically_normal() : FindWorkspace(CurrentDirectory());
   if (ws.has_relative_path() && !ws.has_filename()) ws = ws.parent_path();
+  // Its real path: grants and mounts refuse paths that pass through a symbolic link.
+  std::error_code ec;
+  if (fs::path real = fs::weakly_canonical(ws, ec); !ec) ws = real;
   spdlog::debug("workspace: {}", ws.string());
   return ws;
 }
@@ -145,7 +148,9 @@ Context HostContext(Target target, const fs::path& workspace) {
   auto user = QueryInvokingUser();
   if (user.ok()) {
     c.user = user->name;
-    c.home = user->home;
+    std::error_code ec;
+    fs::path home = fs::weakly_canonical(user->home, ec);  // its real path, as for the workspace
+    c.home = ec ? user->home : home.string();
   } else {
     spdlog::warn("{}; ${{user}} and ${{home}} are unknown", user.error().Render());
   }

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <linux/landlock.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -58,10 +59,18 @@ Result<int> PrepareLandlock(const LandlockPolicy& policy, int abi) {
   int fd = static_cast<int>(syscall(SYS_landlock_create_ruleset, &attr, size, 0));
   if (fd < 0) return SysError("landlock_create_ruleset", "Landlock", errno);
   auto add = [&](const std::string& path, bool device) -> Result<Ok> {
-    int target = open(path.c_str(), O_PATH | O_CLOEXEC);
+    // A writable root never passes through a symbolic link (one committed to a repository
+    // could point anywhere); the device paths are the system's own.
+    open_how how{};
+    how.flags = O_PATH | O_CLOEXEC;
+    how.resolve = device ? 0 : RESOLVE_NO_SYMLINKS;
+    int target = static_cast<int>(syscall(SYS_openat2, AT_FDCWD, path.c_str(), &how, sizeof how));
     if (target < 0) {
       if (errno == ENOENT) return Ok{};  // nothing there to write to
-      return SysError("open", path, errno);
+      if (errno == ELOOP) {
+        return Error{"unsupported", "openat2", path, "passes through a symbolic link; name the real directory"};
+      }
+      return SysError("openat2", path, errno);
     }
     struct stat st {};
     if (fstat(target, &st) != 0) {

@@ -1,6 +1,7 @@
 #include "engine/os_linux/launch.h"
 
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <grp.h>
 #include <linux/capability.h>
 #include <net/if.h>
@@ -14,7 +15,6 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -67,8 +67,9 @@ enum Step : int {
 
 constexpr const char* kStepCall[] = {
     "sigprocmask",          "setpgid",        "unshare(CLONE_NEWUSER|CLONE_NEWNS)", "write /proc/self/setgroups",
-    "write /proc/self/uid_map", "write /proc/self/gid_map", "mount(MS_PRIVATE)", "mount(MS_BIND)",
-    "mount(MS_REMOUNT|MS_RDONLY)", "mount(MS_BIND) over a deny-read path", "mount(MS_REMOUNT|MS_RDONLY)",
+    "write /proc/self/uid_map", "write /proc/self/gid_map", "mount(MS_PRIVATE)",
+    "read-only copy of a carve-out (openat2, open_tree, mount_setattr, move_mount)", "(unused)",
+    "cover of a deny-read path (openat2, open_tree, mount_setattr, move_mount)", "(unused)",
     "unshare(CLONE_NEWNET)", "ioctl(SIOCSIFFLAGS, lo)", "setrlimit(RLIMIT_AS)", "setrlimit(RLIMIT_NPROC)",
     "prctl(PR_CAPBSET_DROP)", "setgroups", "setresgid", "setresuid", "capset", "chdir",
     "prctl(PR_SET_NO_NEW_PRIVS)", "landlock_restrict_self", "prctl(PR_SET_SECCOMP)", "execve"};
@@ -114,26 +115,43 @@ int LoopbackUp() {
   return rc;
 }
 
-// Mount flags a bind mount must keep when it is remounted inside a user namespace (the
-// kernel refuses to drop locked ones).
-unsigned long KeptFlags(const std::string& path) {
-  struct statvfs sv {};
-  if (statvfs(path.c_str(), &sv) != 0) return 0;
-  unsigned long f = 0;
-  if (sv.f_flag & ST_NOSUID) f |= MS_NOSUID;
-  if (sv.f_flag & ST_NODEV) f |= MS_NODEV;
-  if (sv.f_flag & ST_NOEXEC) f |= MS_NOEXEC;
-  if (sv.f_flag & ST_NOATIME) f |= MS_NOATIME;
-  if (sv.f_flag & ST_NODIRATIME) f |= MS_NODIRATIME;
-  if (sv.f_flag & ST_RELATIME) f |= MS_RELATIME;
-  return f;
+// Puts a read-only copy of `source`'s mount tree (or of `target`'s own) over `target`,
+// submounts included. Everything goes through descriptors: `target` is opened without
+// following any symbolic link on its way, so a link in the workspace cannot move the
+// mount elsewhere; `source` is sandboxctl's own hiding object. Flags the kernel locked on
+// the original mount stay; read-only is only added.
+int MountReadOnly(const char* source, const char* target) {
+  open_how how{};
+  how.flags = O_PATH | O_CLOEXEC;
+  how.resolve = RESOLVE_NO_SYMLINKS;
+  const int dst = static_cast<int>(syscall(SYS_openat2, AT_FDCWD, target, &how, sizeof how));
+  if (dst < 0) return -1;
+  const int src = source ? open(source, O_PATH | O_NOFOLLOW | O_CLOEXEC) : dst;
+  int rc = -1;
+  if (src >= 0) {
+    const int tree = open_tree(src, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+    if (tree >= 0) {
+      mount_attr attr{};
+      attr.attr_set = MOUNT_ATTR_RDONLY;
+      if (mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) == 0) {
+        rc = move_mount(tree, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+      }
+      const int err = errno;
+      close(tree);
+      errno = err;
+    }
+  }
+  const int err = errno;
+  if (source && src >= 0) close(src);
+  close(dst);
+  errno = err;
+  return rc;
 }
 
 struct Prepared {
   std::vector<char*> argv, envp;
   std::string uid_map, gid_map;
   std::vector<const char*> read_only, hidden_src, hidden;
-  std::vector<unsigned long> read_only_flags, hidden_flags;
   sock_fprog seccomp{}, seccomp_unix_only{};
 };
 
@@ -163,16 +181,10 @@ struct Prepared {
     if (WriteFileAt("/proc/self/gid_map", p.gid_map.c_str()) != 0) Fail(report, kStepGidMap);
     if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) Fail(report, kStepMountPrivate);
     for (size_t i = 0; i < p.read_only.size(); ++i) {
-      if (mount(p.read_only[i], p.read_only[i], nullptr, MS_BIND | MS_REC, nullptr) != 0) Fail(report, kStepBindReadOnly, i);
-      if (mount(nullptr, p.read_only[i], nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | p.read_only_flags[i], nullptr) != 0) {
-        Fail(report, kStepRemountReadOnly, i);
-      }
+      if (MountReadOnly(nullptr, p.read_only[i]) != 0) Fail(report, kStepBindReadOnly, static_cast<int>(i));
     }
     for (size_t i = 0; i < p.hidden.size(); ++i) {
-      if (mount(p.hidden_src[i], p.hidden[i], nullptr, MS_BIND, nullptr) != 0) Fail(report, kStepHide, i);
-      if (mount(nullptr, p.hidden[i], nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | p.hidden_flags[i], nullptr) != 0) {
-        Fail(report, kStepRemountHidden, i);
-      }
+      if (MountReadOnly(p.hidden_src[i], p.hidden[i]) != 0) Fail(report, kStepHide, static_cast<int>(i));
     }
   }
   bool unix_only = false;
@@ -255,7 +267,6 @@ Result<LaunchOutcome> Launch(const LaunchRequest& q) {
     struct stat st {};
     if (lstat(q.read_only[i].c_str(), &st) != 0) continue;  // not there (yet): nothing to protect
     p.read_only.push_back(q.read_only[i].c_str());
-    p.read_only_flags.push_back(KeptFlags(q.read_only[i]));
   }
   for (const auto& h : q.hidden) {
     struct stat st {};
@@ -265,8 +276,6 @@ Result<LaunchOutcome> Launch(const LaunchRequest& q) {
     }
     p.hidden.push_back(h.c_str());
     p.hidden_src.push_back(S_ISDIR(st.st_mode) ? q.hide_dir.c_str() : q.hide_file.c_str());
-    // A bind mount keeps the flags of the mount it comes from: the hiding object's.
-    p.hidden_flags.push_back(KeptFlags(S_ISDIR(st.st_mode) ? q.hide_dir : q.hide_file));
   }
   p.seccomp = q.seccomp.Program();
   p.seccomp_unix_only = q.seccomp_unix_only.Program();
@@ -332,6 +341,9 @@ Result<LaunchOutcome> Launch(const LaunchRequest& q) {
       object = q.cwd;
     }
     Error e = SysError(kStepCall[failure->step], object, err);
+    if (err == ELOOP && failure->step >= kStepBindReadOnly && failure->step <= kStepRemountHidden) {
+      e.message = "passes through a symbolic link; name the real path in the profile";
+    }
     e.code = "setup_failed";
     return e;
   }

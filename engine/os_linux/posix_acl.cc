@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <endian.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <pwd.h>
 #include <sys/acl.h>
 #include <sys/stat.h>
@@ -472,23 +473,44 @@ class Walker {
   Walker(const Grant& g, const Visit& visit, const Flush& flush) : g_(g), visit_(visit), flush_(flush) {}
 
   // Visits the grant's path (and its tree); `missing` tells whether the path exists at all.
+  // No component of the path may be a symbolic link: a link committed to a repository
+  // (`out -> ../../..`) must not carry a grant somewhere else.
   Result<Ok> Run(bool* missing) {
     *missing = false;
-    struct stat st {};
-    if (lstat(g_.path.c_str(), &st) != 0) {
+    open_how how{};
+    how.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC;
+    how.resolve = RESOLVE_NO_SYMLINKS;
+    int pathfd = static_cast<int>(syscall(SYS_openat2, AT_FDCWD, g_.path.c_str(), &how, sizeof how));
+    if (pathfd < 0) {
       if (errno == ENOENT) {
         *missing = true;
         return Ok{};
       }
-      return SysError("lstat", g_.path, errno);
+      if (errno == ELOOP) {
+        return Error{"host_error", "openat2", g_.path,
+                     "passes through a symbolic link; name the real directory in the profile"};
+      }
+      return SysError("openat2", g_.path, errno);
     }
-    if (S_ISLNK(st.st_mode)) {
-      return Error{"host_error", "open", g_.path, "is a symbolic link; name the real directory in the profile"};
+    struct stat st {};
+    if (fstat(pathfd, &st) != 0) {
+      close(pathfd);
+      return SysError("fstat", g_.path, errno);
     }
-    if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) return Ok{};
-    int fd = S_ISDIR(st.st_mode) ? open(g_.path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-                                 : open(g_.path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-    if (fd < 0) return SysError("open", g_.path, errno);
+    // The object itself, reopened from the path descriptor: a directory to list, a file
+    // to read (without blocking, should it be a FIFO); nothing else carries a grant.
+    int fd = -1;
+    if (S_ISDIR(st.st_mode)) {
+      fd = openat(pathfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    } else if (S_ISREG(st.st_mode)) {
+      fd = open(("/proc/self/fd/" + std::to_string(pathfd)).c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    } else {
+      close(pathfd);
+      return Ok{};
+    }
+    const int err = errno;
+    close(pathfd);
+    if (fd < 0) return SysError("open", g_.path, err);
     if (fstat(fd, &st) != 0) {
       close(fd);
       return SysError("fstat", g_.path, errno);

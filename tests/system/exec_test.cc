@@ -279,6 +279,29 @@ TEST_P(ExecTest, SymlinksAndHardLinksDoNotLeadOutside) {
   }
 }
 
+// A symbolic link committed to the repository cannot carry a writable root elsewhere:
+// apply grants nothing there, exec restricts nothing to there; both refuse.
+TEST_P(ExecTest, WritableRootsNeverPassThroughSymbolicLinks) {
+  fs::create_directories(root_ / "outside/sub");
+  fs::create_symlink(root_ / "outside", ws_ / "out");
+  std::ofstream(ws_ / ".sandboxctl/linked.toml")
+      << "version = 1\n[identity]\nuser = \"sbxf-" << id_ << "\"\n"
+      << "[filesystem]\nwritable = [\"${workspace}/out/sub\", \"${tmp}\"]\n[network]\nmode = \"offline\"\n";
+  const std::string before = Capture("getfacl -p " + (root_ / "outside/sub").string());
+  if (user_mode_) {
+    Outcome apply = Sandboxctl({"apply", "--yes"});
+    EXPECT_EQ(apply.exit_code, 1);
+    EXPECT_NE(apply.err.find("openat2(" + (ws_ / "out/sub").string() + "): passes through a symbolic link"),
+              std::string::npos)
+        << apply.err;
+  } else {
+    Outcome refused = Exec({"--", "true"}, "linked");
+    EXPECT_EQ(refused.exit_code, 125);
+    EXPECT_NE(refused.err.find("passes through a symbolic link"), std::string::npos) << refused.err;
+  }
+  EXPECT_EQ(Capture("getfacl -p " + (root_ / "outside/sub").string()), before);
+}
+
 TEST_P(ExecTest, DenyReadPathsCannotBeRead) {
   EXPECT_EQ(Inside({"read", (ws_ / ".env").string()}), "EACCES\n");
   EXPECT_EQ(Inside({"read", (ws_ / ".git/config").string()}), "ok\n");
