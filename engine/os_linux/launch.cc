@@ -51,6 +51,7 @@ enum Step : int {
   kStepRemountHidden,
   kStepNetworkNamespace,
   kStepLoopbackUp,
+  kStepPidNamespace,
   kStepRlimitMemory,
   kStepRlimitProcesses,
   kStepDropBounding,
@@ -70,7 +71,7 @@ constexpr const char* kStepCall[] = {
     "write /proc/self/uid_map", "write /proc/self/gid_map", "mount(MS_PRIVATE)",
     "read-only copy of a carve-out (openat2, open_tree, mount_setattr, move_mount)", "(unused)",
     "cover of a deny-read path (openat2, open_tree, mount_setattr, move_mount)", "(unused)",
-    "unshare(CLONE_NEWNET)", "ioctl(SIOCSIFFLAGS, lo)", "setrlimit(RLIMIT_AS)", "setrlimit(RLIMIT_NPROC)",
+    "unshare(CLONE_NEWNET)", "ioctl(SIOCSIFFLAGS, lo)", "unshare(CLONE_NEWPID)/fork", "setrlimit(RLIMIT_AS)", "setrlimit(RLIMIT_NPROC)",
     "prctl(PR_CAPBSET_DROP)", "setgroups", "setresgid", "setresuid", "capset", "chdir",
     "prctl(PR_SET_NO_NEW_PRIVS)", "landlock_restrict_self", "prctl(PR_SET_SECCOMP)", "execve"};
 
@@ -155,6 +156,31 @@ struct Prepared {
   sock_fprog seccomp{}, seccomp_unix_only{};
 };
 
+// The status of a process as an exit code a parent can pass on: the code, or 128+signal.
+int AsExitCode(int status) { return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status); }
+
+// Process 1 of the command's PID namespace: passes on the signals sent to the sandbox from
+// outside (a terminal's signals reach the command directly), reaps orphans, and ends with
+// the command. When it ends, the kernel ends every process left in the namespace.
+[[noreturn]] void Init(pid_t command) {
+  sigset_t all;
+  sigfillset(&all);
+  for (;;) {
+    siginfo_t si{};
+    const int sig = sigwaitinfo(&all, &si);
+    if (sig < 0) continue;
+    if (sig == SIGCHLD) {
+      int status = 0;
+      pid_t done;
+      while ((done = waitpid(-1, &status, WNOHANG)) > 0) {
+        if (done == command) _exit(AsExitCode(status));
+      }
+      continue;
+    }
+    if (si.si_code == SI_USER || si.si_code == SI_QUEUE) kill(-1, sig);  // every process of the sandbox
+  }
+}
+
 [[noreturn]] void Child(const LaunchRequest& q, const Prepared& p, int report) {
   sigset_t none;
   sigemptyset(&none);
@@ -198,6 +224,34 @@ struct Prepared {
       Fail(report, kStepLoopbackUp);
     }
   }
+  // A PID namespace of its own. This process stays outside and waits; its child is
+  // process 1 inside, dies with it (PR_SET_PDEATHSIG), and starts the command. Nothing the
+  // command starts, daemons and setsid() included, outlives it, exec or a timeout.
+  {
+    sigset_t all;
+    sigfillset(&all);
+    if (sigprocmask(SIG_BLOCK, &all, nullptr) != 0) Fail(report, kStepSignals);
+    if (unshare(CLONE_NEWPID) != 0) Fail(report, kStepPidNamespace);
+    int alive[2];  // open on this side for as long as this process lives
+    if (pipe2(alive, O_CLOEXEC) != 0) Fail(report, kStepPidNamespace);
+    const pid_t init = fork();
+    if (init < 0) Fail(report, kStepPidNamespace);
+    if (init > 0) {  // outside: wait, and end as process 1 ends
+      close(report);
+      close(alive[0]);
+      int status = 0;
+      while (waitpid(init, &status, 0) < 0 && errno == EINTR) {
+      }
+      _exit(AsExitCode(status));
+    }
+    close(alive[1]);
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) Fail(report, kStepPidNamespace);
+    // Its parent is not visible from in here; its end of the pipe tells whether it died
+    // before the death signal was set up.
+    pollfd gone{alive[0], POLLIN, 0};
+    if (poll(&gone, 1, 0) != 0) _exit(125);
+    close(alive[0]);
+  }
   if (q.memory_bytes) {
     rlimit r{*q.memory_bytes, *q.memory_bytes};
     if (setrlimit(RLIMIT_AS, &r) != 0) Fail(report, kStepRlimitMemory);
@@ -225,6 +279,13 @@ struct Prepared {
   if (LandlockRestrictSelf(q.landlock_fd) != 0) Fail(report, kStepLandlock);
   close(q.landlock_fd);
   if (InstallSeccomp(unix_only ? p.seccomp_unix_only : p.seccomp) != 0) Fail(report, kStepSeccomp);
+  const pid_t command = fork();
+  if (command < 0) Fail(report, kStepPidNamespace);
+  if (command > 0) {
+    close(report);  // the command's copy tells the launcher of its execve
+    Init(command);
+  }
+  if (sigprocmask(SIG_SETMASK, &none, nullptr) != 0) Fail(report, kStepSignals);
   execve(q.executable.c_str(), p.argv.data(), p.envp.data());
   Fail(report, kStepExec);
 }
