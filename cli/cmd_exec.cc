@@ -173,10 +173,19 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
   const std::string sx = "sandboxctl exec: ";
   // What happened, launched or refused: to the audit log (as root) and --json-status.
   nlohmann::json status = {{"command", command}};
+  // Root's runs go to the machine's audit log; a user's to their own, unless --log-dir says.
+  std::string log_dir = m.log_dir;
+  if (!RunningAsRoot() && log_dir == MachineOptions{}.log_dir) {
+    const char* state = std::getenv("XDG_STATE_HOME");
+    const char* home = std::getenv("HOME");
+    log_dir = state && state[0] == '/' ? std::string(state) + "/sandboxctl"
+              : home && home[0] == '/'  ? std::string(home) + "/.local/state/sandboxctl"
+                                        : "";
+  }
   auto Finish = [&](nlohmann::json& status, int code) {
     status["exit_code"] = code;
-    if (RunningAsRoot()) {
-      AuditLog audit(m.log_dir, "exec", ws.string());
+    if (!log_dir.empty()) {
+      AuditLog audit(log_dir, "exec", ws.string());
       nlohmann::json entry = status;
       entry.erase("command");  // the audit line's "command" is sandboxctl's own
       entry["argv"] = command;
