@@ -310,6 +310,7 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
         }
       }
       LinuxHost host(BootConfig(m));
+      host.set_cache_listings(true);
       for (const auto& r : plan->resources) {
         if (std::find(r.profiles.begin(), r.profiles.end(), name) == r.profiles.end()) continue;
         if (r.type != "user" && r.type != "nft_table" && r.type != "nft_chain" && r.type != "nft_rule") continue;
@@ -443,11 +444,13 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
     if (!landlock.ok()) throw Refusal{landlock.error().Render()};
     q.landlock_fd = *landlock;
     auto filter = CompileSeccomp(false);
-    auto unix_only = CompileSeccomp(true);
     if (!filter.ok()) throw Refusal{filter.error().Render()};
-    if (!unix_only.ok()) throw Refusal{unix_only.error().Render()};
     q.seccomp = std::move(*filter);
-    q.seccomp_unix_only = std::move(*unix_only);
+    if (q.private_network && q.unix_only_fallback) {  // the second filter only where it may serve
+      auto unix_only = CompileSeccomp(true);
+      if (!unix_only.ok()) throw Refusal{unix_only.error().Render()};
+      q.seccomp_unix_only = std::move(*unix_only);
+    }
     q.memory_bytes = spec.memory_bytes;
     q.processes = spec.processes;
     if (spec.timeout_seconds) q.timeout_seconds = static_cast<double>(*spec.timeout_seconds);

@@ -278,8 +278,7 @@ struct ChainRule {
   std::string comment;
 };
 
-Result<std::vector<ChainRule>> ListChain(Nftables& nft, const std::string& table, const std::string& chain) {
-  auto listed = nft.List("list chain " + table + " " + chain);
+Result<std::vector<ChainRule>> RulesOf(const Result<nlohmann::json>& listed) {
   if (!listed.ok()) {
     if (listed.error().code == "not_found") return std::vector<ChainRule>{};
     return listed.error();
@@ -291,6 +290,10 @@ Result<std::vector<ChainRule>> ListChain(Nftables& nft, const std::string& table
     rules.push_back({r.value("handle", uint64_t{0}), r.value("comment", std::string())});
   }
   return rules;
+}
+
+Result<std::vector<ChainRule>> ListChain(Nftables& nft, const std::string& table, const std::string& chain) {
+  return RulesOf(nft.List("list chain " + table + " " + chain));
 }
 
 std::optional<size_t> FindRule(const std::vector<ChainRule>& rules, const std::string& id) {
@@ -362,6 +365,13 @@ LinuxHost::LinuxHost() : nft_(std::make_unique<Nftables>()) {}
 
 LinuxHost::LinuxHost(BootUnitConfig boot) : boot_(std::move(boot)), nft_(std::make_unique<Nftables>()) {}
 
+Result<nlohmann::json> LinuxHost::ListForObserve(const std::string& command) {
+  if (!cache_listings_) return nft_->List(command);
+  auto it = listed_.find(command);
+  if (it == listed_.end()) it = listed_.emplace(command, nft_->List(command)).first;
+  return it->second;
+}
+
 Result<Observation> LinuxHost::Observe(const Resource& r) {
   if (r.type == "posix_acl") return ObserveAclGrant(r, shallow_);
   if (r.type == "boot_unit") return ObserveBootUnit(r, boot_);
@@ -372,7 +382,7 @@ Result<Observation> LinuxHost::Observe(const Resource& r) {
     auto table = TableSpec(r.attributes, r.id, r.type == "nft_table" ? "name" : "table");
     if (!table.ok()) return table.error();
     std::string what = r.type == "nft_table" ? "table " + *table : "chain " + *table + " " + Str(r.attributes, "name");
-    auto listed = nft_->List("list " + what);
+    auto listed = ListForObserve("list " + what);
     Observation o;
     if (!listed.ok()) {
       if (listed.error().code == "not_found") return o;
@@ -398,7 +408,7 @@ Result<Observation> LinuxHost::Observe(const Resource& r) {
       if (target.error().call == "getpwnam") return o;  // no user yet: the rule cannot exist either
       return target.error();
     }
-    auto rules = ListChain(*nft_, target->table, target->chain);
+    auto rules = RulesOf(ListForObserve("list chain " + target->table + " " + target->chain));
     if (!rules.ok()) return rules.error();
     auto at = FindRule(*rules, r.id);
     if (!at) return o;
@@ -415,6 +425,7 @@ Result<Observation> LinuxHost::Observe(const Resource& r) {
 }
 
 Result<Ok> LinuxHost::Ensure(const Resource& r, const NotePrior& note_prior) {
+  listed_.clear();  // what was listed may change now
   if (r.type == "posix_acl") return EnsureAclGrant(r, note_prior);
   if (r.type == "boot_unit") return EnsureBootUnit(r, boot_);
   if (r.type == "group") return EnsureGroup(r);
@@ -463,6 +474,7 @@ Result<Ok> LinuxHost::Ensure(const Resource& r, const NotePrior& note_prior) {
 }
 
 Result<Ok> LinuxHost::Remove(const OwnedRecord& record) {
+  listed_.clear();
   const Resource& r = record.resource;
   if (r.type == "posix_acl") return RemoveAclGrant(record);
   if (r.type == "boot_unit") return RemoveBootUnit(record, boot_);

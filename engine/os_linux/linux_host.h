@@ -6,7 +6,9 @@
 // nft_rule, boot_unit (boot_unit.h).
 #pragma once
 
+#include <map>
 #include <memory>
+#include <string>
 
 #include "engine/os_linux/boot_unit.h"
 #include "engine/os_linux/nftables.h"
@@ -24,11 +26,21 @@ class LinuxHost : public Host {
 
   // Observe ACL grants on their root only, not their whole tree (a quick status).
   void set_shallow(bool shallow) { shallow_ = shallow; }
+  // List each nftables table and chain once for all observations until the next change
+  // made through this host (exec checks a profile's table, chain and rules before every
+  // run); off by default, since the machine may change between observations.
+  void set_cache_listings(bool cache) { cache_listings_ = cache; }
 
  private:
+  // nftables listings made while observing, each once until the next change: observing a
+  // profile's table, chain and rules (exec does before every run) lists the chain once.
+  Result<nlohmann::json> ListForObserve(const std::string& command);
+
   bool shallow_ = false;
+  bool cache_listings_ = false;
   BootUnitConfig boot_;
   std::unique_ptr<Nftables> nft_;
+  std::map<std::string, Result<nlohmann::json>> listed_;
 };
 
 }  // namespace sbx
