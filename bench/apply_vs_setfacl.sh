@@ -18,10 +18,12 @@ root=$(mktemp -d /var/tmp/sandboxctl-bench.XXXXXX)
 ws=$root/ws
 user=sbxb-$id
 ref=sbxr-$id
-opts=(--machine-profiles '' apply --yes --state-dir "$root/state" --log-dir "$root/log" --unit-dir "$root/units")
+# Its own state, log, boot unit, runner group and runner directory: nothing of the machine's.
+place=(--state-dir "$root/state" --log-dir "$root/log" --unit-dir "$root/units" --runner-group "sbxbg-$id"
+       --runner-dir "$root/runner")
+opts=(--machine-profiles '' apply --yes "${place[@]}")
 cleanup() {
-  (cd "$ws" && "$sbx" --machine-profiles '' destroy --yes --state-dir "$root/state" --log-dir "$root/log" \
-     --unit-dir "$root/units" >/dev/null 2>&1) || true
+  (cd "$ws" && "$sbx" --machine-profiles '' destroy --yes "${place[@]}" >/dev/null 2>&1) || true
   userdel "$ref" 2>/dev/null || true
   rm -rf "$root"
 }
@@ -62,7 +64,7 @@ for ((r = 0; r < rounds; r++)); do
   ap1+=("$(timed "$sbx" "${opts[@]}")")
   ap2+=("$(timed "$sbx" "${opts[@]}")")
   [ "$(cat "$root/out")" = "No changes." ] || { echo "apply_vs_setfacl: the second apply changed something:"; cat "$root/out"; exit 1; }
-  "$sbx" --machine-profiles '' destroy --yes --state-dir "$root/state" --log-dir "$root/log" --unit-dir "$root/units" \
+  "$sbx" --machine-profiles '' destroy --yes "${place[@]}" \
     >/dev/null 2>&1
 done
 setfacl_first=$(median "${sf1[@]}")

@@ -3,6 +3,8 @@
 # the same (read-only root, /dev, /proc, no network), measured with hyperfine in one run:
 #   user isolation      (after apply, as root) / bwrap    target <= 0.50
 #   namespace isolation (nothing applied)      / bwrap    target <= 1.00
+# and, for a user who is not root, user isolation through sandboxctl-runner against
+# bwrap run by that user (both started through setpriv).
 # Prints medians and ratios; asserts nothing. Needs root (apply makes the sandbox user).
 # Usage: exec_vs_bwrap.sh SANDBOXCTL [RUNS]
 set -euo pipefail
@@ -19,14 +21,13 @@ id=$(head -c 3 /dev/urandom | od -An -tx1 | tr -d ' \n')
 root=$(mktemp -d /var/tmp/sandboxctl-execbench.XXXXXX)
 ws=$root/ws
 machine=(--state-dir "$root/state" --log-dir "$root/log" --unit-dir "$root/units" --nft-table "sbxbench_$id"
-         --tmp-root "$root/tmp")
+         --tmp-root "$root/tmp" --runner-group "sbxbg-$id" --runner-dir "$root/runner")
 # Namespace isolation runs a command as the user sudo was run by, never as root: the
 # benchmark plays sudo for a user of its own (SUDO_USER/SUDO_UID, checked against
 # /etc/passwd by sandboxctl).
 runner=sbxn-$id
 cleanup() {
-  (cd "$ws" && "$sbx" --machine-profiles "$root/none" destroy --yes --state-dir "$root/state" --log-dir "$root/log" \
-     --unit-dir "$root/units" >/dev/null 2>&1) || true
+  (cd "$ws" && "$sbx" --machine-profiles "$root/none" destroy --yes "${machine[@]}" >/dev/null 2>&1) || true
   userdel "$runner" 2>/dev/null || true
   rm -rf "$root"
 }
@@ -45,12 +46,20 @@ exec_cmd() { echo "$sbx --machine-profiles $root/none exec --profile offline --i
 for mode in user namespace; do
   $(exec_cmd "$mode") || { echo "exec_vs_bwrap: exec in $mode isolation failed"; exit 1; }
 done
+# The user apply was run for (SUDO_USER), with the runner group apply gave it.
+as_user="setpriv --reuid=$runner --regid=$runner --init-groups"
+log_dir=$root/userlog
+install -d -o "$runner" "$log_dir"
+runner_cmd="$as_user $(exec_cmd user | sed "s|--log-dir $root/log|--log-dir $log_dir|")"
+$runner_cmd || { echo "exec_vs_bwrap: exec through the runner failed"; exit 1; }
 
 hyperfine -N --style none --warmup 10 --runs "$runs" --export-csv "$root/times.csv" \
   -n true /bin/true \
   -n bwrap "bwrap --ro-bind / / --dev /dev --proc /proc --unshare-net --die-with-parent /bin/true" \
   -n user "$(exec_cmd user)" \
-  -n namespace "$(exec_cmd namespace)" >/dev/null
+  -n namespace "$(exec_cmd namespace)" \
+  -n bwrap-as-user "$as_user bwrap --ro-bind / / --dev /dev --proc /proc --unshare-net --die-with-parent /bin/true" \
+  -n runner "$runner_cmd" >/dev/null
 median() { awk -F, -v name="$1" '$1 == name { printf "%.6f", $4 }' "$root/times.csv"; }
 ms() { echo "$1 * 1000" | bc -l; }
 bwrap=$(median bwrap)
@@ -61,3 +70,6 @@ printf 'exec, user isolation            %6.2f ms   ratio %.2f (target <= 0.50)\n
   "$(echo "$(median user) / $bwrap" | bc -l)"
 printf 'exec, namespace isolation       %6.2f ms   ratio %.2f (target <= 1.00)\n' "$(ms "$(median namespace)")" \
   "$(echo "$(median namespace) / $bwrap" | bc -l)"
+printf 'as the user, bwrap ...           %6.2f ms\n' "$(ms "$(median bwrap-as-user)")"
+printf 'as the user, exec via runner     %6.2f ms   ratio %.2f (to bwrap as the user; target <= 0.50)\n' \
+  "$(ms "$(median runner)")" "$(echo "$(median runner) / $(median bwrap-as-user)" | bc -l)"

@@ -40,7 +40,7 @@ int RunApply(GlobalOptions g, const std::vector<std::string>& args, Io io) {
   if (!plan) return kExitFailure;
   auto loaded = LoadState("apply", m, true, io);
   if (!loaded) return kExitFailure;
-  LinuxHost host(BootConfig(m));
+  LinuxHost host(BootConfig(m), RunnerSetup(m));
   auto examined = Examine("apply", *plan, ws.string(), loaded->state, host, false, false, io);
   if (!examined) return kExitFailure;
   // Read grants on large trees run in the background (or with --wait, here, after the

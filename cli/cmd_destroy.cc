@@ -28,7 +28,7 @@ int RunDestroy(GlobalOptions g, const std::vector<std::string>& args, Io io) {
   auto loaded = LoadState("destroy", m, true, io);
   if (!loaded) return kExitFailure;
   const Plan empty;
-  LinuxHost host(BootConfig(m));
+  LinuxHost host(BootConfig(m), RunnerSetup(m));
   auto examined = Examine("destroy", empty, ws.string(), loaded->state, host, all, false, io);
   if (!examined) return kExitFailure;
   const ChangeSet& changes = examined->changes;

@@ -22,6 +22,7 @@
 #include "engine/os_linux/accounts.h"
 #include "engine/os_linux/landlock.h"
 #include "engine/os_linux/launch.h"
+#include "engine/os_linux/launch_record.h"
 #include "engine/os_linux/seccomp.h"
 #include "engine/plan/launch_env.h"
 #include "engine/profile/paths.h"
@@ -53,7 +54,7 @@ std::pair<std::vector<std::string>, std::vector<std::string>> SplitCommand(const
   static const std::vector<std::string> kTakesValue{
       "--profile", "-p", "--isolation", "--timeout", "--cwd", "--json-status", "--state-dir", "--log-dir",
       "--lock-timeout", "--nft-table", "--tmp-root", "--unit-dir", "--workspace", "--log-level",
-      "--machine-profiles", "--builtin-profiles"};
+      "--machine-profiles", "--builtin-profiles", "--runner-dir", "--runner-group"};
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--") return {{args.begin(), args.begin() + i}, {args.begin() + i + 1, args.end()}};
     if (args[i].empty() || args[i][0] != '-') return {{args.begin(), args.begin() + i}, {args.begin() + i, args.end()}};
@@ -124,10 +125,6 @@ std::vector<gid_t> SupplementaryGroups() {
 std::optional<std::string> GroupName(gid_t gid) {
   if (const group* g = getgrgid(gid)) return std::string(g->gr_name);
   return std::nullopt;
-}
-
-bool Within(const std::string& path, const std::vector<std::string>& roots) {
-  return std::any_of(roots.begin(), roots.end(), [&](const std::string& r) { return IsWithin(path, r, PathStyle::kPosix); });
 }
 
 }  // namespace
@@ -244,6 +241,37 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
                                            [&](const LaunchSpec& l) { return l.profile == name; });
     status["profile"] = name;
 
+    // Not root: user isolation goes through the runner, which re-derives everything from
+    // the launch record root wrote (readable by the runner group's members).
+    if (!RunningAsRoot() && x.isolation != "namespace") {
+      const fs::path record = LaunchRecordPath(m.state_dir, ws.string(), name);
+      if (x.isolation == "user" || access(record.c_str(), R_OK) == 0) {
+        const fs::path runner = fs::path(m.runner_dir) / kRunnerName;
+        std::vector<std::string> argv{runner.string(), ws.string(), name};
+        if (x.timeout) argv.insert(argv.end(), {"--timeout", std::to_string(*x.timeout)});
+        if (x.cwd) argv.insert(argv.end(), {"--cwd", fs::absolute(*x.cwd).lexically_normal().string()});
+        if (x.json_status) argv.insert(argv.end(), {"--json-status", fs::absolute(*x.json_status).string()});
+        if (!log_dir.empty()) argv.insert(argv.end(), {"--log-dir", fs::absolute(log_dir).string()});
+        if (x.verbose) argv.push_back("--verbose");
+        argv.push_back("--");
+        argv.insert(argv.end(), command.begin(), command.end());
+        std::vector<char*> args;
+        for (auto& a : argv) args.push_back(a.data());
+        args.push_back(nullptr);
+        io.out.flush();
+        io.err.flush();
+        execv(runner.c_str(), args.data());
+        const int err = errno;
+        if (err == EACCES || err == EPERM) {
+          throw Refusal{"you may not start " + runner.string() + " (" + std::strerror(err) + "): only members of group '" +
+                        m.runner_group + "' may; 'sudo sandboxctl apply' adds the user who runs it, and a new login "
+                        "(or 'newgrp " + m.runner_group + "') brings the membership into effect"};
+        }
+        throw Refusal{"cannot start the runner " + runner.string() + ": " + std::strerror(err) +
+                      (err == ENOENT ? "; run 'sudo sandboxctl apply' to install it" : "")};
+      }
+    }
+
     // Which isolation: user where this profile's user is applied for this workspace.
     std::optional<State> state;
     if (auto store = StateStore::Open(m.state_dir, false, std::chrono::seconds(0), nullptr); store.ok()) {
@@ -270,9 +298,6 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
     std::string tmp = spec.tmp;
     std::map<std::string, std::string> fixed;
     if (isolation == Isolation::kUser) {
-      if (!RunningAsRoot()) {
-        throw Refusal{"user isolation needs root: run 'sudo sandboxctl exec ...', or '--isolation namespace'"};
-      }
       if (!applied) {
         throw Refusal{"profile '" + name + "' is not applied for this workspace; run 'sudo sandboxctl apply' first, "
                       "or use '--isolation namespace'"};
@@ -309,7 +334,7 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
                         "); run 'sudo sandboxctl apply' to bring the machine in step"};
         }
       }
-      LinuxHost host(BootConfig(m));
+      LinuxHost host(BootConfig(m), RunnerSetup(m));
       host.set_cache_listings(true);
       for (const auto& r : plan->resources) {
         if (std::find(r.profiles.begin(), r.profiles.end(), name) == r.profiles.end()) continue;
@@ -333,14 +358,7 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
       auto [file, dir] = HideObjects(m.state_dir);
       q.hide_file = file;
       q.hide_dir = dir;
-      fixed["USER"] = fixed["LOGNAME"] = spec.user;
-      // The workspace belongs to someone else than the sandbox user, so git would refuse
-      // it as a "dubious ownership" repository: it is trusted for this run only.
-      if (!spec.env_set.count("GIT_CONFIG_COUNT")) {
-        fixed["GIT_CONFIG_COUNT"] = "1";
-        fixed["GIT_CONFIG_KEY_0"] = "safe.directory";
-        fixed["GIT_CONFIG_VALUE_0"] = ws.string();
-      }
+      fixed = SandboxUserVariables(spec, ws.string());
     } else {
       if (abi < kLandlockAbiForNamespace) {
         throw Refusal{"namespace isolation needs Landlock ABI " + std::to_string(kLandlockAbiForNamespace) +
@@ -412,11 +430,7 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
 
     // Where it runs: somewhere the sandbox may read.
     const std::string cwd = x.cwd ? fs::absolute(*x.cwd).lexically_normal().string() : CurrentDirectory().string();
-    std::vector<std::string> readable = spec.writable;
-    for (const auto* list : {&spec.read_only, &spec.readable}) readable.insert(readable.end(), list->begin(), list->end());
-    readable.push_back(ws.string());
-    readable.push_back(tmp);
-    if (!Within(cwd, readable) || Within(cwd, spec.deny_read)) {
+    if (!MayRunIn(spec, ws.string(), tmp, cwd)) {
       throw Refusal{"--cwd " + cwd + " is outside what profile '" + name + "' may read"};
     }
     q.cwd = cwd;

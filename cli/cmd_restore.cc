@@ -14,7 +14,8 @@ int RunRestore(GlobalOptions g, const std::vector<std::string>& args, Io io) {
   if (!ParseCommandLine("restore", args, specific, {}, g,
                         "sandboxctl restore\n\n"
                         "Recreates the nftables table, chain and rules recorded in the state file, for every\n"
-                        "workspace, without reading any profile. Run at boot by sandboxctl-firewall.service.\n"
+                        "workspace, without reading any profile, and marks the runner's launch records as\n"
+                        "valid for this boot. Run at boot by sandboxctl-firewall.service.\n"
                         "Needs root.",
                         io.out)) {
     return kExitOk;
@@ -26,9 +27,13 @@ int RunRestore(GlobalOptions g, const std::vector<std::string>& args, Io io) {
   Plan firewall;
   for (const auto& [id, record] : loaded->state.records) {
     const std::string& type = record.resource.type;
-    if (type == "nft_table" || type == "nft_chain" || type == "nft_rule") firewall.resources.push_back(record.resource);
+    // Launch records say in which boot the rules were last put in place; the runner
+    // refuses those of an earlier boot.
+    if (type == "nft_table" || type == "nft_chain" || type == "nft_rule" || type == "launch_record") {
+      firewall.resources.push_back(record.resource);
+    }
   }
-  LinuxHost host(BootConfig(m));
+  LinuxHost host(BootConfig(m), RunnerSetup(m));
   int restored = 0, in_place = 0;
   std::vector<Change> todo;
   for (const auto& r : firewall.resources) {
@@ -37,25 +42,32 @@ int RunRestore(GlobalOptions g, const std::vector<std::string>& args, Io io) {
       io.err << "sandboxctl restore: " << o.error().Render() << "\n";
       return kExitFailure;
     }
-    if (o->present && o->in_sync) ++in_place;
-    else todo.push_back({Action::kUpdate, r, ""});
+    if (!o->present || !o->in_sync) todo.push_back({Action::kUpdate, r, ""});
+    else if (r.type != "launch_record") ++in_place;
   }
   // Tables before chains before rules, rules in their order: ids sort that way within a
   // type, and the types are handled in dependency order.
-  for (const char* type : {"nft_table", "nft_chain", "nft_rule"}) {
+  int marked = 0;
+  for (const char* type : {"nft_table", "nft_chain", "nft_rule", "launch_record"}) {
     for (const auto& c : todo) {
       if (c.resource.type != type) continue;
       if (auto e = host.Ensure(c.resource, nullptr); !e.ok()) {
         io.err << "sandboxctl restore: " << e.error().Render() << "\n";
         return kExitFailure;
       }
-      ++restored;
+      ++(c.resource.type == "launch_record" ? marked : restored);
     }
   }
   if (g.json) {
-    io.out << nlohmann::json{{"changed", restored > 0}, {"restored", restored}, {"in_place", in_place}}.dump(2) << "\n";
+    io.out << nlohmann::json{{"changed", restored + marked > 0},
+                             {"restored", restored},
+                             {"in_place", in_place},
+                             {"launch_records_marked", marked}}
+                  .dump(2)
+           << "\n";
   } else {
     io.out << "Restored " << restored << " firewall objects; " << in_place << " already in place.\n";
+    if (marked > 0) io.out << "Marked " << marked << " launch records as valid for this boot.\n";
   }
   return kExitOk;
 }

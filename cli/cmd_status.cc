@@ -29,7 +29,7 @@ int RunStatus(GlobalOptions g, const std::vector<std::string>& args, Io io) {
   if (!plan) return kExitFailure;
   auto loaded = LoadState("status", m, false, io);
   if (!loaded) return kExitFailure;
-  LinuxHost host(BootConfig(m));
+  LinuxHost host(BootConfig(m), RunnerSetup(m));
   host.set_shallow(!deep);
   auto examined = Examine("status", *plan, ws.string(), loaded->state, host, false, !RunningAsRoot(), io);
   if (!examined) return kExitFailure;

@@ -10,6 +10,8 @@
 #include <sstream>
 
 #include "engine/core/host_info.h"
+#include "engine/core/names.h"
+#include "engine/os_linux/launch_record.h"
 #include "engine/os_linux/run_command.h"
 #include "engine/reconcile/apply.h"
 
@@ -30,7 +32,9 @@ po::options_description MachineOptionsDescription(MachineOptions& m, bool with_p
       ("lock-timeout", po::value(&m.lock_timeout), "seconds to wait for another run (default 300)")
       ("nft-table", po::value(&m.nft_table), "name of sandboxctl's nftables table (default sandboxctl)")
       ("tmp-root", po::value(&m.tmp_root), "parent of the per-profile ${tmp} directories (default /var/tmp/sandboxctl)")
-      ("unit-dir", po::value(&m.unit_dir), "where the boot unit goes (default /etc/systemd/system)");
+      ("unit-dir", po::value(&m.unit_dir), "where the boot unit goes (default /etc/systemd/system)")
+      ("runner-group", po::value(&m.runner_group), "group whose members may exec through the runner (default sandboxctl)")
+      ("runner-dir", po::value(&m.runner_dir), "where the runner goes (default /usr/local/libexec/sandboxctl)");
   return d;
 }
 
@@ -44,6 +48,12 @@ std::optional<Plan> CompileWorkspacePlan(const GlobalOptions& g, const MachineOp
       m.nft_table.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos) {
     throw UsageError{"", "invalid --nft-table '" + m.nft_table + "': use 1 to 32 of a-z, 0-9 and _"};
   }
+  if (!IsValidUserName(m.runner_group)) {
+    throw UsageError{"", "invalid --runner-group '" + m.runner_group + "': not a valid group name"};
+  }
+  if (!fs::path(m.runner_dir).is_absolute()) {
+    throw UsageError{"", "--runner-dir '" + m.runner_dir + "' is not an absolute path"};
+  }
   if (!m.tmp_root.empty() && !fs::path(m.tmp_root).is_absolute()) {
     throw UsageError{"", "--tmp-root '" + m.tmp_root + "' is not an absolute path"};
   }
@@ -51,6 +61,7 @@ std::optional<Plan> CompileWorkspacePlan(const GlobalOptions& g, const MachineOp
   if (!HasErrors(diags)) {
     Context context = HostContext(Target::kLinux, ws);
     context.nft_table = m.nft_table;
+    context.runner_group = m.runner_group;
     if (!m.tmp_root.empty()) context.tmp_root = m.tmp_root;
     result = CompilePlan(selected, context);
     diags.insert(diags.end(), result.diagnostics.begin(), result.diagnostics.end());
@@ -68,6 +79,14 @@ BootUnitConfig BootConfig(const MachineOptions& m) {
   auto exe = ExecutablePath();
   return BootUnitConfig{fs::absolute(m.unit_dir), exe.ok() ? *exe : fs::path("/usr/bin/sandboxctl"),
                         fs::absolute(m.state_dir)};
+}
+
+RunnerConfig RunnerSetup(const MachineOptions& m) {
+  auto exe = ExecutablePath();
+  const fs::path bin = exe.ok() ? exe->parent_path() : fs::path("/usr/local/bin");
+  return RunnerConfig{fs::path(m.runner_dir).lexically_normal(),
+                      (bin.parent_path() / "libexec" / "sandboxctl" / kRunnerName).lexically_normal(),
+                      fs::absolute(m.state_dir)};
 }
 
 bool RequireRoot(const std::string& command, Io io) {
@@ -214,7 +233,8 @@ Result<int> StartBackgroundWorker(const GlobalOptions& g, const MachineOptions& 
   argv.insert(argv.end(), {"--workspace", workspace.string(), "apply", "--background-worker", "--yes", "--state-dir",
                            fs::absolute(m.state_dir).string(), "--log-dir", fs::absolute(m.log_dir).string(),
                            "--lock-timeout", "3600", "--nft-table", m.nft_table, "--unit-dir",
-                           fs::absolute(m.unit_dir).string()});
+                           fs::absolute(m.unit_dir).string(), "--runner-group", m.runner_group, "--runner-dir",
+                           m.runner_dir});
   if (!m.tmp_root.empty()) argv.insert(argv.end(), {"--tmp-root", fs::absolute(m.tmp_root).string()});
   for (const auto& p : m.profiles) argv.insert(argv.end(), {"--profile", p});
   auto pid = SpawnDetached(argv);

@@ -21,6 +21,8 @@ struct MachineOptions {
   std::string nft_table = "sandboxctl";
   std::string tmp_root;  // empty: the default
   std::string unit_dir = "/etc/systemd/system";
+  std::string runner_group = "sandboxctl";
+  std::string runner_dir = "/usr/local/libexec/sandboxctl";
   std::vector<std::string> profiles;
 };
 
@@ -34,6 +36,8 @@ std::optional<Plan> CompileWorkspacePlan(const GlobalOptions& g, const MachineOp
 
 // The Linux host, with the boot unit pointing at this executable and state directory.
 BootUnitConfig BootConfig(const MachineOptions& m);
+// Where the runner goes, the one built with this executable, and the state directory.
+RunnerConfig RunnerSetup(const MachineOptions& m);
 
 // Fails (exit 1) before anything is touched when not root.
 bool RequireRoot(const std::string& command, Io io);

@@ -3,7 +3,12 @@
 #include <grp.h>
 #include <pwd.h>
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <vector>
+
+#include "engine/os_linux/run_command.h"
 
 namespace sbx {
 namespace {
@@ -37,6 +42,24 @@ std::optional<gid_t> LookupGroup(const std::string& name) {
   group* found = nullptr;
   if (getgrnam_r(name.c_str(), &gr, buf.data(), buf.size(), &found) != 0 || !found) return std::nullopt;
   return gr.gr_gid;
+}
+
+std::optional<std::vector<std::string>> GroupMembers(const std::string& name) {
+  std::vector<char> buf(1 << 16);
+  group gr{};
+  group* found = nullptr;
+  if (getgrnam_r(name.c_str(), &gr, buf.data(), buf.size(), &found) != 0 || !found) return std::nullopt;
+  std::vector<std::string> members;
+  for (char** m = gr.gr_mem; m && *m; ++m) members.emplace_back(*m);
+  return members;
+}
+
+Result<Ok> RunAccountTool(const std::vector<std::string>& argv) {
+  for (int attempt = 0;; ++attempt) {
+    auto r = RunCommand(argv);
+    if (r.ok() || attempt >= 50 || r.error().message.find("cannot lock") == std::string::npos) return r;
+    usleep(100 * 1000);
+  }
 }
 
 }  // namespace sbx

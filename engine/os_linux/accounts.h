@@ -1,10 +1,15 @@
-// Looking up accounts in the password and group databases (thread-safe, _r variants).
+// Looking up accounts in the password and group databases (thread-safe, _r variants),
+// and running the tools that change them.
 #pragma once
 
 #include <sys/types.h>
 
 #include <optional>
 #include <string>
+#include <vector>
+
+#include "engine/core/result.h"
+#include "engine/reconcile/host.h"
 
 namespace sbx {
 
@@ -17,5 +22,11 @@ struct Account {
 std::optional<Account> LookupUser(const std::string& name);
 std::optional<Account> LookupUserById(uid_t uid);
 std::optional<gid_t> LookupGroup(const std::string& name);
+// The group's listed members (not those whose primary group it is); nullopt: no group.
+std::optional<std::vector<std::string>> GroupMembers(const std::string& name);
+
+// Runs useradd, groupadd, gpasswd & co (RunCommand), waiting while another process holds
+// the passwd/group lock (an interrupted earlier run may have left one finishing).
+Result<Ok> RunAccountTool(const std::vector<std::string>& argv);
 
 }  // namespace sbx

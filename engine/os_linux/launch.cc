@@ -190,12 +190,19 @@ int AsExitCode(int status) { return WIFSIGNALED(status) ? 128 + WTERMSIG(status)
   // what is already open); stdin, stdout and stderr are the command's.
   syscall(SYS_close_range, 3, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */);
   if (setpgid(0, 0) != 0) Fail(report, kStepProcessGroup);
-  const bool ns = q.isolation == Isolation::kNamespace;
-  if (ns && q.switch_first) {  // root on behalf of a sudo user: that user, primary group only
+  // Namespaces as the target user: namespace mode, and user mode started by the runner
+  // (which holds no other privilege to make them with).
+  const bool ns = q.isolation == Isolation::kNamespace || q.switch_first;
+  if (q.switch_first) {  // root for a sudo user, or the runner for a sandbox user: primary group only
     const gid_t groups[] = {q.gid};
     if (setgroups(1, groups) != 0) Fail(report, kStepSetgroups);
     if (setresgid(q.gid, q.gid, q.gid) != 0) Fail(report, kStepSetresgid);
     if (setresuid(q.uid, q.uid, q.uid) != 0) Fail(report, kStepSetresuid);
+    // The runner's file capabilities survive a change between two non-root uids: they go
+    // now, before anything else happens in this process.
+    __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct data[2]{};
+    if (syscall(SYS_capset, &header, data) != 0) Fail(report, kStepDropCapabilities);
     // The uid change made the process undumpable, which leaves /proc/self to root: the id
     // maps below could not be written. It holds nothing of root's any more.
     if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0) Fail(report, kStepSetresuid);
@@ -296,6 +303,12 @@ double Since(std::chrono::steady_clock::time_point start) {
 
 }  // namespace
 
+void DropAllCapabilities() {
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2]{};
+  syscall(SYS_capset, &header, data);
+}
+
 std::optional<std::string> FindExecutable(const std::string& command, const std::string& path,
                                           const std::string& cwd) {
   auto runnable = [](const std::string& p) {
@@ -364,6 +377,20 @@ Result<LaunchOutcome> Launch(const LaunchRequest& q) {
   }
   close(pipe_fds[1]);
   setpgid(pid, pid);  // as the child does itself: whichever runs first
+  // The runner's capabilities served the child's identity switch; waiting needs none.
+  if (q.unprivileged_supervisor) {
+    const uid_t caller = geteuid();
+    if (setresuid(q.uid, caller, caller) != 0) {
+      const int err = errno;
+      kill(pid, SIGKILL);
+      DropAllCapabilities();
+      waitpid(pid, nullptr, 0);
+      restore_mask();
+      close(pipe_fds[0]);
+      return SysError("setresuid", "the runner's waiting process", err);
+    }
+    DropAllCapabilities();
+  }
 
   LaunchOutcome outcome;
   Report r{};

@@ -29,7 +29,13 @@ struct LaunchRequest {
   std::string cwd;
   uid_t uid = 0;  // user mode: the sandbox user; namespace mode: the invoking user (mapped to itself)
   gid_t gid = 0;
-  bool switch_first = false;      // namespace mode started by root for a sudo user: become uid/gid first
+  // Become uid/gid first and make the namespaces as that user: namespace mode started by
+  // root for a sudo user, and user mode started by the runner (no CAP_SYS_ADMIN).
+  bool switch_first = false;
+  // The runner: the waiting side keeps no capability. It takes the sandbox user's uid as
+  // its real uid, which lets it signal the command (forwarding, timeout), and keeps the
+  // caller's as its effective uid for the files it writes afterwards (status, audit log).
+  bool unprivileged_supervisor = false;
   bool private_network = false;   // a network namespace of its own, with only loopback, up
   bool unix_only_fallback = false;  // no network namespace possible: allow AF_UNIX sockets only
   std::vector<std::string> read_only;  // namespace mode: bind-mounted read-only over themselves
@@ -53,6 +59,9 @@ struct LaunchOutcome {
 // Errors: code "not_found" (127), "not_executable" (126), anything else is a setup
 // failure (125) naming the step's system call and object.
 Result<LaunchOutcome> Launch(const LaunchRequest& request);
+
+// Drops every capability of this process (capset with empty sets); the bounding set stays.
+void DropAllCapabilities();
 
 // The absolute path `command` runs: looked up in `path` (a PATH value) when it has no
 // slash, else taken relative to `cwd`, where the command will run; nullopt if there is no

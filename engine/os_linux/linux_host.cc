@@ -67,16 +67,6 @@ Result<Observation> ObserveUser(const Resource& r) {
   return o;
 }
 
-// Runs an account tool, waiting while another process holds the passwd/group lock (an
-// interrupted earlier run may have left its useradd finishing in the background).
-Result<Ok> RunAccountTool(const std::vector<std::string>& argv) {
-  for (int attempt = 0;; ++attempt) {
-    auto r = RunCommand(argv);
-    if (r.ok() || attempt >= 50 || r.error().message.find("cannot lock") == std::string::npos) return r;
-    usleep(100 * 1000);
-  }
-}
-
 Result<Ok> EnsureGroup(const Resource& r) {
   auto name = AccountName(r);
   if (!name.ok()) return name.error();
@@ -363,7 +353,8 @@ Result<RuleTarget> ReadRule(const Resource& r) {
 
 LinuxHost::LinuxHost() : nft_(std::make_unique<Nftables>()) {}
 
-LinuxHost::LinuxHost(BootUnitConfig boot) : boot_(std::move(boot)), nft_(std::make_unique<Nftables>()) {}
+LinuxHost::LinuxHost(BootUnitConfig boot, RunnerConfig runner)
+    : boot_(std::move(boot)), runner_(std::move(runner)), nft_(std::make_unique<Nftables>()) {}
 
 Result<nlohmann::json> LinuxHost::ListForObserve(const std::string& command) {
   if (!cache_listings_) return nft_->List(command);
@@ -376,6 +367,9 @@ Result<Observation> LinuxHost::Observe(const Resource& r) {
   if (r.type == "posix_acl") return ObserveAclGrant(r, shallow_);
   if (r.type == "boot_unit") return ObserveBootUnit(r, boot_);
   if (r.type == "group") return ObserveGroup(r);
+  if (r.type == "group_member") return ObserveGroupMember(r);
+  if (r.type == "runner") return ObserveRunner(r, runner_);
+  if (r.type == "launch_record") return ObserveLaunchRecord(r, runner_);
   if (r.type == "user") return ObserveUser(r);
   if (r.type == "directory") return ObserveDirectory(r);
   if (r.type == "nft_table" || r.type == "nft_chain") {
@@ -429,6 +423,9 @@ Result<Ok> LinuxHost::Ensure(const Resource& r, const NotePrior& note_prior) {
   if (r.type == "posix_acl") return EnsureAclGrant(r, note_prior);
   if (r.type == "boot_unit") return EnsureBootUnit(r, boot_);
   if (r.type == "group") return EnsureGroup(r);
+  if (r.type == "group_member") return EnsureGroupMember(r);
+  if (r.type == "runner") return EnsureRunner(r, runner_);
+  if (r.type == "launch_record") return EnsureLaunchRecord(r, runner_);
   if (r.type == "user") return EnsureUser(r);
   if (r.type == "directory") return EnsureDirectory(r);
   if (r.type == "nft_table") {
@@ -479,6 +476,9 @@ Result<Ok> LinuxHost::Remove(const OwnedRecord& record) {
   if (r.type == "posix_acl") return RemoveAclGrant(record);
   if (r.type == "boot_unit") return RemoveBootUnit(record, boot_);
   if (r.type == "group") return RemoveAccount(record, false);
+  if (r.type == "group_member") return RemoveGroupMember(record);
+  if (r.type == "runner") return RemoveRunner(record, runner_);
+  if (r.type == "launch_record") return RemoveLaunchRecord(record, runner_);
   if (r.type == "user") return RemoveAccount(record, true);
   if (r.type == "directory") return RemoveDirectory(record);
   if (r.type == "nft_table" || r.type == "nft_chain") {

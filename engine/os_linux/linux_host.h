@@ -3,7 +3,7 @@
 // symlink, and nftables through libnftables transactions.
 //
 // Resource types: group, user, directory, posix_acl (posix_acl.h), nft_table, nft_chain,
-// nft_rule, boot_unit (boot_unit.h).
+// nft_rule, boot_unit (boot_unit.h), group_member, runner, launch_record (runner_host.h).
 #pragma once
 
 #include <map>
@@ -12,6 +12,7 @@
 
 #include "engine/os_linux/boot_unit.h"
 #include "engine/os_linux/nftables.h"
+#include "engine/os_linux/runner_host.h"
 #include "engine/reconcile/host.h"
 
 namespace sbx {
@@ -19,7 +20,7 @@ namespace sbx {
 class LinuxHost : public Host {
  public:
   LinuxHost();
-  explicit LinuxHost(BootUnitConfig boot);
+  explicit LinuxHost(BootUnitConfig boot, RunnerConfig runner = {});
   Result<Observation> Observe(const Resource& resource) override;
   Result<Ok> Ensure(const Resource& resource, const NotePrior& note_prior) override;
   Result<Ok> Remove(const OwnedRecord& record) override;
@@ -39,6 +40,7 @@ class LinuxHost : public Host {
   bool shallow_ = false;
   bool cache_listings_ = false;
   BootUnitConfig boot_;
+  RunnerConfig runner_;
   std::unique_ptr<Nftables> nft_;
   std::map<std::string, Result<nlohmann::json>> listed_;
 };

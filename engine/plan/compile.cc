@@ -33,6 +33,7 @@ std::string_view ResourceKindName(ResourceKind kind) {
     case ResourceKind::kDirectory: return "directory";
     case ResourceKind::kFileGrant: return "file_grant";
     case ResourceKind::kNetRule: return "net_rule";
+    case ResourceKind::kLaunch: return "launch";
   }
   return "principal";
 }

@@ -51,4 +51,25 @@ std::vector<std::string> SandboxEnvironment(const LaunchSpec& spec, const std::v
   return out;
 }
 
+bool MayRunIn(const LaunchSpec& spec, const std::string& workspace, const std::string& tmp, const std::string& cwd) {
+  auto within = [&](const std::vector<std::string>& roots) {
+    return std::any_of(roots.begin(), roots.end(), [&](const std::string& r) { return IsWithin(cwd, r, PathStyle::kPosix); });
+  };
+  std::vector<std::string> readable = spec.writable;
+  for (const auto* list : {&spec.read_only, &spec.readable}) readable.insert(readable.end(), list->begin(), list->end());
+  readable.push_back(workspace);
+  if (!tmp.empty()) readable.push_back(tmp);
+  return within(readable) && !within(spec.deny_read);
+}
+
+std::map<std::string, std::string> SandboxUserVariables(const LaunchSpec& spec, const std::string& workspace) {
+  std::map<std::string, std::string> fixed{{"USER", spec.user}, {"LOGNAME", spec.user}};
+  if (!spec.env_set.count("GIT_CONFIG_COUNT")) {
+    fixed["GIT_CONFIG_COUNT"] = "1";
+    fixed["GIT_CONFIG_KEY_0"] = "safe.directory";
+    fixed["GIT_CONFIG_VALUE_0"] = workspace;
+  }
+  return fixed;
+}
+
 }  // namespace sbx

@@ -25,4 +25,14 @@ bool MatchEnvPattern(std::string_view pattern, std::string_view name);
 std::vector<std::string> SandboxEnvironment(const LaunchSpec& spec, const std::vector<std::string>& caller,
                                             const std::map<std::string, std::string>& fixed);
 
+// Whether the command may start in `cwd`: inside something the sandbox may read (a
+// writable, read-only or readable root, the workspace, its ${tmp}) and not in a deny-read
+// path.
+bool MayRunIn(const LaunchSpec& spec, const std::string& workspace, const std::string& tmp, const std::string& cwd);
+
+// What sandboxctl sets for a command run as the sandbox user: USER, LOGNAME, and git's
+// trust of the workspace (it belongs to someone else than the sandbox user, so git would
+// refuse it as a "dubious ownership" repository) unless the profile sets git's config.
+std::map<std::string, std::string> SandboxUserVariables(const LaunchSpec& spec, const std::string& workspace);
+
 }  // namespace sbx

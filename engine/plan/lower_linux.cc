@@ -173,13 +173,87 @@ void LowerNetwork(const Intent& intent, Plan& plan) {
   plan.resources.push_back(std::move(boot));
 }
 
+// The runner lets members of the runner group run commands as the sandbox users without
+// root: one group, the invoking user in it, the runner program (file capabilities
+// cap_setuid and cap_setgid only), and per profile a launch record, the root-owned copy of
+// the launch spec that the runner trusts instead of its caller.
+void LowerRunner(const Intent& intent, Plan& plan, std::vector<Diagnostic>& diagnostics) {
+  const Context& c = intent.context;
+  if (c.runner_group.empty() || plan.launches.empty()) return;
+  if (intent.principals.count(c.runner_group)) {
+    diagnostics.push_back(
+        MakeError(DiagCode::kConflict, SourceRegion{}, "sandbox user '" + c.runner_group + "' has the name of the runner group"));
+    return;
+  }
+  Provenance all;
+  for (const auto& [user, p] : intent.principals) {
+    for (const auto& profile : p.provenance.profiles) all.profiles.insert(profile);
+    for (const auto& origin : p.provenance.origins) all.origins.insert(origin);
+  }
+  const std::string group_id = "group:" + c.runner_group;
+  Resource group = MakeResource(group_id, ResourceKind::kPrincipal, "group",
+                                "system group " + c.runner_group + " (may run commands through the runner)", all);
+  group.attributes = {{"name", c.runner_group}, {"system", true}, {"command", {"groupadd", "--system", c.runner_group}}};
+  plan.resources.push_back(std::move(group));
+
+  std::vector<std::string> users;
+  std::string member_id;
+  if (!c.user.empty() && c.user != "root") {
+    users.push_back(c.user);
+    member_id = "member:" + c.runner_group + ":" + c.user;
+    Resource member = MakeResource(member_id, ResourceKind::kPrincipal, "group_member",
+                                   c.user + " in group " + c.runner_group, all);
+    member.attributes = {{"group", c.runner_group}, {"user", c.user}, {"command", {"gpasswd", "--add", c.user, c.runner_group}}};
+    member.depends_on = {group_id};
+    plan.resources.push_back(std::move(member));
+  }
+
+  Resource runner = MakeResource("runner", ResourceKind::kLaunch, "runner",
+                                 "sandboxctl-runner for members of " + c.runner_group, all);
+  runner.attributes = {{"name", "sandboxctl-runner"},
+                       {"group", c.runner_group},
+                       {"mode", "0750"},
+                       {"capabilities", "cap_setgid,cap_setuid=ep"}};
+  runner.depends_on = {group_id};
+  plan.resources.push_back(std::move(runner));
+
+  for (const auto& l : plan.launches) {
+    Provenance own;
+    own.profiles.insert(l.profile);
+    if (auto p = intent.principals.find(l.user); p != intent.principals.end()) {
+      for (const auto& origin : p->second.provenance.origins) {
+        if (origin.file == l.origin) own.origins.insert(origin);
+      }
+    }
+    if (own.origins.empty()) own.origins.insert(Origin{l.origin, 1});
+    Resource r = MakeResource("launch:" + c.workspace + ":" + l.profile, ResourceKind::kLaunch, "launch_record",
+                              "launch record of " + l.profile + " for the runner (runs as " + l.user + ")", own);
+    r.attributes = {{"workspace", c.workspace}, {"profile", l.profile}, {"group", c.runner_group},
+                    {"users", users},           {"launch", LaunchSpecToJson(l)}};
+    // Written last: the runner relies on what it describes (the user, its firewall rules).
+    r.depends_on = {"runner", "user:" + l.user};
+    if (!member_id.empty()) r.depends_on.push_back(member_id);
+    for (const auto& other : plan.resources) {
+      if (other.type == "nft_rule" && other.attributes.value("principal", "") == l.user) r.depends_on.push_back(other.id);
+      const std::string access = other.attributes.value("access", "");
+      if (other.type == "posix_acl" && other.attributes.value("principal", "") == l.user && access != "read" &&
+          access != "traverse") {
+        r.depends_on.push_back(other.id);
+      }
+    }
+    std::sort(r.depends_on.begin(), r.depends_on.end());
+    plan.resources.push_back(std::move(r));
+  }
+}
+
 }  // namespace
 
-void LowerLinux(const Intent& intent, Plan& plan, std::vector<Diagnostic>&) {
+void LowerLinux(const Intent& intent, Plan& plan, std::vector<Diagnostic>& diagnostics) {
   for (const auto& [name, p] : intent.principals) LowerPrincipal(p, plan);
   for (const auto& d : intent.directories) LowerDirectory(d, intent, plan);
   for (const auto& g : intent.grants) LowerGrant(g, intent, plan);
   LowerNetwork(intent, plan);
+  LowerRunner(intent, plan, diagnostics);
 }
 
 }  // namespace sbx

@@ -33,12 +33,15 @@ struct Context {
   std::string home;       // the invoking user's home
   std::string tmp_root;   // parent of the per-profile ${tmp} directories
   std::string nft_table = "sandboxctl";  // Linux: the nftables table sandboxctl owns
+  // Linux: the group whose members may run commands as sandbox users through the runner
+  // (sandboxctl-runner); empty: no runner and no launch records (tests of other parts).
+  std::string runner_group = "sandboxctl";
 };
 std::string DefaultTmpRoot(Target target);
 // The private ${tmp} of one profile in one workspace.
 std::string ProfileTmpDir(const Context& context, std::string_view profile);
 
-enum class ResourceKind { kPrincipal, kDirectory, kFileGrant, kNetRule };
+enum class ResourceKind { kPrincipal, kDirectory, kFileGrant, kNetRule, kLaunch };
 std::string_view ResourceKindName(ResourceKind kind);
 
 struct Origin {
@@ -113,6 +116,9 @@ const std::vector<std::string>& DefaultEnvDeny();
 // JSON, with sorted keys: byte-identical for the same plan.
 nlohmann::json PlanToJson(const Plan& plan);
 nlohmann::json ResourceToJson(const Resource& resource);
+nlohmann::json LaunchSpecToJson(const LaunchSpec& launch);
+// The inverse of LaunchSpecToJson, checking every field: the runner reads it back.
+Result<LaunchSpec> LaunchSpecFromJson(const nlohmann::json& json);
 // The inverse of ResourceToJson; checks every field, since privileged commands read it back.
 Result<Resource> ResourceFromJson(const nlohmann::json& json);
 // The plan as text for people, rendered from the same data as PlanToJson.

@@ -1,12 +1,11 @@
 #include "engine/plan/plan.h"
 
 #include <optional>
+#include <tuple>
 
 namespace sbx {
 
-namespace {
-
-nlohmann::json LaunchToJson(const LaunchSpec& l) {
+nlohmann::json LaunchSpecToJson(const LaunchSpec& l) {
   nlohmann::json env = {{"inherit", EnvInheritName(l.env_inherit)},
                         {"core", l.env_core},
                         {"allow", l.env_allow},
@@ -30,8 +29,6 @@ nlohmann::json LaunchToJson(const LaunchSpec& l) {
           {"env", env},
           {"limits", limits}};
 }
-
-}  // namespace
 
 nlohmann::json ResourceToJson(const Resource& r) {
   std::vector<std::string> origins;
@@ -73,7 +70,8 @@ Result<Resource> ResourceFromJson(const nlohmann::json& j) {
   if (r.id.empty()) return BadResource("empty id");
   const std::string kind = j["kind"].get<std::string>();
   bool known = false;
-  for (auto k : {ResourceKind::kPrincipal, ResourceKind::kDirectory, ResourceKind::kFileGrant, ResourceKind::kNetRule}) {
+  for (auto k : {ResourceKind::kPrincipal, ResourceKind::kDirectory, ResourceKind::kFileGrant, ResourceKind::kNetRule,
+                 ResourceKind::kLaunch}) {
     if (ResourceKindName(k) == kind) {
       r.kind = k;
       known = true;
@@ -130,13 +128,81 @@ nlohmann::json PlanToJson(const Plan& plan) {
     counts[std::string(ResourceKindName(r.kind))]++;
   }
   j["launches"] = nlohmann::json::array();
-  for (const auto& l : plan.launches) j["launches"].push_back(LaunchToJson(l));
+  for (const auto& l : plan.launches) j["launches"].push_back(LaunchSpecToJson(l));
   j["counts"] = {{"principal", counts["principal"]},
                  {"directory", counts["directory"]},
                  {"file_grant", counts["file_grant"]},
                  {"net_rule", counts["net_rule"]},
+                 {"launch", counts["launch"]},
                  {"total", plan.resources.size()}};
   return j;
+}
+
+namespace {
+
+Error BadLaunch(const std::string& what) { return Error{"invalid_state", "", "launch spec", what}; }
+
+}  // namespace
+
+// Reads what LaunchSpecToJson wrote, trusting nothing: every field must be there with its
+// type, and every path must be absolute.
+Result<LaunchSpec> LaunchSpecFromJson(const nlohmann::json& j) {
+  if (!j.is_object()) return BadLaunch("not an object");
+  auto object = [&](const nlohmann::json& parent, const char* key) -> const nlohmann::json* {
+    return parent.contains(key) && parent[key].is_object() ? &parent[key] : nullptr;
+  };
+  const nlohmann::json *fs = object(j, "filesystem"), *net = object(j, "network"), *env = object(j, "env"),
+                       *limits = object(j, "limits");
+  if (!fs || !net || !env || !limits) return BadLaunch("'filesystem', 'network', 'env' or 'limits' is missing");
+  LaunchSpec l;
+  for (auto [parent, key, field] : {std::tuple{&j, "profile", &l.profile}, std::tuple{&j, "origin", &l.origin},
+                                    std::tuple{&j, "user", &l.user}, std::tuple{&j, "tmp", &l.tmp}}) {
+    if (!parent->contains(key) || !(*parent)[key].is_string()) return BadLaunch(std::string("'") + key + "' is not a string");
+    *field = (*parent)[key].get<std::string>();
+  }
+  for (auto [parent, key, field] :
+       {std::tuple{fs, "writable", &l.writable}, std::tuple{fs, "read_only", &l.read_only},
+        std::tuple{fs, "readable", &l.readable}, std::tuple{fs, "deny_read", &l.deny_read},
+        std::tuple{net, "allow", &l.allow}, std::tuple{env, "core", &l.env_core}, std::tuple{env, "allow", &l.env_allow},
+        std::tuple{env, "deny", &l.env_deny}}) {
+    auto list = parent->contains(key) ? Strings((*parent)[key]) : std::nullopt;
+    if (!list) return BadLaunch(std::string("'") + key + "' is not a list of strings");
+    *field = *list;
+  }
+  for (const auto* list : {&l.writable, &l.read_only, &l.readable, &l.deny_read}) {
+    for (const auto& p : *list) {
+      if (p.empty() || p[0] != '/') return BadLaunch("path '" + p + "' is not absolute");
+    }
+  }
+  if (!l.tmp.empty() && l.tmp[0] != '/') return BadLaunch("tmp '" + l.tmp + "' is not absolute");
+  const std::string mode = net->value("mode", "");
+  bool known = false;
+  for (auto m : {NetworkMode::kOffline, NetworkMode::kOnline, NetworkMode::kAllowlist}) {
+    if (NetworkModeName(m) == mode) l.network = m, known = true;
+  }
+  if (!known) return BadLaunch("unknown network mode '" + mode + "'");
+  for (auto [key, field] : {std::pair{"loopback", &l.loopback}, std::pair{"require_namespace", &l.require_namespace}}) {
+    if (!net->contains(key) || !(*net)[key].is_boolean()) return BadLaunch(std::string("'") + key + "' is not a boolean");
+    *field = (*net)[key].get<bool>();
+  }
+  const std::string inherit = env->value("inherit", "");
+  known = false;
+  for (auto e : {EnvInherit::kNone, EnvInherit::kCore, EnvInherit::kAll}) {
+    if (EnvInheritName(e) == inherit) l.env_inherit = e, known = true;
+  }
+  if (!known) return BadLaunch("unknown env inherit '" + inherit + "'");
+  if (!env->contains("set") || !(*env)["set"].is_object()) return BadLaunch("'set' is not a table");
+  for (const auto& [k, v] : (*env)["set"].items()) {
+    if (!v.is_string()) return BadLaunch("env.set." + k + " is not a string");
+    l.env_set[k] = v.get<std::string>();
+  }
+  for (auto [key, field] : {std::pair{"timeout_seconds", &l.timeout_seconds}, std::pair{"memory_bytes", &l.memory_bytes},
+                            std::pair{"processes", &l.processes}}) {
+    if (!limits->contains(key)) continue;
+    if (!(*limits)[key].is_number_unsigned()) return BadLaunch(std::string("'") + key + "' is not a count");
+    *field = (*limits)[key].get<uint64_t>();
+  }
+  return l;
 }
 
 }  // namespace sbx

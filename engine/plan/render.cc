@@ -66,6 +66,14 @@ void Details(const nlohmann::json& r, std::ostream& out) {
     out << pad << Str(a["name"]) << " (wanted by " << Str(a["wanted_by"]) << ") runs '" << Str(a["runs"]) << "'\n";
   } else if (type == "nft_rule") {
     out << pad << Str(a["rule"]) << "\n";
+  } else if (type == "group_member") {
+    out << pad << List(a["command"], " ") << "\n";
+  } else if (type == "runner") {
+    out << pad << Str(a["name"]) << ": owner root, group " << Str(a["group"]) << ", mode " << Str(a["mode"])
+        << ", file capabilities " << Str(a["capabilities"]) << "\n";
+  } else if (type == "launch_record") {
+    out << pad << "for " << (a["users"].empty() ? std::string("root") : List(a["users"])) << " (group "
+        << Str(a["group"]) << ")\n";
   } else if (type == "local_user") {
     out << pad << Str(a["api"]) << " " << Str(a["name"]) << ", flags " << List(a["flags"], "|") << "\n";
   } else if (type == "capability_sid") {
@@ -131,7 +139,9 @@ std::string RenderPlanText(const Plan& plan) {
   }
   const auto& n = j["counts"];
   out << "\n" << Str(n["total"]) << " resources: " << Str(n["principal"]) << " principals, " << Str(n["directory"])
-      << " directories, " << Str(n["file_grant"]) << " file grants, " << Str(n["net_rule"]) << " network rules.\n";
+      << " directories, " << Str(n["file_grant"]) << " file grants, " << Str(n["net_rule"]) << " network rules";
+  if (n.value("launch", 0) > 0) out << ", " << Str(n["launch"]) << " for the runner";
+  out << ".\n";
   return out.str();
 }
 

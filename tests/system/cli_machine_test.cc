@@ -61,7 +61,8 @@ class MachineCli : public ::testing::Test {
   void TearDown() override {
     if (IsSkipped()) return;
     Sandboxctl({"destroy", "--yes"});  // whatever a failed test left
-    system(("userdel " + user_ + " 2>/dev/null; groupdel " + user_ + " 2>/dev/null; nft delete table inet " + Table() +
+    system(("userdel " + user_ + " 2>/dev/null; groupdel " + user_ + " 2>/dev/null; groupdel " + Group() +
+            " 2>/dev/null; nft delete table inet " + Table() +
             " 2>/dev/null").c_str());
     EXPECT_EQ(Snapshot(), before_) << "the test left something behind";
     std::error_code ec;
@@ -69,6 +70,7 @@ class MachineCli : public ::testing::Test {
   }
 
   std::string Table() const { return "sbxtest_" + suffix_; }
+  std::string Group() const { return "sbxg-" + suffix_; }
 
   std::string Snapshot() {
     std::string s;
@@ -85,7 +87,8 @@ class MachineCli : public ::testing::Test {
     if (machine) {
       for (const auto& a : std::vector<std::string>{"--state-dir", (root_ / "state").string(), "--log-dir",
                                                     (root_ / "log").string(), "--lock-timeout", "2", "--unit-dir",
-                                                    (root_ / "units").string()}) {
+                                                    (root_ / "units").string(), "--runner-group", Group(),
+                                                    "--runner-dir", (root_ / "runner").string()}) {
         argv.push_back(a);
       }
       if (args[0] != "destroy" && args[0] != "restore") {

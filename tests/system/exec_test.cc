@@ -1,6 +1,8 @@
 // sandboxctl exec, for real: a probe program runs inside the sandbox, tries each forbidden
-// action and reports the errno it got. User isolation runs as root after apply; namespace
-// isolation runs as an unprivileged test user with nothing applied. Each test makes its
+// action and reports the errno it got. User isolation runs as root after apply, and
+// ("runner") as an unprivileged test user through sandboxctl-runner after that user ran
+// apply under sudo; namespace isolation runs as the unprivileged test user with nothing
+// applied. Each test makes its
 // own users, workspace, nft table and a test host in a network namespace of its own
 // (a veth pair on 198.18.0.0/15, the benchmarking range: never an outside address), and
 // removes them all.
@@ -54,7 +56,8 @@ class ExecTest : public ::testing::TestWithParam<std::string> {
   void SetUp() override {
     if (geteuid() != 0) GTEST_SKIP() << "needs root: creates users, namespaces and nftables rules";
     id_ = Hex6();
-    user_mode_ = GetParam() == "user";
+    via_runner_ = GetParam() == "runner";
+    user_mode_ = GetParam() == "user" || via_runner_;
     root_ = fs::path("/tmp") / ("sandboxctl-exec-" + id_);
     ws_ = root_ / "ws";
     runner_ = "sbxu-" + id_;  // namespace mode runs as this ordinary user
@@ -66,6 +69,9 @@ class ExecTest : public ::testing::TestWithParam<std::string> {
     fs::create_directories(root_ / "share");
     fs::copy_file(SANDBOX_PROBE_BIN, root_ / "bin/sandbox_probe");
     fs::copy_file(SANDBOXCTL_BIN, root_ / "bin/sandboxctl");
+    // Where the installed layout has it: apply installs the runner built with sandboxctl.
+    fs::create_directories(root_ / "libexec/sandboxctl");
+    fs::copy_file(SANDBOXCTL_RUNNER_BIN, root_ / "libexec/sandboxctl/sandboxctl-runner");
     std::ofstream(ws_ / ".env") << "TOKEN=secret\n";
     std::ofstream(ws_ / ".git/config") << "[core]\n";
     std::ofstream(root_ / "outside/target") << "outside\n";
@@ -79,8 +85,10 @@ class ExecTest : public ::testing::TestWithParam<std::string> {
     const std::string owner = user_mode_ ? "root" : runner_;
     fs::create_directories(root_ / "tmp");
     fs::create_directories(root_ / "log");
+    // Through the runner the test user writes its own audit log and status files.
+    fs::create_directories(root_ / "userlog");
     ASSERT_EQ(Sh("chown -R " + owner + ": " + ws_.string() + " " + (root_ / "tmp").string() + " " +
-                 (root_ / "log").string() + " && chmod 0700 " +
+                 (root_ / "log").string() + " && chown " + runner_ + ": " + (root_ / "userlog").string() + " && chmod 0700 " +
                  (root_ / "tmp").string() + " && chmod 0755 " + root_.string() + " " +
                  (root_ / "bin").string() + " && chmod 4755 " + (root_ / "bin/sandbox_probe").string()),
               0);
@@ -95,6 +103,7 @@ class ExecTest : public ::testing::TestWithParam<std::string> {
   void TearDown() override {
     if (IsSkipped()) return;
     if (user_mode_) Sandboxctl({"destroy", "--yes"});
+    EXPECT_FALSE(fs::exists(root_ / "runner")) << "destroy left the runner behind";
     for (auto* c : {&server4_, &server6_, &loop4_, &loop6_, &sleeper_}) {
       if (c->valid() && c->running()) c->terminate();
     }
@@ -102,10 +111,11 @@ class ExecTest : public ::testing::TestWithParam<std::string> {
     Sh("ip netns delete sbxe-" + id_ + " 2>/dev/null");
     Sh("userdel " + runner_ + " 2>/dev/null; userdel sbxe-" + id_ + " 2>/dev/null; groupdel sbxe-" + id_ +
        " 2>/dev/null; userdel sbxf-" + id_ + " 2>/dev/null; groupdel sbxf-" + id_ +
-       " 2>/dev/null; nft delete table inet sbxtest_" + id_ + " 2>/dev/null");
+       " 2>/dev/null; groupdel " + Group() + " 2>/dev/null; nft delete table inet sbxtest_" + id_ + " 2>/dev/null");
     std::error_code ec;
     fs::remove_all(root_, ec);
     EXPECT_EQ(Capture("getent passwd sbxe-" + id_ + " sbxf-" + id_ + " " + runner_), "");
+    EXPECT_EQ(Capture("getent group " + Group()), "");
     EXPECT_EQ(Capture("ip netns list | grep sbxe-" + id_), "");
   }
 
@@ -158,6 +168,11 @@ class ExecTest : public ::testing::TestWithParam<std::string> {
   }
 
   std::string Probe() const { return (root_ / "bin/sandbox_probe").string(); }
+  std::string Group() const { return "sbxg-" + id_; }
+  // exec's audit log: root's, or through the runner the test user's own.
+  fs::path LogDir() const { return root_ / (via_runner_ ? "userlog" : "log"); }
+  // The isolation exec is asked for: the runner gives user isolation.
+  std::string Isolation() const { return via_runner_ ? "user" : GetParam(); }
 
   // The probe outside any sandbox, as root: the control case.
   std::string Outside(const std::vector<std::string>& args) {
@@ -177,7 +192,7 @@ class ExecTest : public ::testing::TestWithParam<std::string> {
     const fs::path out = root_ / "out", err = root_ / "err";
     fs::remove(out);
     fs::remove(err);
-    auto env = boost::this_process::environment();
+    bp::environment env = boost::this_process::environment();  // a copy: this process's stays as it is
     env["GITHUB_TOKEN"] = "ghp_probe";
     for (const auto& [k, v] : extra_env) env[k] = v;
     bp::child child(program, bp::args = argv, env, bp::start_dir = ws_.string(), bp::std_out > out.string(),
@@ -189,11 +204,12 @@ class ExecTest : public ::testing::TestWithParam<std::string> {
     return r;
   }
 
-  Outcome Sandboxctl(std::vector<std::string> args) {
+  Outcome Sandboxctl(std::vector<std::string> args, bool as_sudo = true) {
     std::vector<std::string> full{"--machine-profiles", "", "--builtin-profiles", (root_ / "share").string()};
     full.insert(full.end(), args.begin(), args.end());
     for (const auto& a : std::vector<std::string>{"--state-dir", (root_ / "state").string(), "--log-dir",
-                                                  (root_ / "log").string(), "--unit-dir", (root_ / "units").string()}) {
+                                                  (root_ / "log").string(), "--unit-dir", (root_ / "units").string(),
+                                                  "--runner-group", Group(), "--runner-dir", (root_ / "runner").string()}) {
       full.push_back(a);
     }
     if (args[0] != "destroy") {
@@ -201,7 +217,15 @@ class ExecTest : public ::testing::TestWithParam<std::string> {
         full.push_back(a);
       }
     }
-    return Exe((root_ / "bin/sandboxctl").string(), full, "");
+    // Through the runner: as if the test user had run `sudo sandboxctl apply`.
+    return Exe((root_ / "bin/sandboxctl").string(), full, "",
+               via_runner_ && as_sudo ? SudoEnv() : std::map<std::string, std::string>{});
+  }
+
+  std::map<std::string, std::string> SudoEnv() const {
+    std::string uid = Capture("id -u " + runner_);
+    if (!uid.empty()) uid.pop_back();
+    return {{"SUDO_USER", runner_}, {"SUDO_UID", uid}};
   }
 
   // The probe inside the sandbox: its output, e.g. "EACCES\n".
@@ -216,16 +240,20 @@ class ExecTest : public ::testing::TestWithParam<std::string> {
   // sandboxctl's arguments for exec in this test's isolation, state and table.
   std::vector<std::string> ExecArgs(const std::string& profile, const std::vector<std::string>& rest) {
     std::vector<std::string> args{"--machine-profiles", "", "--builtin-profiles", (root_ / "share").string(), "exec",
-                                  "--profile", profile, "--isolation", GetParam(), "--state-dir",
-                                  (root_ / "state").string(), "--log-dir", (root_ / "log").string(), "--nft-table",
-                                  "sbxtest_" + id_, "--tmp-root", (root_ / "tmp").string()};
+                                  "--profile", profile, "--isolation", Isolation(), "--state-dir",
+                                  (root_ / "state").string(), "--log-dir", LogDir().string(), "--nft-table",
+                                  "sbxtest_" + id_, "--tmp-root", (root_ / "tmp").string(), "--runner-dir",
+                                  (root_ / "runner").string(), "--runner-group", Group()};
     args.insert(args.end(), rest.begin(), rest.end());
     return args;
   }
 
+  // Whether exec runs as the unprivileged test user (not as root).
+  bool AsTestUser() const { return !user_mode_ || via_runner_; }
+
   // sandboxctl exec with `rest` after the common options, as the test's invoking user.
   Outcome Exec(const std::vector<std::string>& rest, const std::string& profile = "offline") {
-    return Exe((root_ / "bin/sandboxctl").string(), ExecArgs(profile, rest), user_mode_ ? "" : runner_);
+    return Exe((root_ / "bin/sandboxctl").string(), ExecArgs(profile, rest), AsTestUser() ? runner_ : "");
   }
 
   // A shell command inside the sandbox, in the workspace.
@@ -247,7 +275,8 @@ class ExecTest : public ::testing::TestWithParam<std::string> {
   }
 
   std::string id_, runner_, v6_;
-  bool user_mode_ = false;
+  bool user_mode_ = false;   // user isolation: as root, or through the runner
+  bool via_runner_ = false;
   fs::path root_, ws_;
   bp::child server4_, server6_, loop4_, loop6_, sleeper_;
   int abstract_ = -1;
@@ -337,8 +366,9 @@ TEST_P(ExecTest, NoPrivilegeCanBeRegained) {
   EXPECT_EQ(Inside({"keyring"}), "EPERM\n");
   EXPECT_EQ(Inside({"tiocsti"}), "EPERM\n");
   EXPECT_EQ(Inside({"userns"}), "EPERM\n");
-  // In a namespace uid 0 is not even mapped: there is no root to become.
-  EXPECT_EQ(Inside({"setuid"}), user_mode_ ? "EPERM\n" : "EINVAL\n");
+  // In a user namespace (namespace mode, and the runner's) uid 0 is not even mapped:
+  // there is no root to become.
+  EXPECT_EQ(Inside({"setuid"}), AsTestUser() ? "EINVAL\n" : "EPERM\n");
   // The probe is setuid root here: no_new_privs keeps the effective uid.
   const std::string uid = Capture("id -u " + (user_mode_ ? "sbxe-" + id_ : runner_));
   EXPECT_EQ(Inside({"euid"}), uid);
@@ -399,7 +429,7 @@ TEST_P(ExecTest, RunsOnlyWhereTheSandboxMayReadAndIsAudited) {
   EXPECT_EQ(inside.exit_code, 0) << inside.err;
   EXPECT_EQ(inside.out, (ws_ / ".git").string() + "\n");
   // Every exec is a line of the audit log: root's in the machine's, a user's in their own.
-  const std::string log = ReadFile(root_ / "log/audit.log");
+  const std::string log = ReadFile(LogDir() / "audit.log");
   EXPECT_NE(log.find("\"event\":\"exec\""), std::string::npos) << log;
   EXPECT_NE(log.find("\"argv\":[\"pwd\"]"), std::string::npos) << log;
   EXPECT_NE(log.find("\"exit_code\":125"), std::string::npos) << log;
@@ -417,14 +447,14 @@ TEST_P(ExecTest, ExitStatusIsTheCommandsOwnOrSaysWhatHappened) {
   Outcome not_executable = exec({"--", (ws_ / ".git/config").string()});
   EXPECT_EQ(not_executable.exit_code, 126) << not_executable.err;
   EXPECT_EQ(exec({"--bogus", "--", "true"}).exit_code, 125);
-  const fs::path status = root_ / (user_mode_ ? "status.json" : "tmp/status.json");
+  const fs::path status = root_ / (via_runner_ ? "userlog/status.json" : user_mode_ ? "status.json" : "tmp/status.json");
   Outcome timed_out = exec({"--timeout", "0.5", "--json-status", status.string(), "--", "/bin/sh", "-c",
                             "sleep 31 & sleep 31"});
   EXPECT_EQ(timed_out.exit_code, 124);
   const std::string json = ReadFile(status);
   EXPECT_NE(json.find("\"exit_code\": 124"), std::string::npos) << json;
   EXPECT_NE(json.find("\"timed_out\": true"), std::string::npos) << json;
-  EXPECT_NE(json.find("\"isolation\": \"" + GetParam() + "\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"isolation\": \"" + Isolation() + "\""), std::string::npos) << json;
   EXPECT_EQ(Capture("pgrep -f '[s]leep 31' || true"), "") << "the timed-out command's process group was not killed";
   // Nothing the command starts outlives it, not even in a session of its own.
   Outcome daemon = exec({"--", "/bin/sh", "-c", "setsid sleep 32 & sleep 0.2"});
@@ -435,17 +465,17 @@ TEST_P(ExecTest, ExitStatusIsTheCommandsOwnOrSaysWhatHappened) {
 TEST_P(ExecTest, SignalsReachTheCommand) {
   std::vector<std::string> args = ExecArgs(
       "offline", {"--", "/bin/sh", "-c", "trap 'echo got-term; exit 3' TERM; echo ready; while :; do sleep 0.05; done"});
-  if (!user_mode_) args.insert(args.begin(), {"-u", runner_, "--", (root_ / "bin/sandboxctl").string()});
+  if (AsTestUser()) args.insert(args.begin(), {"-u", runner_, "--", (root_ / "bin/sandboxctl").string()});
   bp::ipstream out;
-  bp::child child(user_mode_ ? (root_ / "bin/sandboxctl").string() : "/usr/sbin/runuser", bp::args = args,
+  bp::child child(AsTestUser() ? "/usr/sbin/runuser" : (root_ / "bin/sandboxctl").string(), bp::args = args,
                   bp::start_dir = ws_.string(), bp::std_out > out, bp::std_err > bp::null, bp::std_in < bp::null);
   std::string line;
   ASSERT_TRUE(std::getline(out, line));
   EXPECT_EQ(line, "ready");
-  // To sandboxctl itself (under runuser, its child), which forwards it to the command's
-  // process group.
+  // To sandboxctl itself (under runuser, its child; through the runner, the runner it
+  // became), which forwards it to the command's process group.
   pid_t target = child.id();
-  if (!user_mode_) target = std::stoi(Capture("pgrep -P " + std::to_string(child.id())));
+  if (AsTestUser()) target = std::stoi(Capture("pgrep -P " + std::to_string(child.id())));
   kill(target, SIGTERM);
   ASSERT_TRUE(std::getline(out, line));
   EXPECT_EQ(line, "got-term");
@@ -453,7 +483,7 @@ TEST_P(ExecTest, SignalsReachTheCommand) {
   EXPECT_EQ(child.exit_code(), 3);
 }
 
-INSTANTIATE_TEST_SUITE_P(Isolation, ExecTest, ::testing::Values("user", "namespace"),
+INSTANTIATE_TEST_SUITE_P(Isolation, ExecTest, ::testing::Values("user", "runner", "namespace"),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
 // What the machine cannot enforce right now is refused, with the command that fixes it.
@@ -510,6 +540,110 @@ TEST_P(ExecFailClosed, ANewDenyReadPathRefusesUntilApplied) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Isolation, ExecFailClosed, ::testing::Values("user"),
+                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+
+// The runner takes from its caller only which launch record to use, trusts nothing but
+// root's files, and refuses what it cannot stand behind.
+class RunnerFailClosed : public ExecTest {
+ protected:
+  std::string Runner() const { return (root_ / "runner/sandboxctl-runner").string(); }
+  Outcome RunnerAs(const std::string& user, const std::vector<std::string>& args) { return Exe(Runner(), args, user); }
+};
+
+TEST_P(RunnerFailClosed, IsInstalledWithTwoCapabilitiesForItsGroupOnly) {
+  EXPECT_EQ(Capture("getcap " + Runner()), Runner() + " cap_setgid,cap_setuid=ep\n");
+  EXPECT_EQ(Capture("stat -c '%U %G %a' " + Runner()), "root " + Group() + " 750\n");
+  EXPECT_EQ(Capture("id -nG " + runner_ + " | tr ' ' '\\n' | grep -x " + Group()), Group() + "\n");
+  const std::string uid = Capture("id -u sbxe-" + id_);
+  Outcome direct = RunnerAs(runner_, {ws_.string(), "offline", "--", "id", "-u"});
+  EXPECT_EQ(direct.exit_code, 0) << direct.err;
+  EXPECT_EQ(direct.out, uid);
+}
+
+TEST_P(RunnerFailClosed, AWorkspaceOrProfileNotGrantedIsRefused) {
+  // Another workspace, applied by root for nobody in particular.
+  const fs::path other = root_ / "other";
+  fs::create_directories(other / ".sandboxctl");
+  fs::copy_file(ws_ / ".sandboxctl/offline.toml", other / ".sandboxctl/offline.toml");
+  ASSERT_EQ(Sandboxctl({"--workspace", other.string(), "apply", "--yes"}, /*as_sudo=*/false).exit_code, 0);
+  Outcome refused = RunnerAs(runner_, {other.string(), "offline", "--cwd", other.string(), "--", "true"});
+  EXPECT_EQ(refused.exit_code, 125);
+  EXPECT_EQ(refused.err, "sandboxctl exec: uid " + SudoEnv()["SUDO_UID"] + " may not run profile 'offline' of " +
+                             other.string() + "; the user who runs 'sudo sandboxctl apply' there may\n");
+  Outcome missing = RunnerAs(runner_, {ws_.string(), "nothing", "--", "true"});
+  EXPECT_EQ(missing.exit_code, 125);
+  EXPECT_NE(missing.err.find("profile 'nothing' is not applied for " + ws_.string()), std::string::npos) << missing.err;
+  ASSERT_EQ(Sandboxctl({"--workspace", other.string(), "destroy", "--yes"}, false).exit_code, 0);
+}
+
+TEST_P(RunnerFailClosed, ForgedArgumentsEnvironmentAndStateAreRefusedOrIgnored) {
+  for (const auto& flag : {"--uid", "--state-dir", "--writable", "--profile"}) {
+    Outcome r = RunnerAs(runner_, {ws_.string(), "offline", flag, "0", "--", "id", "-u"});
+    EXPECT_EQ(r.exit_code, 125) << flag;
+    EXPECT_NE(r.err.find(std::string("unknown option '") + flag + "'"), std::string::npos) << r.err;
+    EXPECT_EQ(r.out, "");
+  }
+  EXPECT_EQ(RunnerAs(runner_, {"ws", "offline", "--", "true"}).err,
+            "sandboxctl exec: the workspace 'ws' is not a normal absolute path\n");
+  // The loader ignores LD_PRELOAD for a program with file capabilities, and the profile's
+  // environment policy keeps it from the command.
+  Outcome preload = Exe("/usr/bin/env", {"LD_PRELOAD=/nonexistent/evil.so", "LD_LIBRARY_PATH=/nonexistent", Runner(),
+                                          ws_.string(), "offline", "--", "/bin/sh", "-c", "echo ${LD_PRELOAD:-unset}"},
+                        runner_);
+  EXPECT_EQ(preload.exit_code, 0) << preload.err;
+  EXPECT_EQ(preload.out, "unset\n");
+  EXPECT_EQ(preload.err, "");
+  // A copy of its own, with a runner.conf naming a state directory of the user's: the
+  // configuration is not root's, and the copy has no capabilities anyway.
+  const fs::path mine = root_ / "userlog/mine";
+  ASSERT_EQ(Sh("runuser -u " + runner_ + " -- sh -c 'mkdir -p " + mine.string() + "/state/launch && cp " + Runner() + " " +
+               mine.string() + "/ && echo state_dir=" + mine.string() + "/state > " + mine.string() + "/runner.conf'"),
+            0);
+  Outcome forged = Exe((mine / "sandboxctl-runner").string(), {ws_.string(), "offline", "--", "true"}, runner_);
+  EXPECT_EQ(forged.exit_code, 125);
+  EXPECT_EQ(forged.err, "sandboxctl exec: " + (root_ / "userlog").string() +
+                            ": directory not owned by root or writable by others; only root may be able to change it\n");
+}
+
+TEST_P(RunnerFailClosed, NonMembersCannotStartIt) {
+  const std::string stranger = "sbxs-" + id_;
+  ASSERT_EQ(Sh("useradd --no-create-home --shell /bin/sh " + stranger), 0);
+  std::vector<std::string> args = ExecArgs("offline", {"--", "true"});
+  Outcome refused = Exe((root_ / "bin/sandboxctl").string(), args, stranger);
+  Sh("userdel " + stranger);
+  EXPECT_EQ(refused.exit_code, 125);
+  EXPECT_NE(refused.err.find("only members of group '" + Group() + "' may"), std::string::npos) << refused.err;
+}
+
+TEST_P(RunnerFailClosed, RulesFromAnEarlierBootRefuseUntilRestored) {
+  // As after a reboot: the record says the rules were put in place in another boot.
+  const std::string record = Capture("ls " + (root_ / "state/launch").string() + "/*.json");
+  const fs::path path = record.substr(0, record.find('\n'));
+  std::string text = ReadFile(path);
+  const std::string key = "\"firewall_boot_id\": \"";
+  const size_t at = text.find(key) + key.size();
+  text.replace(at, 36, "00000000-0000-0000-0000-000000000000");
+  std::ofstream(path, std::ios::trunc) << text;
+  Outcome refused = InsideShell("true");
+  EXPECT_EQ(refused.exit_code, 125);
+  EXPECT_NE(refused.err.find("have not been put back since the machine started; run 'sudo sandboxctl restore'"),
+            std::string::npos) << refused.err;
+  Outcome restore = Sandboxctl({"restore"});
+  ASSERT_EQ(restore.exit_code, 0) << restore.err;
+  EXPECT_EQ(restore.out, "Restored 0 firewall objects; 6 already in place.\nMarked 1 launch records as valid for this boot.\n");
+  EXPECT_EQ(InsideShell("true").exit_code, 0);
+}
+
+TEST_P(RunnerFailClosed, ADeletedSandboxUserRefusesUntilApplied) {
+  ASSERT_EQ(Sh("userdel sbxe-" + id_), 0);
+  Outcome refused = InsideShell("true");
+  EXPECT_EQ(refused.exit_code, 125);
+  EXPECT_EQ(refused.err, "sandboxctl exec: sandbox user sbxe-" + id_ + " is not as applied; run 'sudo sandboxctl apply'\n");
+  ASSERT_EQ(Sandboxctl({"apply", "--yes"}).exit_code, 0);
+  EXPECT_EQ(InsideShell("true").exit_code, 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Isolation, RunnerFailClosed, ::testing::Values("runner"),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
 }  // namespace

@@ -112,6 +112,7 @@ class LinuxHostTest : public ::testing::Test {
                       const std::string& home) {
     Profile p = testing::MakeProfile("p", text);
     Context c{Target::kLinux, workspace, user, home, (root_ / "tmproot").string(), table_};
+    c.runner_group = "";  // the runner has tests of its own, through the command line
     CompileResult r = CompilePlan({&p}, c);
     EXPECT_TRUE(r.ok()) << (r.diagnostics.empty() ? "" : r.diagnostics.front().message);
     return r.plan;

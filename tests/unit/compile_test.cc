@@ -38,7 +38,9 @@ TEST(CompileLinux, OfflineProfileBecomesUserAclsAndRejectRules) {
   ASSERT_TRUE(r.ok()) << Messages(r).front();
   const std::string tmp = ProfileTmpDir(r.plan.context, "offline");
   EXPECT_EQ(Ids(r.plan), (std::vector<std::string>{
+                             "group:sandboxctl",
                              "group:sbx-offline",
+                             "member:sandboxctl:dev",
                              "user:sbx-offline",
                              "dir:/var/tmp/sandboxctl",
                              "dir:" + tmp,
@@ -60,6 +62,8 @@ TEST(CompileLinux, OfflineProfileBecomesUserAclsAndRejectRules) {
                              "nft:sbx-offline:0001-reject-tcp",
                              "nft:sbx-offline:0002-reject-all",
                              "nft:table",
+                             "launch:/home/dev/src/app:offline",
+                             "runner",
                          }));
   const Resource* write = r.plan.Find("grant:write:sbx-offline:/home/dev/src/app");
   ASSERT_NE(write, nullptr);
@@ -108,7 +112,80 @@ allow = ["10.20.0.0/16:443", "[fd00::/8]:8443", "192.0.2.1"]
 TEST(CompileLinux, OnlineProfileHasNoFirewallTable) {
   Profile p = Make("net", "version = 1\n[network]\nmode = \"online\"\n");
   CompileResult r = CompilePlan({&p}, LinuxContext());
-  EXPECT_EQ(Ids(r.plan), (std::vector<std::string>{"group:sbx-net", "user:sbx-net"}));
+  EXPECT_EQ(Ids(r.plan), (std::vector<std::string>{"group:sandboxctl", "group:sbx-net", "member:sandboxctl:dev",
+                                                   "user:sbx-net", "launch:/home/dev/src/app:net", "runner"}));
+}
+
+TEST(CompileLinux, RunnerRecordsEachLaunchSpecForTheInvokingUser) {
+  Profile p = Make("offline", kOffline);
+  CompileResult r = CompilePlan({&p}, LinuxContext());
+  ASSERT_TRUE(r.ok());
+  const Resource* runner = r.plan.Find("runner");
+  ASSERT_NE(runner, nullptr);
+  EXPECT_EQ(runner->attributes, (nlohmann::json{{"name", "sandboxctl-runner"},
+                                                {"group", "sandboxctl"},
+                                                {"mode", "0750"},
+                                                {"capabilities", "cap_setgid,cap_setuid=ep"}}));
+  EXPECT_EQ(r.plan.Find("member:sandboxctl:dev")->attributes["command"],
+            nlohmann::json({"gpasswd", "--add", "dev", "sandboxctl"}));
+  const Resource* record = r.plan.Find("launch:/home/dev/src/app:offline");
+  ASSERT_NE(record, nullptr);
+  EXPECT_EQ(record->attributes["users"], nlohmann::json({"dev"}));
+  EXPECT_EQ(record->attributes["launch"], PlanToJson(r.plan)["launches"][0]);
+  // Written once what it describes is in place: the user, its firewall rules and the
+  // grants that restrict or allow writes (not the background read grants).
+  EXPECT_EQ(record->depends_on, (std::vector<std::string>{
+                                    "grant:deny_read:sbx-offline:/home/dev/.ssh",
+                                    "grant:deny_write:sbx-offline:/home/dev/src/app/.git",
+                                    "grant:deny_write:sbx-offline:/home/dev/src/app/.sandboxctl",
+                                    "grant:write:sbx-offline:/home/dev/src/app",
+                                    "grant:write:sbx-offline:" + ProfileTmpDir(r.plan.context, "offline"),
+                                    "member:sandboxctl:dev",
+                                    "nft:sbx-offline:0001-reject-tcp",
+                                    "nft:sbx-offline:0002-reject-all",
+                                    "runner",
+                                    "user:sbx-offline",
+                                }));
+}
+
+TEST(CompileLinux, RootAsInvokingUserJoinsNoGroupAndNoGroupMeansNoRunner) {
+  Profile p = Make("offline", kOffline);
+  Context root = LinuxContext();
+  root.user = "root";
+  CompileResult r = CompilePlan({&p}, root);
+  EXPECT_EQ(r.plan.Find("member:sandboxctl:root"), nullptr);
+  EXPECT_EQ(r.plan.Find("launch:/home/dev/src/app:offline")->attributes["users"], nlohmann::json::array());
+  Context none = LinuxContext();
+  none.runner_group = "";
+  for (const auto& res : CompilePlan({&p}, none).plan.resources) EXPECT_NE(res.kind, ResourceKind::kLaunch) << res.id;
+}
+
+TEST(CompileLinux, SandboxUserNamedLikeTheRunnerGroupIsAConflict) {
+  Profile p = Make("offline", "version = 1\n[identity]\nuser = \"sbx-ci\"\n");
+  Context c = LinuxContext();
+  c.runner_group = "sbx-ci";
+  CompileResult r = CompilePlan({&p}, c);
+  EXPECT_EQ(Messages(r), (std::vector<std::string>{"error: sandbox user 'sbx-ci' has the name of the runner group"}));
+}
+
+TEST(LaunchSpecJson, ReadsBackWhatItWroteAndRejectsWhatItDidNot) {
+  Profile p = Make("offline", kOffline);
+  const LaunchSpec spec = CompilePlan({&p}, LinuxContext()).plan.launches.front();
+  auto back = LaunchSpecFromJson(LaunchSpecToJson(spec));
+  ASSERT_TRUE(back.ok()) << back.error().Render();
+  EXPECT_EQ(LaunchSpecToJson(*back), LaunchSpecToJson(spec));
+  nlohmann::json relative = LaunchSpecToJson(spec);
+  relative["filesystem"]["writable"].push_back("src");
+  EXPECT_EQ(LaunchSpecFromJson(relative).error().message, "path 'src' is not absolute");
+  nlohmann::json mode = LaunchSpecToJson(spec);
+  mode["network"]["mode"] = "open";
+  EXPECT_EQ(LaunchSpecFromJson(mode).error().message, "unknown network mode 'open'");
+  nlohmann::json limit = LaunchSpecToJson(spec);
+  limit["limits"]["processes"] = -1;
+  EXPECT_EQ(LaunchSpecFromJson(limit).error().message, "'processes' is not a count");
+  nlohmann::json env = LaunchSpecToJson(spec);
+  env["env"].erase("deny");
+  EXPECT_EQ(LaunchSpecFromJson(env).error().message, "'deny' is not a list of strings");
 }
 
 TEST(Compile, RequireNamespaceReachesTheLaunchSpecAndIsInherited) {

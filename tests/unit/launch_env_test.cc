@@ -48,5 +48,32 @@ TEST(SandboxEnvironment, NoneStartsEmptyThenAllowAndSetApply) {
             (std::vector<std::string>{"CI_TOKEN=from-profile", "EDITOR=vi", "HOME=/work/home", "TMPDIR=/t"}));
 }
 
+TEST(LaunchEnv, CommandsStartOnlyWhereTheSandboxMayRead) {
+  LaunchSpec spec;
+  spec.writable = {"/w"};
+  spec.read_only = {"/w/.git"};
+  spec.readable = {"/opt/sdk"};
+  spec.deny_read = {"/w/.env"};
+  EXPECT_TRUE(MayRunIn(spec, "/w", "/var/tmp/t", "/w/src"));
+  EXPECT_TRUE(MayRunIn(spec, "/w", "/var/tmp/t", "/opt/sdk/bin"));
+  EXPECT_TRUE(MayRunIn(spec, "/w", "/var/tmp/t", "/var/tmp/t"));
+  EXPECT_FALSE(MayRunIn(spec, "/w", "/var/tmp/t", "/w/.env/sub"));
+  EXPECT_FALSE(MayRunIn(spec, "/w", "/var/tmp/t", "/etc"));
+  EXPECT_FALSE(MayRunIn(spec, "/w", "/var/tmp/t", "/wx"));
+}
+
+TEST(LaunchEnv, SandboxUserTrustsTheWorkspaceForGitUnlessTheProfileSetsGitConfig) {
+  LaunchSpec spec;
+  spec.user = "sbx-offline";
+  EXPECT_EQ(SandboxUserVariables(spec, "/w"), (std::map<std::string, std::string>{{"GIT_CONFIG_COUNT", "1"},
+                                                                                 {"GIT_CONFIG_KEY_0", "safe.directory"},
+                                                                                 {"GIT_CONFIG_VALUE_0", "/w"},
+                                                                                 {"LOGNAME", "sbx-offline"},
+                                                                                 {"USER", "sbx-offline"}}));
+  spec.env_set["GIT_CONFIG_COUNT"] = "0";
+  EXPECT_EQ(SandboxUserVariables(spec, "/w"),
+            (std::map<std::string, std::string>{{"LOGNAME", "sbx-offline"}, {"USER", "sbx-offline"}}));
+}
+
 }  // namespace
 }  // namespace sbx

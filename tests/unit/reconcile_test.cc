@@ -118,7 +118,7 @@ TEST(Reconcile, ProfileRemovedFromTheRepositoryIsPruned) {
   ChangeSet prune;
   ASSERT_TRUE(m.Apply(one, kWs, false, &prune).ok());
   EXPECT_EQ(prune.Count(Action::kCreate), 0);
-  EXPECT_EQ(prune.Count(Action::kDelete), 2);  // user and group sbx-online
+  EXPECT_EQ(prune.Count(Action::kDelete), 3);  // user and group sbx-online, its launch record
   EXPECT_FALSE(m.host.objects.count("user:sbx-online"));
   EXPECT_FALSE(m.Diff(one, kWs).HasMachineChanges());
 }
