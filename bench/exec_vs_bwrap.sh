@@ -55,6 +55,7 @@ $runner_cmd || { echo "exec_vs_bwrap: exec through the runner failed"; exit 1; }
 
 hyperfine -N --style none --warmup 10 --runs "$runs" --export-csv "$root/times.csv" \
   -n true /bin/true \
+  -n floor "unshare --net --pid --fork /bin/true" \
   -n bwrap "bwrap --ro-bind / / --dev /dev --proc /proc --unshare-net --die-with-parent /bin/true" \
   -n user "$(exec_cmd user)" \
   -n namespace "$(exec_cmd namespace)" \
@@ -66,6 +67,9 @@ bwrap=$(median bwrap)
 printf 'median of %d runs (hyperfine)\n' "$runs"
 printf '/bin/true                       %6.2f ms\n' "$(ms "$(median true)")"
 printf 'bwrap ... /bin/true             %6.2f ms\n' "$(ms "$bwrap")"
+# What any launcher pays for the network and PID namespaces exec makes, and no more.
+printf 'unshare --net --pid --fork      %6.2f ms   ratio %.2f (the namespaces alone)\n' "$(ms "$(median floor)")" \
+  "$(echo "$(median floor) / $bwrap" | bc -l)"
 printf 'exec, user isolation            %6.2f ms   ratio %.2f (target <= 0.50)\n' "$(ms "$(median user)")" \
   "$(echo "$(median user) / $bwrap" | bc -l)"
 printf 'exec, namespace isolation       %6.2f ms   ratio %.2f (target <= 1.00)\n' "$(ms "$(median namespace)")" \

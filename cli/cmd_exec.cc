@@ -246,6 +246,13 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
     if (!RunningAsRoot() && x.isolation != "namespace") {
       const fs::path record = LaunchRecordPath(m.state_dir, ws.string(), name);
       if (x.isolation == "user" || access(record.c_str(), R_OK) == 0) {
+        // The runner enforces what was applied; a profile edited since would not be what
+        // the user reads in the repository, so that is refused here, as for root.
+        if (auto applied = ReadLaunchRecord(m.state_dir, ws.string(), name);
+            applied.ok() && LaunchSpecToJson(applied->spec) != LaunchSpecToJson(spec)) {
+          throw Refusal{"profile '" + name + "' changed since it was applied; run 'sudo sandboxctl apply' to bring the "
+                        "machine in step"};
+        }
         const fs::path runner = fs::path(m.runner_dir) / kRunnerName;
         std::vector<std::string> argv{runner.string(), ws.string(), name};
         if (x.timeout) argv.insert(argv.end(), {"--timeout", std::to_string(*x.timeout)});
@@ -273,21 +280,22 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
     }
 
     // Which isolation: user where this profile's user is applied for this workspace.
-    std::optional<State> state;
-    if (auto store = StateStore::Open(m.state_dir, false, std::chrono::seconds(0), nullptr); store.ok()) {
-      if (auto s = store->Load(); s.ok()) state = std::move(*s);
+    std::optional<State> state;  // root's; not needed when namespace isolation is asked for
+    if (x.isolation != "namespace" && RunningAsRoot()) {
+      if (auto store = StateStore::Open(m.state_dir, false, std::chrono::seconds(0), nullptr); store.ok()) {
+        if (auto s = store->Load(); s.ok()) state = std::move(*s);
+      }
     }
     const std::string user_id = "user:" + spec.user;
     const bool applied = state && state->records.count(user_id) && state->records.at(user_id).workspaces.count(ws.string());
     Isolation isolation = Isolation::kNamespace;
-    std::string why = "profile '" + name + "' is not applied for this workspace";
-    if (x.isolation == "user" || (x.isolation == "auto" && applied && RunningAsRoot())) {
+    std::string why = "profile '" + name + "' is not applied for this workspace" +
+                      (RunningAsRoot() ? "" : ", or you are not in group '" + m.runner_group + "'");
+    if (x.isolation == "user" || (x.isolation == "auto" && applied)) {
       isolation = Isolation::kUser;
       why = "profile '" + name + "' is applied for this workspace";
     } else if (x.isolation == "namespace") {
       why = "--isolation namespace";
-    } else if (applied) {
-      why = "profile '" + name + "' is applied, but user mode needs root here";
     }
     if (x.verbose) io.err << sx << "isolation " << IsolationName(isolation) << " (" << why << ")\n";
     status["isolation"] = IsolationName(isolation);
@@ -316,6 +324,8 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
       // not granted yet: the sandbox user is then refused there, which is stricter).
       for (const auto& r : plan->resources) {
         if (std::find(r.profiles.begin(), r.profiles.end(), name) == r.profiles.end()) continue;
+        // What lets others use the runner depends on who applied; it restricts nothing here.
+        if (r.kind == ResourceKind::kLaunch || r.type == "group_member") continue;
         const std::string access = r.attributes.value("access", "");
         const bool restricts = r.type == "user" || r.type == "group" || r.type.rfind("nft_", 0) == 0 ||
                                (r.type == "posix_acl" && (access == "deny_read" || access == "deny_write"));

@@ -1,4 +1,5 @@
 // A small wrapper around libnftables: run nft commands as one transaction, list in JSON.
+// The library is loaded when first used (see nftables.cc).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -25,6 +26,7 @@ class Nftables {
   Result<nlohmann::json> List(const std::string& command);
 
  private:
+  Result<Ok> Open();  // loads the library and makes the context, once
   nft_ctx* ctx_;
 };
 

@@ -165,7 +165,12 @@ Result<Observation> ObserveRunner(const Resource& r, const RunnerConfig& c) {
   Observation o;
   const fs::path file = c.dir / kRunnerName, conf = c.dir / kRunnerConf;
   struct stat st {};
-  o.current = {{"dir", c.dir.string()}, {"dir_existed", lstat(c.dir.c_str(), &st) == 0}};
+  // The directories apply will make (deepest first), for destroy to take away again.
+  nlohmann::json missing = nlohmann::json::array();
+  for (fs::path d = c.dir; d.has_relative_path() && lstat(d.c_str(), &st) != 0; d = d.parent_path()) {
+    missing.push_back(d.string());
+  }
+  o.current = {{"dir", c.dir.string()}, {"missing_dirs", missing}};
   if (lstat(file.c_str(), &st) != 0) return o;
   o.present = true;
   std::vector<std::string> differ;
@@ -192,6 +197,12 @@ Result<Ok> EnsureRunner(const Resource& r, const RunnerConfig& c) {
   if (!gid.ok()) return gid.error();
   auto built = ReadAll(c.source);
   if (!built) return Error{"host_error", "open", c.source.string(), "the runner built with sandboxctl is missing"};
+  std::vector<fs::path> missing;
+  struct stat st {};
+  for (fs::path d = c.dir; d.has_relative_path() && lstat(d.c_str(), &st) != 0; d = d.parent_path()) missing.push_back(d);
+  for (auto d = missing.rbegin(); d != missing.rend(); ++d) {
+    if (mkdir(d->c_str(), 0755) != 0 && errno != EEXIST) return SysError("mkdir", d->string(), errno);
+  }
   if (auto d = EnsureDir(c.dir, 0, 0755); !d.ok()) return d;
   if (auto w = WriteFileAs(c.dir / kRunnerConf, RunnerConfText(c.state_dir), 0, 0644, nullptr); !w.ok()) return w;
   return WriteFileAs(c.dir / kRunnerName, *built, *gid, 0750, kRunnerCapabilities);
@@ -213,8 +224,11 @@ Result<Ok> RemoveRunner(const OwnedRecord& record, const RunnerConfig& c) {
   for (const char* name : {kRunnerName, kRunnerConf}) {
     if (unlink((dir / name).c_str()) != 0 && errno != ENOENT) return SysError("unlink", (dir / name).string(), errno);
   }
-  if (!record.prior.value("dir_existed", true) && rmdir(dir.c_str()) != 0 && errno != ENOENT && errno != ENOTEMPTY) {
-    return SysError("rmdir", dir.string(), errno);
+  for (const auto& d : record.prior.value("missing_dirs", nlohmann::json::array())) {
+    if (!d.is_string()) continue;
+    const fs::path made = d.get<std::string>();
+    if (made != dir && dir.string().rfind(made.string() + "/", 0) != 0) continue;  // only it and its ancestors
+    if (rmdir(made.c_str()) != 0 && errno != ENOENT && errno != ENOTEMPTY) return SysError("rmdir", made.string(), errno);
   }
   return Ok{};
 }

@@ -88,7 +88,7 @@ class MachineCli : public ::testing::Test {
       for (const auto& a : std::vector<std::string>{"--state-dir", (root_ / "state").string(), "--log-dir",
                                                     (root_ / "log").string(), "--lock-timeout", "2", "--unit-dir",
                                                     (root_ / "units").string(), "--runner-group", Group(),
-                                                    "--runner-dir", (root_ / "runner").string()}) {
+                                                    "--runner-dir", (root_ / "libexec/sandboxctl").string()}) {
         argv.push_back(a);
       }
       if (args[0] != "destroy" && args[0] != "restore") {
@@ -153,9 +153,12 @@ TEST_F(MachineCli, ApplyTwiceChangesNothingTheSecondTimeAndDestroyRestoresEveryt
   const std::string audit = ReadFile(root_ / "log" / "audit.log");
   EXPECT_NE(audit.find("\"event\":\"action\""), std::string::npos);
 
+  EXPECT_EQ(Capture("getcap " + (root_ / "libexec/sandboxctl/sandboxctl-runner").string()),
+            (root_ / "libexec/sandboxctl/sandboxctl-runner").string() + " cap_setgid,cap_setuid=ep\n");
   Outcome destroy = Sandboxctl({"destroy", "--yes"});
   ASSERT_EQ(destroy.exit_code, 0) << destroy.err;
   EXPECT_EQ(Snapshot(), before_);
+  EXPECT_FALSE(fs::exists(root_ / "libexec")) << "destroy left the directories it made for the runner";
 }
 
 TEST_F(MachineCli, StatusReportsDriftWithExit3AndApplyRepairsIt) {

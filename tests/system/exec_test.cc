@@ -523,7 +523,13 @@ TEST_P(ExecFailClosed, ADeletedSandboxUserRefusesUntilApplied) {
   EXPECT_EQ(InsideShell("true").exit_code, 0);
 }
 
-TEST_P(ExecFailClosed, ANewDenyReadPathRefusesUntilApplied) {
+INSTANTIATE_TEST_SUITE_P(Isolation, ExecFailClosed, ::testing::Values("user"),
+                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+
+// As root and through the runner alike.
+class ExecAppliedFailClosed : public ExecTest {};
+
+TEST_P(ExecAppliedFailClosed, ANewDenyReadPathRefusesUntilApplied) {
   std::ofstream(ws_ / "id_rsa") << "key\n";
   std::string profile = ReadFile(ws_ / ".sandboxctl/offline.toml");
   const std::string key = "deny_read = [";
@@ -539,7 +545,7 @@ TEST_P(ExecFailClosed, ANewDenyReadPathRefusesUntilApplied) {
   EXPECT_EQ(denied.out, "");
 }
 
-INSTANTIATE_TEST_SUITE_P(Isolation, ExecFailClosed, ::testing::Values("user"),
+INSTANTIATE_TEST_SUITE_P(Isolation, ExecAppliedFailClosed, ::testing::Values("user", "runner"),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
 // The runner takes from its caller only which launch record to use, trusts nothing but
