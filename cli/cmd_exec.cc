@@ -424,7 +424,6 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
       q.hide_file = file;
       q.hide_dir = dir;
       q.private_network = spec.network == NetworkMode::kOffline;
-      q.read_only = spec.read_only;
       q.hidden = spec.deny_read;
       // The user's own sockets to the desktop and its agents: session bus, X11, ssh-agent.
       q.hidden.push_back("/run/user/" + std::to_string(q.uid));
@@ -464,6 +463,10 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
     std::vector<std::string> writable;
     for (const auto& w : spec.writable) writable.push_back(w == spec.tmp ? tmp : w);
     writable.push_back(tmp);
+    // Carve-outs are read-only mounts in both modes: ACL entries alone would let the
+    // sandbox rename a carve-out away and put a writable copy in its place.
+    q.read_only = spec.read_only;
+    q.writable_roots = writable;
     auto landlock = PrepareLandlock(LandlockPolicy{writable, true}, abi);
     if (!landlock.ok()) throw Refusal{landlock.error().Render()};
     q.landlock_fd = *landlock;

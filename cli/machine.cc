@@ -1,5 +1,8 @@
 #include "cli/machine.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/spdlog.h>
 
@@ -13,6 +16,7 @@
 #include "engine/core/names.h"
 #include "engine/os_linux/launch_record.h"
 #include "engine/os_linux/run_command.h"
+#include "engine/os_linux/sys_error.h"
 #include "engine/reconcile/apply.h"
 
 namespace sbx::cli {
@@ -172,6 +176,19 @@ Result<Ok> ExecuteChanges(const ChangeSet& changes, const std::string& workspace
                           const StateStore& store, AuditLog& audit, Io io, bool quiet) {
   size_t step = 0;
   const size_t total = changes.changes.size();
+  // While users, grants and rules change, the runner starts nothing (it cannot see the
+  // state file's steps in progress); the mark stays where a run fails or is killed, until
+  // an apply or destroy finishes.
+  const fs::path busy = LaunchBusyPath(store.dir());
+  if (total > 0) {
+    int fd = open(busy.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
+    if (fd >= 0) {
+      fsync(fd);
+      close(fd);
+    } else if (errno != ENOENT) {  // no launch directory: no record the runner could use
+      return SysError("open", busy.string(), errno);
+    }
+  }
   auto result = ApplyChanges(changes, workspace, observed, plan, host, state,
                              [&](const State& s) { return store.Save(s); },
                              [&](const Change& c) {
@@ -183,6 +200,7 @@ Result<Ok> ExecuteChanges(const ChangeSet& changes, const std::string& workspace
                                }
                              });
   if (!result.ok() && step < total) audit.Action(changes.changes[step], result.error());
+  if (result.ok()) unlink(busy.c_str());
   return result;
 }
 

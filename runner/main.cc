@@ -161,15 +161,15 @@ void CheckTmp(const std::string& tmp) {
   }
 }
 
-std::vector<std::string> CallerEnvironment() {
-  std::vector<std::string> env;
-  for (char** e = environ; e && *e; ++e) env.emplace_back(*e);
-  return env;
+// The caller's variables (secrets among them) stay out of the child's memory: the
+// environment block and every copy made of it are wiped before the fork.
+void Wipe(std::string& s) {
+  explicit_bzero(s.data(), s.size());
+  s.clear();
 }
 
-// The caller's variables (secrets among them) stay out of the child's memory.
 void WipeCallerEnvironment() {
-  for (char** e = environ; e && *e; ++e) std::memset(*e, 0, std::strlen(*e));
+  for (char** e = environ; e && *e; ++e) explicit_bzero(*e, std::strlen(*e));
 }
 
 // Written as the caller, with no capability left: never through a symbolic link.
@@ -179,23 +179,24 @@ void WriteStatus(const std::string& path, const nlohmann::json& status) {
   how.mode = 0644;
   how.resolve = RESOLVE_NO_SYMLINKS;
   int fd = static_cast<int>(syscall(SYS_openat2, AT_FDCWD, path.c_str(), &how, sizeof how));
-  const std::string text = status.dump(2) + "\n";
+  const std::string text = status.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   if (fd < 0 || write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
     std::cerr << "sandboxctl exec: cannot write --json-status " << path << ": " << std::strerror(errno) << "\n";
   }
   if (fd >= 0) close(fd);
 }
 
-// One JSON line per run: to the system log (authpriv, with the caller's uid, which the
-// caller cannot forge) and to the caller's own audit log.
-void Audit(const Options& o, nlohmann::json entry) {
+// One JSON line per run: to the system log (authpriv) and to the caller's own audit log.
+// Arguments need not be UTF-8: invalid bytes are replaced rather than the line lost.
+void Audit(const Options& o, uid_t caller, nlohmann::json entry) {
   entry["event"] = "exec";
-  entry["caller_uid"] = getuid();
+  entry["caller_uid"] = caller;
   entry["workspace"] = o.workspace;
   entry["argv"] = o.command;
   entry["via"] = "runner";
   openlog("sandboxctl-runner", LOG_PID, LOG_AUTHPRIV);
-  syslog(LOG_INFO, "%s", entry.dump().c_str());
+  const std::string text = entry.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  syslog(LOG_INFO, "%s", text.c_str());
   closelog();
   if (!o.log_dir || o.log_dir->empty() || (*o.log_dir)[0] != '/') return;
   char when[32];
@@ -212,7 +213,7 @@ void Audit(const Options& o, nlohmann::json entry) {
   how.resolve = RESOLVE_NO_SYMLINKS;
   const std::string file = *o.log_dir + "/audit.log";
   int fd = static_cast<int>(syscall(SYS_openat2, AT_FDCWD, file.c_str(), &how, sizeof how));
-  const std::string line = entry.dump() + "\n";
+  const std::string line = text + "\n";
   if (fd < 0 || write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
     std::cerr << "sandboxctl exec: cannot write the audit log " << file << ": " << std::strerror(errno) << "\n";
   }
@@ -221,6 +222,12 @@ void Audit(const Options& o, nlohmann::json entry) {
 
 int Run(const Options& o, nlohmann::json& status) {
   const fs::path state_dir = StateDir();
+  // apply and destroy change users, grants and rules step by step: nothing starts then.
+  struct stat busy {};
+  if (lstat(sbx::LaunchBusyPath(state_dir).c_str(), &busy) == 0) {
+    throw Refusal{"an apply or destroy is changing this machine (or was interrupted); wait for it, or run "
+                  "'sudo sandboxctl apply'"};
+  }
   auto record = sbx::ReadLaunchRecord(state_dir, o.workspace, o.profile);
   if (!record.ok()) {
     if (record.error().message == std::strerror(ENOENT)) {
@@ -279,7 +286,12 @@ int Run(const Options& o, nlohmann::json& status) {
 
   auto fixed = sbx::SandboxUserVariables(spec, o.workspace);
   if (!spec.tmp.empty()) fixed["TMPDIR"] = fixed["HOME"] = spec.tmp;
-  q.env = sbx::SandboxEnvironment(spec, CallerEnvironment(), fixed);
+  {
+    std::vector<std::string> caller_env;
+    for (char** e = environ; e && *e; ++e) caller_env.emplace_back(*e);
+    q.env = sbx::SandboxEnvironment(spec, caller_env, fixed);
+    for (auto& e : caller_env) Wipe(e);
+  }
   std::string path;
   for (const auto& e : q.env) {
     if (e.rfind("PATH=", 0) == 0) path = e.substr(5);
@@ -295,6 +307,8 @@ int Run(const Options& o, nlohmann::json& status) {
 
   std::vector<std::string> writable = spec.writable;
   if (!spec.tmp.empty()) writable.push_back(spec.tmp);
+  q.read_only = spec.read_only;  // read-only mounts besides the ACL entries (see LaunchRequest)
+  q.writable_roots = writable;
   auto landlock = sbx::PrepareLandlock(sbx::LandlockPolicy{writable, true}, abi);
   if (!landlock.ok()) throw Refusal{landlock.error().Render()};
   q.landlock_fd = *landlock;
@@ -341,6 +355,7 @@ int Run(const Options& o, nlohmann::json& status) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  const uid_t caller = getuid();  // the launch makes the sandbox user the real uid
   Options o;
   nlohmann::json status = nlohmann::json::object();
   int code = kExitSetup;
@@ -352,12 +367,16 @@ int main(int argc, char** argv) {
     std::cerr << "sandboxctl exec: " << r.message << "\n";
     status["error"] = r.message;
     code = kExitSetup;
+  } catch (const std::exception& e) {
+    std::cerr << "sandboxctl exec: " << e.what() << "\n";
+    status["error"] = e.what();
+    code = kExitSetup;
   }
   // From here on this process holds no capability (Launch dropped them; a refusal came
   // before any use): the status file and the log are written with the caller's rights.
   sbx::DropAllCapabilities();
   status["exit_code"] = code;
-  if (!o.command.empty()) Audit(o, status);
+  if (!o.command.empty()) Audit(o, caller, status);
   if (o.json_status) WriteStatus(*o.json_status, status);
   return code;
 }

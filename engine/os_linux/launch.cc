@@ -46,9 +46,9 @@ enum Step : int {
   kStepGidMap,
   kStepMountPrivate,
   kStepBindReadOnly,
-  kStepRemountReadOnly,
+  kStepAnchor,
   kStepHide,
-  kStepRemountHidden,
+  kStepMountNamespace,
   kStepNetworkNamespace,
   kStepLoopbackUp,
   kStepPidNamespace,
@@ -69,8 +69,9 @@ enum Step : int {
 constexpr const char* kStepCall[] = {
     "sigprocmask",          "setpgid",        "unshare(CLONE_NEWUSER|CLONE_NEWNS)", "write /proc/self/setgroups",
     "write /proc/self/uid_map", "write /proc/self/gid_map", "mount(MS_PRIVATE)",
-    "read-only copy of a carve-out (openat2, open_tree, mount_setattr, move_mount)", "(unused)",
-    "cover of a deny-read path (openat2, open_tree, mount_setattr, move_mount)", "(unused)",
+    "read-only copy of a carve-out (openat2, open_tree, mount_setattr, move_mount)",
+    "bind mount of a carve-out's parent onto itself (openat2, open_tree, move_mount)",
+    "cover of a deny-read path (openat2, open_tree, mount_setattr, move_mount)", "unshare(CLONE_NEWNS)",
     "unshare(CLONE_NEWNET)", "ioctl(SIOCSIFFLAGS, lo)", "unshare(CLONE_NEWPID)/fork", "setrlimit(RLIMIT_AS)", "setrlimit(RLIMIT_NPROC)",
     "prctl(PR_CAPBSET_DROP)", "setgroups", "setresgid", "setresuid", "capset", "chdir",
     "prctl(PR_SET_NO_NEW_PRIVS)", "landlock_restrict_self", "prctl(PR_SET_SECCOMP)", "execve"};
@@ -116,12 +117,12 @@ int LoopbackUp() {
   return rc;
 }
 
-// Puts a read-only copy of `source`'s mount tree (or of `target`'s own) over `target`,
-// submounts included. Everything goes through descriptors: `target` is opened without
+// Puts a copy of `source`'s mount tree (or of `target`'s own) over `target`, submounts
+// included, read-only if asked. Everything goes through descriptors: `target` is opened without
 // following any symbolic link on its way, so a link in the workspace cannot move the
 // mount elsewhere; `source` is sandboxctl's own hiding object. Flags the kernel locked on
 // the original mount stay; read-only is only added.
-int MountReadOnly(const char* source, const char* target) {
+int MountOver(const char* source, const char* target, bool read_only) {
   open_how how{};
   how.flags = O_PATH | O_CLOEXEC;
   how.resolve = RESOLVE_NO_SYMLINKS;
@@ -134,7 +135,7 @@ int MountReadOnly(const char* source, const char* target) {
     if (tree >= 0) {
       mount_attr attr{};
       attr.attr_set = MOUNT_ATTR_RDONLY;
-      if (mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) == 0) {
+      if (!read_only || mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) == 0) {
         rc = move_mount(tree, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
       }
       const int err = errno;
@@ -152,7 +153,9 @@ int MountReadOnly(const char* source, const char* target) {
 struct Prepared {
   std::vector<char*> argv, envp;
   std::string uid_map, gid_map;
-  std::vector<const char*> read_only, hidden_src, hidden;
+  std::vector<const char*> anchors, read_only, hidden_src, hidden;
+  std::vector<std::string> anchor_paths;
+  pid_t supervisor = 0;
   sock_fprog seccomp{}, seccomp_unix_only{};
 };
 
@@ -184,7 +187,11 @@ int AsExitCode(int status) { return WIFSIGNALED(status) ? 128 + WTERMSIG(status)
 [[noreturn]] void Child(const LaunchRequest& q, const Prepared& p, int report) {
   sigset_t none;
   sigemptyset(&none);
-  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGTTOU, SIGTTIN, SIGTSTP}) signal(sig, SIG_DFL);
+  // Every disposition back to the default: an ignored SIGCHLD inherited from the caller
+  // would leave process 1 below waiting for ever.
+  for (int sig = 1; sig < NSIG; ++sig) {
+    if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_DFL);
+  }
   if (sigprocmask(SIG_SETMASK, &none, nullptr) != 0) Fail(report, kStepSignals);
   // Descriptors this process inherited stay out of the sandbox (Landlock does not look at
   // what is already open); stdin, stdout and stderr are the command's.
@@ -207,17 +214,31 @@ int AsExitCode(int status) { return WIFSIGNALED(status) ? 128 + WTERMSIG(status)
     // maps below could not be written. It holds nothing of root's any more.
     if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0) Fail(report, kStepSetresuid);
   }
+  const bool mounts = ns || !p.read_only.empty() || !p.hidden.empty();
   if (ns) {
     if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) Fail(report, kStepUserNamespace);
     if (WriteFileAt("/proc/self/setgroups", "deny") != 0) Fail(report, kStepSetgroupsDeny);
     if (WriteFileAt("/proc/self/uid_map", p.uid_map.c_str()) != 0) Fail(report, kStepUidMap);
     if (WriteFileAt("/proc/self/gid_map", p.gid_map.c_str()) != 0) Fail(report, kStepGidMap);
+    // Back to undumpable, which process 1 below inherits: the command (same uid) must not
+    // trace it or read its memory. The command's execve makes the command dumpable again.
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) Fail(report, kStepUidMap);
+  } else if (mounts && unshare(CLONE_NEWNS) != 0) {
+    Fail(report, kStepMountNamespace);
+  }
+  if (mounts) {
     if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) Fail(report, kStepMountPrivate);
+    // A carve-out's parents up to its writable root become mount points of their own, so
+    // that no directory on the way can be renamed or removed (EBUSY) and a writable copy
+    // put in the carve-out's place; then the carve-out itself, read-only.
+    for (size_t i = 0; i < p.anchors.size(); ++i) {
+      if (MountOver(nullptr, p.anchors[i], false) != 0) Fail(report, kStepAnchor, static_cast<int>(i));
+    }
     for (size_t i = 0; i < p.read_only.size(); ++i) {
-      if (MountReadOnly(nullptr, p.read_only[i]) != 0) Fail(report, kStepBindReadOnly, static_cast<int>(i));
+      if (MountOver(nullptr, p.read_only[i], true) != 0) Fail(report, kStepBindReadOnly, static_cast<int>(i));
     }
     for (size_t i = 0; i < p.hidden.size(); ++i) {
-      if (MountReadOnly(p.hidden_src[i], p.hidden[i]) != 0) Fail(report, kStepHide, static_cast<int>(i));
+      if (MountOver(p.hidden_src[i], p.hidden[i], true) != 0) Fail(report, kStepHide, static_cast<int>(i));
     }
   }
   bool unix_only = false;
@@ -230,6 +251,12 @@ int AsExitCode(int status) { return WIFSIGNALED(status) ? 128 + WTERMSIG(status)
     } else if (LoopbackUp() != 0) {
       Fail(report, kStepLoopbackUp);
     }
+  }
+  // Started by the runner, the waiting process is the caller's to signal: if it is killed,
+  // this process and with it the whole sandbox go too.
+  if (q.unprivileged_supervisor) {
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) Fail(report, kStepPidNamespace);
+    if (getppid() != p.supervisor) _exit(125);
   }
   // A PID namespace of its own. This process stays outside and waits; its child is
   // process 1 inside, dies with it (PR_SET_PDEATHSIG), and starts the command. Nothing the
@@ -297,6 +324,12 @@ int AsExitCode(int status) { return WIFSIGNALED(status) ? 128 + WTERMSIG(status)
   Fail(report, kStepExec);
 }
 
+// `path` lies strictly beneath `root` (both normal absolute paths).
+bool IsBeneath(const std::string& path, const std::string& root) {
+  return path.size() > root.size() && path.compare(0, root.size(), root) == 0 &&
+         (root == "/" || path[root.size()] == '/');
+}
+
 double Since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -341,7 +374,26 @@ Result<LaunchOutcome> Launch(const LaunchRequest& q) {
     struct stat st {};
     if (lstat(q.read_only[i].c_str(), &st) != 0) continue;  // not there (yet): nothing to protect
     p.read_only.push_back(q.read_only[i].c_str());
+    // Its parents inside the innermost writable root holding it, outermost first.
+    std::string root;
+    for (const auto& w : q.writable_roots) {
+      if (w.size() > root.size() && IsBeneath(q.read_only[i], w)) root = w;
+    }
+    if (root.empty()) continue;
+    std::vector<std::string> parents;
+    for (std::string d = q.read_only[i]; ;) {
+      d = d.substr(0, d.rfind('/'));
+      if (d.size() <= root.size()) break;
+      parents.push_back(d);
+    }
+    for (auto d = parents.rbegin(); d != parents.rend(); ++d) {
+      if (std::find(p.anchor_paths.begin(), p.anchor_paths.end(), *d) == p.anchor_paths.end()) p.anchor_paths.push_back(*d);
+    }
   }
+  // Outer directories before inner ones, so that each bind keeps the ones above it.
+  std::stable_sort(p.anchor_paths.begin(), p.anchor_paths.end(),
+                   [](const std::string& a, const std::string& b) { return a.size() < b.size(); });
+  for (const auto& a : p.anchor_paths) p.anchors.push_back(a.c_str());
   for (const auto& h : q.hidden) {
     struct stat st {};
     if (lstat(h.c_str(), &st) != 0) continue;  // nothing there to hide
@@ -354,6 +406,7 @@ Result<LaunchOutcome> Launch(const LaunchRequest& q) {
   p.seccomp = q.seccomp.Program();
   p.seccomp_unix_only = q.seccomp_unix_only.Program();
 
+  p.supervisor = getpid();
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) return SysError("pipe2", "launch", errno);
   // Signals for the command arrive through a signalfd; the child unblocks them.
@@ -361,7 +414,14 @@ Result<LaunchOutcome> Launch(const LaunchRequest& q) {
   sigemptyset(&forwarded);
   for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH, SIGUSR1, SIGUSR2, SIGCONT, SIGCHLD}) sigaddset(&forwarded, sig);
   sigprocmask(SIG_BLOCK, &forwarded, &old);
-  auto restore_mask = [&] { sigprocmask(SIG_SETMASK, &old, nullptr); };
+  // An ignored SIGCHLD (inherited from the caller) would reap the child unseen.
+  struct sigaction default_chld {}, old_chld {};
+  default_chld.sa_handler = SIG_DFL;
+  sigaction(SIGCHLD, &default_chld, &old_chld);
+  auto restore_mask = [&] {
+    sigprocmask(SIG_SETMASK, &old, nullptr);
+    sigaction(SIGCHLD, &old_chld, nullptr);
+  };
   const auto start = std::chrono::steady_clock::now();
   pid_t pid = fork();
   if (pid < 0) {
@@ -421,15 +481,17 @@ Result<LaunchOutcome> Launch(const LaunchRequest& q) {
       // E2BIG, EAGAIN (a process limit), ENOMEM...: the launch failed, not the command.
     }
     std::string object = "sandbox setup";
-    if (failure->step == kStepBindReadOnly || failure->step == kStepRemountReadOnly) {
+    if (failure->step == kStepBindReadOnly) {
       object = p.read_only.at(static_cast<size_t>(failure->index));
-    } else if (failure->step == kStepHide || failure->step == kStepRemountHidden) {
+    } else if (failure->step == kStepAnchor) {
+      object = p.anchors.at(static_cast<size_t>(failure->index));
+    } else if (failure->step == kStepHide) {
       object = p.hidden.at(static_cast<size_t>(failure->index));
     } else if (failure->step == kStepChdir) {
       object = q.cwd;
     }
     Error e = SysError(kStepCall[failure->step], object, err);
-    if (err == ELOOP && failure->step >= kStepBindReadOnly && failure->step <= kStepRemountHidden) {
+    if (err == ELOOP && failure->step >= kStepBindReadOnly && failure->step <= kStepHide) {
       e.message = "passes through a symbolic link; name the real path in the profile";
     }
     e.code = "setup_failed";

@@ -38,7 +38,11 @@ struct LaunchRequest {
   bool unprivileged_supervisor = false;
   bool private_network = false;   // a network namespace of its own, with only loopback, up
   bool unix_only_fallback = false;  // no network namespace possible: allow AF_UNIX sockets only
-  std::vector<std::string> read_only;  // namespace mode: bind-mounted read-only over themselves
+  // Bind-mounted read-only over themselves, in a mount namespace of the command's own, and
+  // their parents up to the innermost writable root holding them made mount points, so
+  // that they cannot be renamed away and replaced by a writable copy.
+  std::vector<std::string> read_only;
+  std::vector<std::string> writable_roots;  // for the parents above
   std::vector<std::string> hidden;     // namespace mode: covered by an empty, unreadable object
   std::string hide_file, hide_dir;     // that object: an empty file and an empty directory, mode 0
   int landlock_fd = -1;

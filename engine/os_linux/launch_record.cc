@@ -20,6 +20,8 @@ fs::path LaunchRecordPath(const fs::path& state_dir, const std::string& workspac
   return state_dir / "launch" / (Hex(Fnv1a64(key), 16) + ".json");
 }
 
+fs::path LaunchBusyPath(const fs::path& state_dir) { return state_dir / "launch" / "busy"; }
+
 nlohmann::json LaunchRecordToJson(const LaunchRecord& r) {
   return {{"format", kLaunchRecordFormat},
           {"workspace", r.workspace},

@@ -42,6 +42,10 @@ struct LaunchRecord {
 std::filesystem::path LaunchRecordPath(const std::filesystem::path& state_dir, const std::string& workspace,
                                        const std::string& profile);
 
+// Present while an apply or destroy changes the machine (or after one was interrupted):
+// the runner then refuses.
+std::filesystem::path LaunchBusyPath(const std::filesystem::path& state_dir);
+
 nlohmann::json LaunchRecordToJson(const LaunchRecord& record);
 // Checks every field; the workspace and profile must be the ones asked for.
 Result<LaunchRecord> LaunchRecordFromJson(const nlohmann::json& json, const std::string& workspace,

@@ -310,6 +310,14 @@ Result<Ok> RemoveLaunchRecord(const OwnedRecord& record, const RunnerConfig& c) 
   const auto& a = record.resource.attributes;
   const fs::path path = LaunchRecordPath(c.state_dir, Str(a, "workspace"), Str(a, "profile"));
   if (unlink(path.c_str()) != 0 && errno != ENOENT) return SysError("unlink", path.string(), errno);
+  // The last record gone, the directory goes, with the busy mark of the run removing it.
+  bool records_left = false;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(path.parent_path(), ec)) {
+    if (e.path().extension() == ".json") records_left = true;
+  }
+  if (records_left) return Ok{};
+  unlink(LaunchBusyPath(c.state_dir).c_str());
   if (rmdir(path.parent_path().c_str()) != 0 && errno != ENOENT && errno != ENOTEMPTY) {
     return SysError("rmdir", path.parent_path().string(), errno);
   }

@@ -291,8 +291,9 @@ TEST_P(ExecTest, WritesOnlyBeneathTheWritableRoots) {
 }
 
 TEST_P(ExecTest, ReadOnlyCarveOutsRefuseWrites) {
-  // The sandbox user has an r-X ACL entry there; a namespace has a read-only bind mount.
-  EXPECT_EQ(Inside({"write", (ws_ / ".git/objects-new").string()}), user_mode_ ? "EACCES\n" : "EROFS\n");
+  // A read-only bind mount in every mode, and in user mode an r-X ACL entry besides (the
+  // kernel checks that first for files that exist).
+  EXPECT_EQ(Inside({"write", (ws_ / ".git/objects-new").string()}), "EROFS\n");
   EXPECT_EQ(Inside({"append", (ws_ / ".git/config").string()}), user_mode_ ? "EACCES\n" : "EROFS\n");
 }
 
@@ -358,6 +359,39 @@ TEST_P(ExecTest, HostProcessesAndSocketsAreOutOfReach) {
   EXPECT_EQ(Inside({"ptrace", pid}), "ESRCH\n");
   EXPECT_EQ(Inside({"vm-read", pid}), "EPERM\n");
   EXPECT_NE(Inside({"abstract", "sbx-probe-" + id_}), "ok\n");
+  // Process 1 of the sandbox was forked from the launcher, whose memory held the caller's
+  // whole environment: it cannot be traced.
+  EXPECT_EQ(Inside({"ptrace", "1"}), "EPERM\n");
+}
+
+// ACL entries alone would let the sandbox rename a carve-out (or a directory above it)
+// away and put a writable copy in its place, e.g. a .git with hooks that the developer
+// then runs. Carve-outs and their parents are mount points in every mode.
+TEST_P(ExecTest, CarveOutsCannotBeRenamedAwayOrReplaced) {
+  fs::create_directories(ws_ / "a/b/prot");
+  std::ofstream(ws_ / "a/b/prot/hook") << "#!/bin/sh\n";
+  std::ofstream(ws_ / ".sandboxctl/nested.toml")
+      << "version = 1\n[identity]\nuser = \"sbxf-" << id_ << "\"\n"
+      << "[filesystem]\nwritable = [\"${workspace}\", \"${tmp}\"]\nread_only = [\"${workspace}/a/b/prot\"]\n"
+      << "[network]\nmode = \"offline\"\n";
+  ASSERT_EQ(Sh("chown -R " + std::string(AsTestUser() && !user_mode_ ? runner_ : "root") + ": " + ws_.string()), 0);
+  if (user_mode_) {
+    Outcome applied = Sandboxctl({"apply", "--yes"});
+    ASSERT_EQ(applied.exit_code, 0) << applied.err;
+  }
+  for (const auto& [profile, move] : std::vector<std::pair<std::string, std::string>>{
+           {"offline", "mv .git .git.moved"},
+           {"nested", "mv a/b/prot a/b/prot.moved"},
+           {"nested", "mv a/b a/b.moved"},
+           {"nested", "mv a a.moved"},
+           {"nested", "rm -rf a/b/prot"}}) {
+    Outcome r = InsideShell(move + " 2>/dev/null; echo $?", profile);
+    EXPECT_NE(r.out, "0\n") << move << " succeeded under profile " << profile;
+  }
+  EXPECT_TRUE(fs::exists(ws_ / ".git/config"));
+  EXPECT_TRUE(fs::exists(ws_ / "a/b/prot/hook"));
+  EXPECT_NE(InsideShell("echo x > a/b/prot/hook 2>/dev/null; echo $?", "nested").out, "0\n");
+  EXPECT_EQ(InsideShell("echo x > a/b/other && cat a/b/other", "nested").out, "x\n");  // the rest stays writable
 }
 
 TEST_P(ExecTest, NoPrivilegeCanBeRegained) {
@@ -638,6 +672,46 @@ TEST_P(RunnerFailClosed, RulesFromAnEarlierBootRefuseUntilRestored) {
   ASSERT_EQ(restore.exit_code, 0) << restore.err;
   EXPECT_EQ(restore.out, "Restored 0 firewall objects; 6 already in place.\nMarked 1 launch records as valid for this boot.\n");
   EXPECT_EQ(InsideShell("true").exit_code, 0);
+}
+
+TEST_P(RunnerFailClosed, NothingStartsWhileAnApplyIsUnderWay) {
+  // As left by an apply that is running, or was killed: the mark in the launch directory.
+  std::ofstream(root_ / "state/launch/busy") << "";
+  Outcome refused = InsideShell("true");
+  EXPECT_EQ(refused.exit_code, 125);
+  EXPECT_EQ(refused.err, "sandboxctl exec: an apply or destroy is changing this machine (or was interrupted); wait "
+                         "for it, or run 'sudo sandboxctl apply'\n");
+  ASSERT_EQ(Sandboxctl({"apply", "--yes"}).exit_code, 0);  // finds nothing to do, and takes the mark away
+  EXPECT_FALSE(fs::exists(root_ / "state/launch/busy"));
+  EXPECT_EQ(InsideShell("true").exit_code, 0);
+}
+
+TEST_P(RunnerFailClosed, KillingTheRunnerEndsTheSandboxAndOddArgumentsAreStillAudited) {
+  bp::child child("/usr/sbin/runuser",
+                  bp::args = {"-u", runner_, "--", Runner(), ws_.string(), "offline", "--", "/bin/sleep", "33"},
+                  bp::start_dir = ws_.string(), bp::std_out > bp::null, bp::std_err > bp::null, bp::std_in < bp::null);
+  std::string sleeping;
+  for (int i = 0; i < 100 && sleeping.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    sleeping = Capture("pgrep -f '^/bin/sleep 33$' || true");
+  }
+  ASSERT_NE(sleeping, "") << "the command never started";
+  const std::string runner_pid = Capture("pgrep -P " + std::to_string(child.id()) + " -f sandboxctl-runner");
+  ASSERT_NE(runner_pid, "");
+  ASSERT_EQ(Sh("runuser -u " + runner_ + " -- kill -KILL " + runner_pid), 0);  // the caller may: it is theirs
+  child.wait();
+  std::string left = "x";
+  for (int i = 0; i < 100 && !left.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    left = Capture("pgrep -f '^/bin/sleep 33$' || true");
+  }
+  EXPECT_EQ(left, "") << "the sandboxed command outlived the runner";
+  // An argument that is not UTF-8 does not cost the audit line.
+  Outcome odd = RunnerAs(runner_, {ws_.string(), "offline", "--log-dir", LogDir().string(), "--", "/bin/true", "\xff"});
+  EXPECT_EQ(odd.exit_code, 0) << odd.err;
+  const std::string log = ReadFile(LogDir() / "audit.log");
+  EXPECT_NE(log.find("\"argv\":[\"/bin/true\",\"\xEF\xBF\xBD\"]"), std::string::npos) << log;
+  EXPECT_NE(log.find("\"caller_uid\":" + SudoEnv()["SUDO_UID"]), std::string::npos) << log;
 }
 
 TEST_P(RunnerFailClosed, ADeletedSandboxUserRefusesUntilApplied) {
