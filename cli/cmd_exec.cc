@@ -465,23 +465,9 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
     writable.push_back(tmp);
     // Carve-outs are read-only mounts in both modes: ACL entries alone would let the
     // sandbox rename a carve-out away and put a writable copy in its place.
-    q.read_only = spec.read_only;
-    q.writable_roots = writable;
-    auto landlock = PrepareLandlock(LandlockPolicy{writable, true}, abi);
-    if (!landlock.ok()) throw Refusal{landlock.error().Render()};
-    q.landlock_fd = *landlock;
-    auto filter = CompileSeccomp(false);
-    if (!filter.ok()) throw Refusal{filter.error().Render()};
-    q.seccomp = std::move(*filter);
-    if (q.private_network && q.unix_only_fallback) {  // the second filter only where it may serve
-      auto unix_only = CompileSeccomp(true);
-      if (!unix_only.ok()) throw Refusal{unix_only.error().Render()};
-      q.seccomp_unix_only = std::move(*unix_only);
+    if (auto prepared = PrepareConfinement(q, spec, writable, abi, x.timeout); !prepared.ok()) {
+      throw Refusal{prepared.error().Render()};
     }
-    q.memory_bytes = spec.memory_bytes;
-    q.processes = spec.processes;
-    if (spec.timeout_seconds) q.timeout_seconds = static_cast<double>(*spec.timeout_seconds);
-    if (x.timeout) q.timeout_seconds = q.timeout_seconds ? std::min(*q.timeout_seconds, *x.timeout) : *x.timeout;
 
     auto outcome = Launch(q);
     close(q.landlock_fd);

@@ -307,23 +307,9 @@ int Run(const Options& o, nlohmann::json& status) {
 
   std::vector<std::string> writable = spec.writable;
   if (!spec.tmp.empty()) writable.push_back(spec.tmp);
-  q.read_only = spec.read_only;  // read-only mounts besides the ACL entries (see LaunchRequest)
-  q.writable_roots = writable;
-  auto landlock = sbx::PrepareLandlock(sbx::LandlockPolicy{writable, true}, abi);
-  if (!landlock.ok()) throw Refusal{landlock.error().Render()};
-  q.landlock_fd = *landlock;
-  auto filter = sbx::CompileSeccomp(false);
-  if (!filter.ok()) throw Refusal{filter.error().Render()};
-  q.seccomp = std::move(*filter);
-  if (q.private_network && q.unix_only_fallback) {
-    auto unix_only = sbx::CompileSeccomp(true);
-    if (!unix_only.ok()) throw Refusal{unix_only.error().Render()};
-    q.seccomp_unix_only = std::move(*unix_only);
+  if (auto prepared = sbx::PrepareConfinement(q, spec, writable, abi, o.timeout); !prepared.ok()) {
+    throw Refusal{prepared.error().Render()};
   }
-  q.memory_bytes = spec.memory_bytes;
-  q.processes = spec.processes;
-  if (spec.timeout_seconds) q.timeout_seconds = static_cast<double>(*spec.timeout_seconds);
-  if (o.timeout) q.timeout_seconds = q.timeout_seconds ? std::min(*q.timeout_seconds, *o.timeout) : *o.timeout;
   if (o.verbose) std::cerr << "sandboxctl exec: isolation user (through the runner, as " << r.user << ")\n";
 
   WipeCallerEnvironment();

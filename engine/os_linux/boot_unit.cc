@@ -1,5 +1,6 @@
 #include "engine/os_linux/sys_error.h"
 #include "engine/os_linux/boot_unit.h"
+#include "engine/os_linux/files.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -57,17 +58,6 @@ std::string Content(const BootUnitConfig& c) {
          "WantedBy=sysinit.target\n";
 }
 
-std::optional<std::string> ReadText(const fs::path& p) {
-  int fd = open(p.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
-  std::string text;
-  char buf[4096];
-  ssize_t n;
-  while ((n = read(fd, buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
-  close(fd);
-  return text;
-}
-
 Result<Ok> WriteText(const fs::path& p, const std::string& text) {
   const fs::path tmp = p.string() + ".sandboxctl-new";
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
@@ -89,7 +79,7 @@ Result<Observation> ObserveBootUnit(const Resource& r, const BootUnitConfig& c) 
   auto u = ReadUnit(r, c);
   if (!u.ok()) return u.error();
   Observation o;
-  auto text = ReadText(u->file);
+  auto text = ReadFileNoFollow(u->file);
   if (!text) return o;
   o.present = true;
   o.current = *text;  // restored on destroy if it was not sandboxctl's

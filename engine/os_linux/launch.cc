@@ -336,6 +336,28 @@ double Since(std::chrono::steady_clock::time_point start) {
 
 }  // namespace
 
+Result<Ok> PrepareConfinement(LaunchRequest& q, const LaunchSpec& spec, const std::vector<std::string>& writable,
+                              int abi, std::optional<double> timeout) {
+  q.read_only = spec.read_only;
+  q.writable_roots = writable;
+  auto landlock = PrepareLandlock(LandlockPolicy{writable, true}, abi);
+  if (!landlock.ok()) return landlock.error();
+  q.landlock_fd = *landlock;
+  auto filter = CompileSeccomp(false);
+  if (!filter.ok()) return filter.error();
+  q.seccomp = std::move(*filter);
+  if (q.private_network && q.unix_only_fallback) {
+    auto unix_only = CompileSeccomp(true);
+    if (!unix_only.ok()) return unix_only.error();
+    q.seccomp_unix_only = std::move(*unix_only);
+  }
+  q.memory_bytes = spec.memory_bytes;
+  q.processes = spec.processes;
+  if (spec.timeout_seconds) q.timeout_seconds = static_cast<double>(*spec.timeout_seconds);
+  if (timeout) q.timeout_seconds = q.timeout_seconds ? std::min(*q.timeout_seconds, *timeout) : *timeout;
+  return Ok{};
+}
+
 void DropAllCapabilities() {
   __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
   __user_cap_data_struct data[2]{};

@@ -11,6 +11,7 @@
 #include "engine/core/names.h"
 #include "engine/core/strings.h"
 #include "engine/os_linux/accounts.h"
+#include "engine/os_linux/files.h"
 #include "engine/os_linux/launch_record.h"
 #include "engine/os_linux/sys_error.h"
 
@@ -40,18 +41,6 @@ Result<gid_t> RunnerGroup(const nlohmann::json& attributes, const std::string& i
   auto gid = LookupGroup(group);
   if (!gid) return Error{"host_error", "getgrnam", group, "no such group"};
   return *gid;
-}
-
-std::optional<std::string> ReadAll(const fs::path& p) {
-  int fd = open(p.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
-  std::string text;
-  char buf[65536];
-  ssize_t n;
-  while ((n = read(fd, buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
-  close(fd);
-  if (n < 0) return std::nullopt;
-  return text;
 }
 
 // Writes `text` as `path` (root, `gid`, `mode`; then `caps` if given) through a new file
@@ -183,10 +172,10 @@ Result<Observation> ObserveRunner(const Resource& r, const RunnerConfig& c) {
     }
   }
   if (FileCapabilities(file) != kRunnerCapabilities) differ.push_back("file capabilities differ");
-  auto installed = ReadAll(file), built = ReadAll(c.source);
+  auto installed = ReadFileNoFollow(file), built = ReadFileNoFollow(c.source);
   if (!built) differ.push_back("the runner built with this sandboxctl (" + c.source.string() + ") is missing");
   if (built && (!installed || *installed != *built)) differ.push_back("runner differs from " + c.source.string());
-  if (ReadAll(conf).value_or("") != RunnerConfText(c.state_dir)) differ.push_back(std::string(kRunnerConf) + " differs");
+  if (ReadFileNoFollow(conf).value_or("") != RunnerConfText(c.state_dir)) differ.push_back(std::string(kRunnerConf) + " differs");
   o.in_sync = differ.empty();
   o.detail = Join(differ, ", ");
   return o;
@@ -195,7 +184,7 @@ Result<Observation> ObserveRunner(const Resource& r, const RunnerConfig& c) {
 Result<Ok> EnsureRunner(const Resource& r, const RunnerConfig& c) {
   auto gid = RunnerGroup(r.attributes, r.id);
   if (!gid.ok()) return gid.error();
-  auto built = ReadAll(c.source);
+  auto built = ReadFileNoFollow(c.source);
   if (!built) return Error{"host_error", "open", c.source.string(), "the runner built with sandboxctl is missing"};
   std::vector<fs::path> missing;
   struct stat st {};
@@ -272,7 +261,7 @@ Result<LaunchRecord> ExpectedRecord(const Resource& r) {
 Result<Observation> ObserveLaunchRecord(const Resource& r, const RunnerConfig& c) {
   Observation o;
   const fs::path path = LaunchRecordPath(c.state_dir, Str(r.attributes, "workspace"), Str(r.attributes, "profile"));
-  auto text = ReadAll(path);
+  auto text = ReadFileNoFollow(path);
   if (!text) return o;
   o.present = true;
   auto expected = ExpectedRecord(r);
