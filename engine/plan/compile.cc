@@ -384,6 +384,8 @@ void Compiler::AddProfile(const Profile& p, Plan& plan) {
   l.profile = p.name;
   l.origin = p.origin;
   l.user = user;
+  for (const auto& u : s.exec_users) l.exec_users.push_back(u.value);
+  std::sort(l.exec_users.begin(), l.exec_users.end());
   auto paths = [](const std::vector<Expanded>& v) {
     std::vector<std::string> out;
     for (const auto& e : v) out.push_back(e.path);

@@ -1,6 +1,7 @@
 // Linux lowering: system users and groups, POSIX ACL entries (access and default), the
 // per-profile temporary directories, and nftables rules matched on the socket owner.
 #include <algorithm>
+#include <map>
 
 #include "engine/core/strings.h"
 #include "engine/plan/intent.h"
@@ -196,14 +197,28 @@ void LowerRunner(const Intent& intent, Plan& plan, std::vector<Diagnostic>& diag
   group.attributes = {{"name", c.runner_group}, {"system", true}, {"command", {"groupadd", "--system", c.runner_group}}};
   plan.resources.push_back(std::move(group));
 
-  std::vector<std::string> users;
-  std::string member_id;
-  if (!c.user.empty() && c.user != "root") {
-    users.push_back(c.user);
-    member_id = "member:" + c.runner_group + ":" + c.user;
-    Resource member = MakeResource(member_id, ResourceKind::kPrincipal, "group_member",
-                                   c.user + " in group " + c.runner_group, all);
-    member.attributes = {{"group", c.runner_group}, {"user", c.user}, {"command", {"gpasswd", "--add", c.user, c.runner_group}}};
+  // Who may use the runner: the invoking user for every profile, and the accounts each
+  // profile names in identity.exec_users for that profile. Each is in the group.
+  std::map<std::string, Provenance> members;
+  const bool invoker = !c.user.empty() && c.user != "root";
+  if (invoker) members[c.user] = all;
+  for (const auto& l : plan.launches) {
+    for (const auto& u : l.exec_users) {
+      Provenance& p = members[u];
+      p.profiles.insert(l.profile);
+      if (auto principal = intent.principals.find(l.user); principal != intent.principals.end()) {
+        for (const auto& origin : principal->second.provenance.origins) {
+          if (origin.file == l.origin) p.origins.insert(origin);
+        }
+      }
+      if (p.origins.empty()) p.origins.insert(Origin{l.origin, 1});
+    }
+  }
+  auto member_id = [&](const std::string& user) { return "member:" + c.runner_group + ":" + user; };
+  for (const auto& [user, provenance] : members) {
+    Resource member = MakeResource(member_id(user), ResourceKind::kPrincipal, "group_member",
+                                   user + " in group " + c.runner_group, provenance);
+    member.attributes = {{"group", c.runner_group}, {"user", user}, {"command", {"gpasswd", "--add", user, c.runner_group}}};
     member.depends_on = {group_id};
     plan.resources.push_back(std::move(member));
   }
@@ -228,11 +243,14 @@ void LowerRunner(const Intent& intent, Plan& plan, std::vector<Diagnostic>& diag
     if (own.origins.empty()) own.origins.insert(Origin{l.origin, 1});
     Resource r = MakeResource("launch:" + c.workspace + ":" + l.profile, ResourceKind::kLaunch, "launch_record",
                               "launch record of " + l.profile + " for the runner (runs as " + l.user + ")", own);
+    std::vector<std::string> users = l.exec_users;
+    if (invoker && std::find(users.begin(), users.end(), c.user) == users.end()) users.push_back(c.user);
+    std::sort(users.begin(), users.end());
     r.attributes = {{"workspace", c.workspace}, {"profile", l.profile}, {"group", c.runner_group},
                     {"users", users},           {"launch", LaunchSpecToJson(l)}};
     // Written last: the runner relies on what it describes (the user, its firewall rules).
     r.depends_on = {"runner", "user:" + l.user};
-    if (!member_id.empty()) r.depends_on.push_back(member_id);
+    for (const auto& u : users) r.depends_on.push_back(member_id(u));
     for (const auto& other : plan.resources) {
       if (other.type == "nft_rule" && other.attributes.value("principal", "") == l.user) r.depends_on.push_back(other.id);
       const std::string access = other.attributes.value("access", "");

@@ -67,6 +67,7 @@ struct LaunchSpec {
   std::string profile;
   std::string origin;
   std::string user;
+  std::vector<std::string> exec_users;  // identity.exec_users, sorted
   std::vector<std::string> writable, read_only, readable, deny_read;
   std::string tmp;
   NetworkMode network = NetworkMode::kOffline;

@@ -18,6 +18,7 @@ nlohmann::json LaunchSpecToJson(const LaunchSpec& l) {
   return {{"profile", l.profile},
           {"origin", l.origin},
           {"user", l.user},
+          {"exec_users", l.exec_users},
           {"filesystem",
            {{"writable", l.writable}, {"read_only", l.read_only}, {"readable", l.readable}, {"deny_read", l.deny_read}}},
           {"tmp", l.tmp},
@@ -163,7 +164,8 @@ Result<LaunchSpec> LaunchSpecFromJson(const nlohmann::json& j) {
   for (auto [parent, key, field] :
        {std::tuple{fs, "writable", &l.writable}, std::tuple{fs, "read_only", &l.read_only},
         std::tuple{fs, "readable", &l.readable}, std::tuple{fs, "deny_read", &l.deny_read},
-        std::tuple{net, "allow", &l.allow}, std::tuple{env, "core", &l.env_core}, std::tuple{env, "allow", &l.env_allow},
+        std::tuple{&j, "exec_users", &l.exec_users}, std::tuple{net, "allow", &l.allow},
+        std::tuple{env, "core", &l.env_core}, std::tuple{env, "allow", &l.env_allow},
         std::tuple{env, "deny", &l.env_deny}}) {
     auto list = parent->contains(key) ? Strings((*parent)[key]) : std::nullopt;
     if (!list) return BadLaunch(std::string("'") + key + "' is not a list of strings");

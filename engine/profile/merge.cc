@@ -54,6 +54,7 @@ ProfileSettings MergeSettings(const ProfileSettings& parent, const ProfileSettin
   ProfileSettings m = parent;
   Override(m.description, child.description);
   Override(m.user, child.user);
+  Union(m.exec_users, child.exec_users);
   Union(m.writable, child.writable);
   Union(m.read_only, child.read_only);
   Union(m.readable, child.readable);

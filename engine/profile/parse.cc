@@ -187,7 +187,16 @@ void Parser::ParseVersion(const toml::table& root) {
 }
 
 void Parser::ParseIdentity(const toml::table& t, ProfileSettings& s) {
-  CheckKeys(t, "identity", {"user"});
+  CheckKeys(t, "identity", {"user", "exec_users"});
+  for (auto& name : StringList(t, "identity", "exec_users")) {
+    if (!IsValidUserName(name.value)) {
+      Error(DiagCode::kInvalidName, name.where, "invalid user name '" + name.value + "' in identity.exec_users");
+    } else if (name.value == "root") {
+      Error(DiagCode::kReservedName, name.where, "identity.exec_users need not name root: root may exec any applied profile");
+    } else {
+      s.exec_users.push_back(std::move(name));
+    }
+  }
   auto user = String(t, "identity", "user");
   if (!user) return;
   if (!IsValidUserName(user->value)) {

@@ -39,6 +39,7 @@ std::string_view LayerName(Layer layer);
 struct ProfileSettings {
   std::optional<Located<std::string>> description;
   std::optional<Located<std::string>> user;
+  std::vector<Located<std::string>> exec_users;  // may exec it through the runner, besides who applied it
   std::vector<Located<std::string>> writable, read_only, readable, deny_read;
   std::optional<Located<NetworkMode>> network_mode;
   std::optional<Located<bool>> loopback;

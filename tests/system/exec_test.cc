@@ -645,6 +645,24 @@ TEST_P(RunnerFailClosed, ForgedArgumentsEnvironmentAndStateAreRefusedOrIgnored) 
                             ": directory not owned by root or writable by others; only root may be able to change it\n");
 }
 
+TEST_P(RunnerFailClosed, AProfileMayNameMoreUsersAndDestroyTakesThemOutAgain) {
+  const std::string colleague = "sbxk-" + id_;
+  ASSERT_EQ(Sh("useradd --no-create-home --shell /bin/sh " + colleague), 0);
+  const std::string groups_before = Capture("id -nG " + colleague);
+  std::string profile = ReadFile(ws_ / ".sandboxctl/offline.toml");
+  profile.replace(profile.find("[filesystem]"), 0, "exec_users = [\"" + colleague + "\"]\n");
+  std::ofstream(ws_ / ".sandboxctl/offline.toml", std::ios::trunc) << profile;
+  Outcome applied = Sandboxctl({"apply", "--yes"});
+  ASSERT_EQ(applied.exit_code, 0) << applied.err;
+  EXPECT_NE(applied.out.find("+ member:" + Group() + ":" + colleague), std::string::npos) << applied.out;
+  Outcome r = RunnerAs(colleague, {ws_.string(), "offline", "--", "id", "-un"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "sbxe-" + id_ + "\n");
+  ASSERT_EQ(Sandboxctl({"destroy", "--yes"}).exit_code, 0);
+  EXPECT_EQ(Capture("id -nG " + colleague), groups_before);
+  Sh("userdel " + colleague);
+}
+
 TEST_P(RunnerFailClosed, NonMembersCannotStartIt) {
   const std::string stranger = "sbxs-" + id_;
   ASSERT_EQ(Sh("useradd --no-create-home --shell /bin/sh " + stranger), 0);

@@ -148,6 +148,21 @@ TEST(CompileLinux, RunnerRecordsEachLaunchSpecForTheInvokingUser) {
                                 }));
 }
 
+TEST(CompileLinux, ExecUsersJoinTheGroupAndTheirProfilesRecords) {
+  Profile p = Make("offline", "version = 1\n[identity]\nexec_users = [\"bob\", \"alice\"]\n");
+  Profile other = Make("other", "version = 1\n");
+  CompileResult r = CompilePlan({&p, &other}, LinuxContext());
+  ASSERT_TRUE(r.ok()) << Messages(r).front();
+  for (const char* user : {"alice", "bob", "dev"}) {
+    EXPECT_NE(r.plan.Find(std::string("member:sandboxctl:") + user), nullptr) << user;
+  }
+  EXPECT_EQ(r.plan.Find("member:sandboxctl:bob")->profiles, (std::vector<std::string>{"offline"}));
+  EXPECT_EQ(r.plan.Find("launch:/home/dev/src/app:offline")->attributes["users"],
+            nlohmann::json({"alice", "bob", "dev"}));
+  EXPECT_EQ(r.plan.Find("launch:/home/dev/src/app:other")->attributes["users"], nlohmann::json({"dev"}));
+  EXPECT_EQ(r.plan.launches.front().exec_users, (std::vector<std::string>{"alice", "bob"}));
+}
+
 TEST(CompileLinux, RootAsInvokingUserJoinsNoGroupAndNoGroupMeansNoRunner) {
   Profile p = Make("offline", kOffline);
   Context root = LinuxContext();

@@ -75,6 +75,16 @@ TEST(ParseProfile, ReportsEveryErrorNotOnlyTheFirst) {
                         }));
 }
 
+TEST(ParseProfile, ExecUsersMustBeAccountNamesAndNotRoot) {
+  auto p = Parse("version = 1\n[identity]\nexec_users = [\"alice\", \"Bad Name\", \"root\"]\n");
+  EXPECT_EQ(p.messages, (std::vector<std::string>{
+                            "3:24: invalid user name 'Bad Name' in identity.exec_users",
+                            "3:36: identity.exec_users need not name root: root may exec any applied profile",
+                        }));
+  ASSERT_EQ(p.profile.settings.exec_users.size(), 1u);
+  EXPECT_EQ(p.profile.settings.exec_users[0].value, "alice");
+}
+
 TEST(ParseProfile, SectionThatIsNotATableIsAWrongType) {
   auto p = Parse("version = 1\nnetwork = \"offline\"\n");
   EXPECT_EQ(p.messages, (std::vector<std::string>{"2:11: 'network' must be a table, not a string"}));
