@@ -160,7 +160,9 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
       throw UsageError{"exec", "invalid --isolation '" + x.isolation + "'; use auto, user or namespace"};
     }
     if (m.profiles.size() > 1) throw UsageError{"exec", "give one --profile"};
-    if (x.timeout && !(*x.timeout > 0)) throw UsageError{"exec", "--timeout must be a positive number of seconds"};
+    if (x.timeout && !(*x.timeout > 0 && *x.timeout < 1e9)) {
+      throw UsageError{"exec", "--timeout must be a positive number of seconds"};
+    }
   } catch (UsageError& e) {
     e.exit_code = kExitSetup;  // like env and timeout: the launcher's own failures are 125
     throw;
@@ -244,12 +246,15 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
     // Not root: user isolation goes through the runner, which re-derives everything from
     // the launch record root wrote (readable by the runner group's members).
     if (!RunningAsRoot() && x.isolation != "namespace") {
-      const fs::path record = LaunchRecordPath(m.state_dir, ws.string(), name);
-      if (x.isolation == "user" || access(record.c_str(), R_OK) == 0) {
+      // auto: the runner where a record of this workspace and profile is for this user.
+      auto applied = ReadLaunchRecord(m.state_dir, ws.string(), name);
+      const bool mine = applied.ok() && std::find(applied->users.begin(), applied->users.end(), getuid()) !=
+                                            applied->users.end();
+      if (x.isolation == "user" || mine) {
         // The runner enforces what was applied; a profile edited since would not be what
-        // the user reads in the repository, so that is refused here, as for root.
-        if (auto applied = ReadLaunchRecord(m.state_dir, ws.string(), name);
-            applied.ok() && LaunchSpecToJson(applied->spec) != LaunchSpecToJson(spec)) {
+        // the user reads in the repository, so that is refused here, as for root. (Only for
+        // the user who applied it: ${home} and ${user} are someone else's for the others.)
+        if (mine && applied->applied_by == getuid() && LaunchSpecToJson(applied->spec) != LaunchSpecToJson(spec)) {
           throw Refusal{"profile '" + name + "' changed since it was applied; run 'sudo sandboxctl apply' to bring the "
                         "machine in step"};
         }

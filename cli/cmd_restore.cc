@@ -48,12 +48,17 @@ int RunRestore(GlobalOptions g, const std::vector<std::string>& args, Io io) {
   // Tables before chains before rules, rules in their order: ids sort that way within a
   // type, and the types are handled in dependency order.
   int marked = 0;
+  bool unmarked = false;
   for (const char* type : {"nft_table", "nft_chain", "nft_rule", "launch_record"}) {
     for (const auto& c : todo) {
       if (c.resource.type != type) continue;
       if (auto e = host.Ensure(c.resource, nullptr); !e.ok()) {
         io.err << "sandboxctl restore: " << e.error().Render() << "\n";
-        return kExitFailure;
+        // One record that cannot be written (an account it names is gone) keeps the
+        // runner from using that profile only; the others are still marked.
+        if (c.resource.type != "launch_record") return kExitFailure;
+        unmarked = true;
+        continue;
       }
       ++(c.resource.type == "launch_record" ? marked : restored);
     }
@@ -68,6 +73,11 @@ int RunRestore(GlobalOptions g, const std::vector<std::string>& args, Io io) {
   } else {
     io.out << "Restored " << restored << " firewall objects; " << in_place << " already in place.\n";
     if (marked > 0) io.out << "Marked " << marked << " launch records as valid for this boot.\n";
+  }
+  if (unmarked) {
+    io.err << "sandboxctl restore: the runner refuses the profiles whose records could not be marked; run "
+              "'sudo sandboxctl apply' in their workspaces\n";
+    return kExitFailure;
   }
   return kExitOk;
 }

@@ -104,7 +104,9 @@ Options ParseArguments(int argc, char** argv) {
       const std::string v = value(a);
       char* end = nullptr;
       const double t = std::strtod(v.c_str(), &end);
-      if (end == v.c_str() || *end != '\0' || !(t > 0)) throw Refusal{"--timeout must be a positive number of seconds"};
+      if (end == v.c_str() || *end != '\0' || !(t > 0) || !(t < 1e9)) {
+        throw Refusal{"--timeout must be a positive number of seconds"};
+      }
       o.timeout = t;
     } else if (a == "--cwd") {
       o.cwd = value(a);

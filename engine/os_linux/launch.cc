@@ -64,6 +64,8 @@ enum Step : int {
   kStepLandlock,
   kStepSeccomp,
   kStepExec,
+  kStepDumpable,
+  kStepDeathSignal,
 };
 
 constexpr const char* kStepCall[] = {
@@ -74,7 +76,8 @@ constexpr const char* kStepCall[] = {
     "cover of a deny-read path (openat2, open_tree, mount_setattr, move_mount)", "unshare(CLONE_NEWNS)",
     "unshare(CLONE_NEWNET)", "ioctl(SIOCSIFFLAGS, lo)", "unshare(CLONE_NEWPID)/fork", "setrlimit(RLIMIT_AS)", "setrlimit(RLIMIT_NPROC)",
     "prctl(PR_CAPBSET_DROP)", "setgroups", "setresgid", "setresuid", "capset", "chdir",
-    "prctl(PR_SET_NO_NEW_PRIVS)", "landlock_restrict_self", "prctl(PR_SET_SECCOMP)", "execve"};
+    "prctl(PR_SET_NO_NEW_PRIVS)", "landlock_restrict_self", "prctl(PR_SET_SECCOMP)", "execve",
+    "prctl(PR_SET_DUMPABLE)", "prctl(PR_SET_PDEATHSIG)"};
 
 struct Report {
   int step;
@@ -222,7 +225,7 @@ int AsExitCode(int status) { return WIFSIGNALED(status) ? 128 + WTERMSIG(status)
     if (WriteFileAt("/proc/self/gid_map", p.gid_map.c_str()) != 0) Fail(report, kStepGidMap);
     // Back to undumpable, which process 1 below inherits: the command (same uid) must not
     // trace it or read its memory. The command's execve makes the command dumpable again.
-    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) Fail(report, kStepUidMap);
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) Fail(report, kStepDumpable);
   } else if (mounts && unshare(CLONE_NEWNS) != 0) {
     Fail(report, kStepMountNamespace);
   }
@@ -255,7 +258,7 @@ int AsExitCode(int status) { return WIFSIGNALED(status) ? 128 + WTERMSIG(status)
   // Started by the runner, the waiting process is the caller's to signal: if it is killed,
   // this process and with it the whole sandbox go too.
   if (q.unprivileged_supervisor) {
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) Fail(report, kStepPidNamespace);
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) Fail(report, kStepDeathSignal);
     if (getppid() != p.supervisor) _exit(125);
   }
   // A PID namespace of its own. This process stays outside and waits; its child is
@@ -344,13 +347,16 @@ Result<Ok> PrepareConfinement(LaunchRequest& q, const LaunchSpec& spec, const st
   if (!landlock.ok()) return landlock.error();
   q.landlock_fd = *landlock;
   auto filter = CompileSeccomp(false);
-  if (!filter.ok()) return filter.error();
-  q.seccomp = std::move(*filter);
-  if (q.private_network && q.unix_only_fallback) {
-    auto unix_only = CompileSeccomp(true);
-    if (!unix_only.ok()) return unix_only.error();
-    q.seccomp_unix_only = std::move(*unix_only);
+  auto unix_only = q.private_network && q.unix_only_fallback ? CompileSeccomp(true) : Result<SeccompProgram>(SeccompProgram{});
+  for (const auto* f : {&filter, &unix_only}) {
+    if (!f->ok()) {
+      close(q.landlock_fd);
+      q.landlock_fd = -1;
+      return f->error();
+    }
   }
+  q.seccomp = std::move(*filter);
+  q.seccomp_unix_only = std::move(*unix_only);
   q.memory_bytes = spec.memory_bytes;
   q.processes = spec.processes;
   if (spec.timeout_seconds) q.timeout_seconds = static_cast<double>(*spec.timeout_seconds);
@@ -396,10 +402,11 @@ Result<LaunchOutcome> Launch(const LaunchRequest& q) {
     struct stat st {};
     if (lstat(q.read_only[i].c_str(), &st) != 0) continue;  // not there (yet): nothing to protect
     p.read_only.push_back(q.read_only[i].c_str());
-    // Its parents inside the innermost writable root holding it, outermost first.
+    // Its parents inside the outermost writable root holding it: a writable root nested
+    // in another could itself be renamed away otherwise.
     std::string root;
     for (const auto& w : q.writable_roots) {
-      if (w.size() > root.size() && IsBeneath(q.read_only[i], w)) root = w;
+      if ((root.empty() || w.size() < root.size()) && IsBeneath(q.read_only[i], w)) root = w;
     }
     if (root.empty()) continue;
     std::vector<std::string> parents;

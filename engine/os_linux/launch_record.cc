@@ -28,6 +28,7 @@ nlohmann::json LaunchRecordToJson(const LaunchRecord& r) {
           {"profile", r.profile},
           {"group", {{"name", r.group}, {"gid", r.group_gid}}},
           {"users", r.users},
+          {"applied_by", r.applied_by},
           {"user", {{"name", r.user}, {"uid", r.uid}, {"gid", r.gid}}},
           {"firewall_boot_id", r.firewall_boot_id},
           {"launch", LaunchSpecToJson(r.spec)}};
@@ -72,6 +73,7 @@ Result<LaunchRecord> LaunchRecordFromJson(const nlohmann::json& j, const std::st
   }
   r.user = user["name"].get<std::string>();
   if (r.uid == 0 || r.gid == 0) return BadRecord("the sandbox user may not be root");
+  if (!Id(j, "applied_by", r.applied_by)) return BadRecord("'applied_by' is not a uid");
   if (!j.contains("users") || !j["users"].is_array()) return BadRecord("'users' is not a list");
   for (const auto& u : j["users"]) {
     nlohmann::json wrap = {{"uid", u}};

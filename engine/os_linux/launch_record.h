@@ -28,6 +28,7 @@ struct LaunchRecord {
   std::string group;  // the runner group
   gid_t group_gid = 0;
   std::vector<uid_t> users;  // who may use it through the runner (root always may)
+  uid_t applied_by = 0;      // the user who ran `sudo sandboxctl apply` (0: root itself)
   std::string user;          // the sandbox user
   uid_t uid = 0;
   gid_t gid = 0;

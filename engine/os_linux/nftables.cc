@@ -9,8 +9,8 @@ namespace {
 
 // libnftables and the five libraries it pulls in take longer to load than all the rest of
 // sandboxctl starts in, and most runs (compile, validate, exec as a user) never touch
-// nftables: the library is loaded on first use instead of at program start. Only the
-// system's own copy is loaded (by soname, from the loader's trusted directories).
+// nftables: the library is loaded on first use instead of at program start, by soname,
+// the way the loader would have found it at start.
 struct Api {
   decltype(&nft_ctx_new) ctx_new = nullptr;
   decltype(&nft_ctx_free) ctx_free = nullptr;

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 
 #include "engine/core/names.h"
 #include "engine/core/strings.h"
@@ -161,6 +162,11 @@ Result<Observation> ObserveRunner(const Resource& r, const RunnerConfig& c) {
   }
   o.current = {{"dir", c.dir.string()}, {"missing_dirs", missing}};
   if (lstat(file.c_str(), &st) != 0) return o;
+  if (access(file.c_str(), R_OK) != 0) {  // not root, not in its group: no telling
+    o.unobservable = true;
+    o.detail = file.string() + ": " + std::strerror(errno);
+    return o;
+  }
   o.present = true;
   std::vector<std::string> differ;
   auto gid = LookupGroup(Str(r.attributes, "group"));
@@ -210,6 +216,10 @@ Result<Ok> RemoveRunner(const OwnedRecord& record, const RunnerConfig& c) {
     if (unlink((dir / kRunnerConf).c_str()) != 0 && errno != ENOENT) return SysError("unlink", (dir / kRunnerConf).string(), errno);
     return Ok{};
   }
+  // A copy an interrupted apply was writing goes too (it may carry the capabilities).
+  for (const std::string& name : {std::string(kRunnerName) + ".sandboxctl-new", std::string(kRunnerConf) + ".sandboxctl-new"}) {
+    unlink((dir / name).c_str());
+  }
   for (const char* name : {kRunnerName, kRunnerConf}) {
     if (unlink((dir / name).c_str()) != 0 && errno != ENOENT) return SysError("unlink", (dir / name).string(), errno);
   }
@@ -247,6 +257,11 @@ Result<LaunchRecord> ExpectedRecord(const Resource& r) {
   if (!sandbox) return Error{"host_error", "getpwnam", rec.user, "no such user"};
   rec.uid = sandbox->uid;
   rec.gid = sandbox->gid;
+  if (const std::string by = Str(r.attributes, "applied_by"); !by.empty()) {
+    auto account = LookupUser(by);
+    if (!account) return Error{"host_error", "getpwnam", by, "no such user"};
+    rec.applied_by = account->uid;
+  }
   for (const auto& name : r.attributes.value("users", nlohmann::json::array())) {
     auto account = name.is_string() ? LookupUser(name.get<std::string>()) : std::nullopt;
     if (!account) return Error{"host_error", "getpwnam", name.dump(), "no such user"};
@@ -262,6 +277,11 @@ Result<Observation> ObserveLaunchRecord(const Resource& r, const RunnerConfig& c
   Observation o;
   const fs::path path = LaunchRecordPath(c.state_dir, Str(r.attributes, "workspace"), Str(r.attributes, "profile"));
   auto text = ReadFileNoFollow(path);
+  if (!text && (errno == EACCES || errno == EPERM)) {  // not root, not in the runner group
+    o.unobservable = true;
+    o.detail = path.string() + ": " + std::strerror(errno);
+    return o;
+  }
   if (!text) return o;
   o.present = true;
   auto expected = ExpectedRecord(r);
@@ -299,6 +319,7 @@ Result<Ok> RemoveLaunchRecord(const OwnedRecord& record, const RunnerConfig& c) 
   const auto& a = record.resource.attributes;
   const fs::path path = LaunchRecordPath(c.state_dir, Str(a, "workspace"), Str(a, "profile"));
   if (unlink(path.c_str()) != 0 && errno != ENOENT) return SysError("unlink", path.string(), errno);
+  unlink((path.string() + ".sandboxctl-new").c_str());  // what an interrupted apply was writing
   // The last record gone, the directory goes, with the busy mark of the run removing it.
   bool records_left = false;
   std::error_code ec;

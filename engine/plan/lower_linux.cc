@@ -246,8 +246,12 @@ void LowerRunner(const Intent& intent, Plan& plan, std::vector<Diagnostic>& diag
     std::vector<std::string> users = l.exec_users;
     if (invoker && std::find(users.begin(), users.end(), c.user) == users.end()) users.push_back(c.user);
     std::sort(users.begin(), users.end());
-    r.attributes = {{"workspace", c.workspace}, {"profile", l.profile}, {"group", c.runner_group},
-                    {"users", users},           {"launch", LaunchSpecToJson(l)}};
+    r.attributes = {{"workspace", c.workspace},
+                    {"profile", l.profile},
+                    {"group", c.runner_group},
+                    {"users", users},
+                    {"applied_by", invoker ? c.user : ""},
+                    {"launch", LaunchSpecToJson(l)}};
     // Written last: the runner relies on what it describes (the user, its firewall rules).
     r.depends_on = {"runner", "user:" + l.user};
     for (const auto& u : users) r.depends_on.push_back(member_id(u));

@@ -55,16 +55,23 @@ class MachineCli : public ::testing::Test {
         << "version = 1\n[identity]\nuser = \"" << user_ << "\"\n"
         << "[filesystem]\nwritable = [\"${workspace}\", \"${tmp}\"]\nread_only = [\"${workspace}/.git\"]\n"
         << "deny_read = [\"${workspace}/.env\"]\n[network]\nmode = \"offline\"\nloopback = true\n";
+    // apply runs as if under sudo for a user of the test's own, who joins the runner group.
+    invoker_ = "sbxi-" + suffix_;
+    ASSERT_EQ(system(("useradd --no-create-home --shell /usr/sbin/nologin " + invoker_).c_str()), 0);
+    std::string uid = Capture("id -u " + invoker_);
+    invoker_uid_ = uid.substr(0, uid.size() - 1);
     before_ = Snapshot();
   }
 
   void TearDown() override {
     if (IsSkipped()) return;
     Sandboxctl({"destroy", "--yes"});  // whatever a failed test left
+    EXPECT_EQ(Capture("getent group " + Group()), "") << "destroy left the runner group behind";
     system(("userdel " + user_ + " 2>/dev/null; groupdel " + user_ + " 2>/dev/null; groupdel " + Group() +
             " 2>/dev/null; nft delete table inet " + Table() +
             " 2>/dev/null").c_str());
     EXPECT_EQ(Snapshot(), before_) << "the test left something behind";
+    system(("userdel " + invoker_ + " 2>/dev/null").c_str());
     std::error_code ec;
     fs::remove_all(root_, ec);
   }
@@ -108,7 +115,12 @@ class MachineCli : public ::testing::Test {
     const fs::path out = root_ / "out", err = root_ / "err";
     fs::remove(out);  // the redirection does not truncate
     fs::remove(err);
-    bp::child child(exe, bp::args = full, bp::start_dir = ws_.string(), bp::std_out > out.string(),
+    bp::environment env = boost::this_process::environment();
+    if (as_user.empty()) {
+      env["SUDO_USER"] = invoker_;
+      env["SUDO_UID"] = invoker_uid_;
+    }
+    bp::child child(exe, bp::args = full, env, bp::start_dir = ws_.string(), bp::std_out > out.string(),
                     bp::std_err > err.string(), bp::std_in < bp::null);
     if (kill_after) {
       std::this_thread::sleep_for(*kill_after);
@@ -121,7 +133,7 @@ class MachineCli : public ::testing::Test {
     return r;
   }
 
-  std::string suffix_, user_;
+  std::string suffix_, user_, invoker_, invoker_uid_;
   fs::path root_, ws_;
   std::string before_;
 };
