@@ -58,21 +58,6 @@ std::string Content(const BootUnitConfig& c) {
          "WantedBy=sysinit.target\n";
 }
 
-Result<Ok> WriteText(const fs::path& p, const std::string& text) {
-  const fs::path tmp = p.string() + ".sandboxctl-new";
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-  if (fd < 0) return SysError("open", tmp.string(), errno);
-  bool ok = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && fsync(fd) == 0;
-  int err = errno;
-  close(fd);
-  if (!ok || rename(tmp.c_str(), p.c_str()) != 0) {
-    if (ok) err = errno;
-    unlink(tmp.c_str());
-    return SysError("write", p.string(), err);
-  }
-  return Ok{};
-}
-
 }  // namespace
 
 Result<Observation> ObserveBootUnit(const Resource& r, const BootUnitConfig& c) {
@@ -96,7 +81,7 @@ Result<Ok> EnsureBootUnit(const Resource& r, const BootUnitConfig& c) {
   std::error_code ec;
   fs::create_directories(u->link.parent_path(), ec);
   if (ec) return Error{"host_error", "mkdir", u->link.parent_path().string(), ec.message()};
-  if (auto w = WriteText(u->file, Content(c)); !w.ok()) return w;
+  if (auto w = WriteFileReplacing(u->file, Content(c), 0, 0644, nullptr); !w.ok()) return w;
   // Enabled the way `systemctl enable` does it, without needing a running systemd.
   fs::remove(u->link, ec);
   fs::create_symlink(u->file, u->link, ec);
@@ -109,7 +94,7 @@ Result<Ok> RemoveBootUnit(const OwnedRecord& record, const BootUnitConfig& c) {
   if (!u.ok()) return u.error();
   std::error_code ec;
   fs::remove(u->link, ec);
-  if (record.prior.is_string()) return WriteText(u->file, record.prior.get<std::string>());
+  if (record.prior.is_string()) return WriteFileReplacing(u->file, record.prior.get<std::string>(), 0, 0644, nullptr);
   fs::remove(u->file, ec);
   if (ec) return Error{"host_error", "unlink", u->file.string(), ec.message()};
   fs::remove(u->link.parent_path(), ec);  // only if empty

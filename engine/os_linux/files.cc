@@ -1,7 +1,13 @@
 #include "engine/os_linux/files.h"
 
 #include <fcntl.h>
+#include <sys/capability.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <cerrno>
+
+#include "engine/os_linux/sys_error.h"
 
 namespace sbx {
 
@@ -15,6 +21,42 @@ std::optional<std::string> ReadFileNoFollow(const std::filesystem::path& path) {
   close(fd);
   if (n < 0) return std::nullopt;
   return text;
+}
+
+Result<Ok> WriteFileReplacing(const std::filesystem::path& path, const std::string& text, gid_t gid, mode_t mode,
+                              const char* caps) {
+  const std::filesystem::path tmp = path.string() + ".sandboxctl-new";
+  unlink(tmp.c_str());
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return SysError("open", tmp.string(), errno);
+  auto fail = [&](const char* call) {
+    const int err = errno;
+    close(fd);
+    unlink(tmp.c_str());
+    return SysError(call, path.string(), err);
+  };
+  for (size_t done = 0; done < text.size();) {
+    ssize_t n = write(fd, text.data() + done, text.size() - done);
+    if (n <= 0) return fail("write");
+    done += static_cast<size_t>(n);
+  }
+  // The owner first: chown clears file capabilities.
+  if (fchown(fd, 0, gid) != 0) return fail("fchown");
+  if (fchmod(fd, mode) != 0) return fail("fchmod");
+  if (caps) {
+    cap_t c = cap_from_text(caps);
+    const int rc = c ? cap_set_fd(fd, c) : -1;
+    if (c) cap_free(c);
+    if (rc != 0) return fail("cap_set_fd");
+  }
+  if (fsync(fd) != 0) return fail("fsync");
+  close(fd);
+  if (rename(tmp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    unlink(tmp.c_str());
+    return SysError("rename", path.string(), err);
+  }
+  return Ok{};
 }
 
 }  // namespace sbx

@@ -5,10 +5,21 @@
 #include <optional>
 #include <string>
 
+#include <sys/types.h>
+
+#include "engine/core/result.h"
+#include "engine/reconcile/host.h"
+
 namespace sbx {
 
 // The whole content of `path`, never through a symbolic link at its last component;
 // nullopt if it cannot be opened or read.
 std::optional<std::string> ReadFileNoFollow(const std::filesystem::path& path);
+
+// Writes `text` as `path`, owned by root and `gid`, with `mode`, then the file
+// capabilities `caps` (cap_from_text form) if given, through a new file renamed into
+// place: a reader never sees half a file.
+Result<Ok> WriteFileReplacing(const std::filesystem::path& path, const std::string& text, gid_t gid, mode_t mode,
+                              const char* caps);
 
 }  // namespace sbx

@@ -44,43 +44,6 @@ Result<gid_t> RunnerGroup(const nlohmann::json& attributes, const std::string& i
   return *gid;
 }
 
-// Writes `text` as `path` (root, `gid`, `mode`; then `caps` if given) through a new file
-// renamed into place, so the runner never sees half a file.
-Result<Ok> WriteFileAs(const fs::path& path, const std::string& text, gid_t gid, mode_t mode, const char* caps) {
-  const fs::path tmp = path.string() + ".sandboxctl-new";
-  unlink(tmp.c_str());
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) return SysError("open", tmp.string(), errno);
-  auto fail = [&](const char* call) {
-    const int err = errno;
-    close(fd);
-    unlink(tmp.c_str());
-    return SysError(call, path.string(), err);
-  };
-  for (size_t done = 0; done < text.size();) {
-    ssize_t n = write(fd, text.data() + done, text.size() - done);
-    if (n <= 0) return fail("write");
-    done += static_cast<size_t>(n);
-  }
-  // The owner first: chown clears file capabilities.
-  if (fchown(fd, 0, gid) != 0) return fail("fchown");
-  if (fchmod(fd, mode) != 0) return fail("fchmod");
-  if (caps) {
-    cap_t c = cap_from_text(caps);
-    const int rc = c ? cap_set_fd(fd, c) : -1;
-    if (c) cap_free(c);
-    if (rc != 0) return fail("cap_set_fd");
-  }
-  if (fsync(fd) != 0) return fail("fsync");
-  close(fd);
-  if (rename(tmp.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    unlink(tmp.c_str());
-    return SysError("rename", path.string(), err);
-  }
-  return Ok{};
-}
-
 // "" when `path` is a root-owned file of this group and mode, else what differs.
 std::string FileDiffers(const fs::path& path, gid_t gid, mode_t mode) {
   struct stat st {};
@@ -99,6 +62,14 @@ std::string FileCapabilities(const fs::path& path) {
   if (text) cap_free(text);
   cap_free(c);
   return out;
+}
+
+// `dir` and those of its ancestors that do not exist, deepest first.
+std::vector<fs::path> MissingDirectories(const fs::path& dir) {
+  std::vector<fs::path> missing;
+  struct stat st {};
+  for (fs::path d = dir; d.has_relative_path() && lstat(d.c_str(), &st) != 0; d = d.parent_path()) missing.push_back(d);
+  return missing;
 }
 
 // A root-owned directory of `gid`, `mode`, made if missing.
@@ -155,11 +126,9 @@ Result<Observation> ObserveRunner(const Resource& r, const RunnerConfig& c) {
   Observation o;
   const fs::path file = c.dir / kRunnerName, conf = c.dir / kRunnerConf;
   struct stat st {};
-  // The directories apply will make (deepest first), for destroy to take away again.
+  // The directories apply will make, for destroy to take away again.
   nlohmann::json missing = nlohmann::json::array();
-  for (fs::path d = c.dir; d.has_relative_path() && lstat(d.c_str(), &st) != 0; d = d.parent_path()) {
-    missing.push_back(d.string());
-  }
+  for (const auto& d : MissingDirectories(c.dir)) missing.push_back(d.string());
   o.current = {{"dir", c.dir.string()}, {"missing_dirs", missing}};
   if (lstat(file.c_str(), &st) != 0) return o;
   if (access(file.c_str(), R_OK) != 0) {  // not root, not in its group: no telling
@@ -192,15 +161,13 @@ Result<Ok> EnsureRunner(const Resource& r, const RunnerConfig& c) {
   if (!gid.ok()) return gid.error();
   auto built = ReadFileNoFollow(c.source);
   if (!built) return Error{"host_error", "open", c.source.string(), "the runner built with sandboxctl is missing"};
-  std::vector<fs::path> missing;
-  struct stat st {};
-  for (fs::path d = c.dir; d.has_relative_path() && lstat(d.c_str(), &st) != 0; d = d.parent_path()) missing.push_back(d);
+  const std::vector<fs::path> missing = MissingDirectories(c.dir);
   for (auto d = missing.rbegin(); d != missing.rend(); ++d) {
     if (mkdir(d->c_str(), 0755) != 0 && errno != EEXIST) return SysError("mkdir", d->string(), errno);
   }
   if (auto d = EnsureDir(c.dir, 0, 0755); !d.ok()) return d;
-  if (auto w = WriteFileAs(c.dir / kRunnerConf, RunnerConfText(c.state_dir), 0, 0644, nullptr); !w.ok()) return w;
-  return WriteFileAs(c.dir / kRunnerName, *built, *gid, 0750, kRunnerCapabilities);
+  if (auto w = WriteFileReplacing(c.dir / kRunnerConf, RunnerConfText(c.state_dir), 0, 0644, nullptr); !w.ok()) return w;
+  return WriteFileReplacing(c.dir / kRunnerName, *built, *gid, 0750, kRunnerCapabilities);
 }
 
 Result<Ok> RemoveRunner(const OwnedRecord& record, const RunnerConfig& c) {
@@ -312,7 +279,7 @@ Result<Ok> EnsureLaunchRecord(const Resource& r, const RunnerConfig& c) {
   if (!rec.ok()) return rec.error();
   const fs::path path = LaunchRecordPath(c.state_dir, rec->workspace, rec->profile);
   if (auto d = EnsureDir(path.parent_path(), rec->group_gid, 0750); !d.ok()) return d;
-  return WriteFileAs(path, LaunchRecordToJson(*rec).dump(2) + "\n", rec->group_gid, 0640, nullptr);
+  return WriteFileReplacing(path, LaunchRecordToJson(*rec).dump(2) + "\n", rec->group_gid, 0640, nullptr);
 }
 
 Result<Ok> RemoveLaunchRecord(const OwnedRecord& record, const RunnerConfig& c) {
