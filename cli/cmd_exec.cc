@@ -36,7 +36,6 @@ namespace fs = std::filesystem;
 
 inline constexpr int kExitTimeout = 124;
 inline constexpr int kExitSetup = 125;
-inline constexpr int kExitNotExecutable = 126;
 inline constexpr int kExitNotFound = 127;
 
 namespace {
@@ -370,9 +369,6 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
       if (abi < kLandlockAbiForUser) throw Refusal{"Landlock is not available in this kernel; exec needs it"};
       q.private_network = spec.network == NetworkMode::kOffline;
       q.unix_only_fallback = !spec.require_namespace;  // the nft rules cut the network as well
-      auto [file, dir] = HideObjects(m.state_dir);
-      q.hide_file = file;
-      q.hide_dir = dir;
       fixed = SandboxUserVariables(spec, ws.string());
     } else {
       if (abi < kLandlockAbiForNamespace) {
@@ -476,28 +472,9 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
 
     auto outcome = Launch(q);
     close(q.landlock_fd);
-    int code = kExitSetup;
-    if (!outcome.ok()) {
-      const Error& e = outcome.error();
-      code = e.code == "not_found" ? kExitNotFound : e.code == "not_executable" ? kExitNotExecutable : kExitSetup;
-      io.err << sx << (code == kExitSetup ? "sandbox setup failed: " : "") << e.Render() << "\n";
-      if (code == kExitSetup && e.call.rfind("unshare", 0) == 0) {
-        io.err << sx << "user namespaces may be disabled (sysctl kernel.unprivileged_userns_clone, "
-                        "user.max_user_namespaces); apply the profile and use user isolation\n";
-      }
-      status["error"] = e.Render();
-    } else {
-      code = outcome->exit_code;
-      if (outcome->network_fallback) {
-        io.err << sx << "no network namespace could be made; only AF_UNIX sockets are allowed instead\n";
-      }
-      if (outcome->timed_out) io.err << sx << "timed out; the command's process group was killed\n";
-      status["signal"] = outcome->signal;
-      status["timed_out"] = outcome->timed_out;
-      status["duration_seconds"] = outcome->seconds;
-      status["peak_memory_bytes"] = outcome->peak_memory_bytes;
-      status["network_fallback"] = outcome->network_fallback;
-    }
+    const int code = ReportLaunch(outcome, status, io.err,
+                                  "user namespaces may be disabled (sysctl kernel.unprivileged_userns_clone, "
+                                  "user.max_user_namespaces); apply the profile and use user isolation");
     return Finish(status, code);
   } catch (const Refusal& r) {
     io.err << sx << r.message << "\n";

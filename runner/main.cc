@@ -65,7 +65,6 @@ namespace fs = std::filesystem;
 using sbx::Error;
 
 constexpr int kExitSetup = 125;
-constexpr int kExitNotExecutable = 126;
 constexpr int kExitNotFound = 127;
 
 struct Options {
@@ -317,27 +316,9 @@ int Run(const Options& o, nlohmann::json& status) {
   WipeCallerEnvironment();
   auto outcome = sbx::Launch(q);
   close(q.landlock_fd);
-  if (!outcome.ok()) {
-    const Error& e = outcome.error();
-    const int code = e.code == "not_found" ? kExitNotFound : e.code == "not_executable" ? kExitNotExecutable : kExitSetup;
-    std::cerr << "sandboxctl exec: " << (code == kExitSetup ? "sandbox setup failed: " : "") << e.Render() << "\n";
-    if (code == kExitSetup && e.call.rfind("unshare", 0) == 0) {
-      std::cerr << "sandboxctl exec: the runner makes its namespaces in a user namespace; user namespaces may be "
-                   "disabled (sysctl user.max_user_namespaces); run the command with 'sudo sandboxctl exec'\n";
-    }
-    status["error"] = e.Render();
-    return code;
-  }
-  if (outcome->network_fallback) {
-    std::cerr << "sandboxctl exec: no network namespace could be made; only AF_UNIX sockets are allowed instead\n";
-  }
-  if (outcome->timed_out) std::cerr << "sandboxctl exec: timed out; the command's process group was killed\n";
-  status["signal"] = outcome->signal;
-  status["timed_out"] = outcome->timed_out;
-  status["duration_seconds"] = outcome->seconds;
-  status["peak_memory_bytes"] = outcome->peak_memory_bytes;
-  status["network_fallback"] = outcome->network_fallback;
-  return outcome->exit_code;
+  return sbx::ReportLaunch(outcome, status, std::cerr,
+                           "the runner makes its namespaces in a user namespace; user namespaces may be disabled "
+                           "(sysctl user.max_user_namespaces); run the command with 'sudo sandboxctl exec'");
 }
 
 }  // namespace

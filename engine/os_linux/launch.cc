@@ -364,6 +364,27 @@ Result<Ok> PrepareConfinement(LaunchRequest& q, const LaunchSpec& spec, const st
   return Ok{};
 }
 
+int ReportLaunch(const Result<LaunchOutcome>& outcome, nlohmann::json& status, std::ostream& err,
+                 const std::string& userns_hint) {
+  const std::string sx = "sandboxctl exec: ";
+  if (!outcome.ok()) {
+    const Error& e = outcome.error();
+    const int code = e.code == "not_found" ? 127 : e.code == "not_executable" ? 126 : 125;
+    err << sx << (code == 125 ? "sandbox setup failed: " : "") << e.Render() << "\n";
+    if (code == 125 && e.call.rfind("unshare", 0) == 0) err << sx << userns_hint << "\n";
+    status["error"] = e.Render();
+    return code;
+  }
+  if (outcome->network_fallback) err << sx << "no network namespace could be made; only AF_UNIX sockets are allowed instead\n";
+  if (outcome->timed_out) err << sx << "timed out; the command's process group was killed\n";
+  status["signal"] = outcome->signal;
+  status["timed_out"] = outcome->timed_out;
+  status["duration_seconds"] = outcome->seconds;
+  status["peak_memory_bytes"] = outcome->peak_memory_bytes;
+  status["network_fallback"] = outcome->network_fallback;
+  return outcome->exit_code;
+}
+
 void DropAllCapabilities() {
   __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
   __user_cap_data_struct data[2]{};

@@ -11,8 +11,11 @@
 #include <sys/types.h>
 
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "engine/core/result.h"
 #include "engine/plan/plan.h"
@@ -73,6 +76,13 @@ Result<LaunchOutcome> Launch(const LaunchRequest& request);
 // first: the AF_UNIX-only filter is compiled only where it may serve.
 Result<Ok> PrepareConfinement(LaunchRequest& request, const LaunchSpec& spec, const std::vector<std::string>& writable,
                               int landlock_abi, std::optional<double> timeout);
+
+// The exit status of a launch, as `sandboxctl exec` reports it (the command's own; 127 not
+// found, 126 not executable, 125 setup failed), after saying on `err` what went wrong
+// ("sandboxctl exec: ..."; `userns_hint` after a failed unshare) and recording the result
+// in `status` (the --json-status and audit fields).
+int ReportLaunch(const Result<LaunchOutcome>& outcome, nlohmann::json& status, std::ostream& err,
+                 const std::string& userns_hint);
 
 // Drops every capability of this process (capset with empty sets); the bounding set stays.
 void DropAllCapabilities();
