@@ -6,10 +6,13 @@
 # and, for a user who is not root, user isolation through sandboxctl-runner against
 # bwrap run by that user (both started through setpriv).
 # Prints medians and ratios; asserts nothing. Needs root (apply makes the sandbox user).
-# Usage: exec_vs_bwrap.sh SANDBOXCTL [RUNS]
+# Beside them, two floors: `unshare --net --pid --fork`, and LAUNCH_FLOOR (bench/launch_floor.cc:
+# the namespaces, identity switch, Landlock and seccomp of a launch, and nothing else).
+# Usage: exec_vs_bwrap.sh SANDBOXCTL LAUNCH_FLOOR [RUNS]
 set -euo pipefail
 sbx=$(realpath "$1")
-runs=${2:-100}
+floor_bin=$(realpath "$2")
+runs=${3:-100}
 if [ "$(id -u)" -ne 0 ]; then
   echo "exec_vs_bwrap: needs root (apply creates a user and firewall rules); not run"
   exit 77
@@ -56,6 +59,7 @@ $runner_cmd || { echo "exec_vs_bwrap: exec through the runner failed"; exit 1; }
 hyperfine -N --style none --warmup 10 --runs "$runs" --export-csv "$root/times.csv" \
   -n true /bin/true \
   -n floor "unshare --net --pid --fork /bin/true" \
+  -n launch-floor "$floor_bin /bin/true" \
   -n bwrap "bwrap --ro-bind / / --dev /dev --proc /proc --unshare-net --die-with-parent /bin/true" \
   -n user "$(exec_cmd user)" \
   -n namespace "$(exec_cmd namespace)" \
@@ -70,6 +74,8 @@ printf 'bwrap ... /bin/true             %6.2f ms\n' "$(ms "$bwrap")"
 # What any launcher pays for the network and PID namespaces exec makes, and no more.
 printf 'unshare --net --pid --fork      %6.2f ms   ratio %.2f (the namespaces alone)\n' "$(ms "$(median floor)")" \
   "$(echo "$(median floor) / $bwrap" | bc -l)"
+printf 'launch_floor                    %6.2f ms   ratio %.2f (a launch with nothing else)\n' \
+  "$(ms "$(median launch-floor)")" "$(echo "$(median launch-floor) / $bwrap" | bc -l)"
 printf 'exec, user isolation            %6.2f ms   ratio %.2f (target <= 0.50)\n' "$(ms "$(median user)")" \
   "$(echo "$(median user) / $bwrap" | bc -l)"
 printf 'exec, namespace isolation       %6.2f ms   ratio %.2f (target <= 1.00)\n' "$(ms "$(median namespace)")" \

@@ -22,7 +22,9 @@
 #include "engine/os_linux/accounts.h"
 #include "engine/os_linux/landlock.h"
 #include "engine/os_linux/launch.h"
+#include "engine/os_linux/files.h"
 #include "engine/os_linux/launch_record.h"
+#include "engine/os_linux/nftables.h"
 #include "engine/os_linux/seccomp.h"
 #include "engine/plan/launch_env.h"
 #include "engine/profile/paths.h"
@@ -348,11 +350,27 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
                         "); run 'sudo sandboxctl apply' to bring the machine in step"};
         }
       }
+      // The user and the firewall rules must be in place. The rules need not be listed
+      // again when an earlier exec found them in place at the ruleset's generation now:
+      // read before listing, so a change made meanwhile makes the next exec list again.
+      std::string expected_rules;
+      for (const auto& r : plan->resources) {
+        if (std::find(r.profiles.begin(), r.profiles.end(), name) == r.profiles.end()) continue;
+        if (r.type.rfind("nft_", 0) == 0) expected_rules += r.id + "\n" + r.attributes.dump() + "\n";
+      }
+      const fs::path checked_path = FirewallCheckedPath(m.state_dir, ws.string(), name);
+      std::optional<FirewallChecked> now;
+      if (auto generation = NftRulesetGeneration(); generation.ok() && !expected_rules.empty()) {
+        now = FirewallChecked{CurrentBootId(), *generation, Hex(Fnv1a64(expected_rules), 16)};
+        if (now->boot_id.empty()) now.reset();
+      }
+      const bool rules_known = now && ReadFirewallChecked(checked_path) == now;
       LinuxHost host(BootConfig(m), RunnerSetup(m));
       host.set_cache_listings(true);
       for (const auto& r : plan->resources) {
         if (std::find(r.profiles.begin(), r.profiles.end(), name) == r.profiles.end()) continue;
         if (r.type != "user" && r.type != "nft_table" && r.type != "nft_chain" && r.type != "nft_rule") continue;
+        if (r.type != "user" && rules_known) continue;
         auto o = host.Observe(r);
         if (!o.ok()) throw Refusal{"cannot check " + r.id + ": " + o.error().Render()};
         if (!o->present || !o->in_sync) {
@@ -360,6 +378,14 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
           throw Refusal{r.id + " is " + (o->present ? "not as applied" : "missing") +
                         (o->detail.empty() ? "" : " (" + o->detail + ")") + "; run 'sudo sandboxctl " +
                         (firewall ? "restore" : "apply") + "' to put it back"};
+        }
+      }
+      // Under the state lock (tried once: a run holding it may be removing the record), so
+      // that destroy never leaves the mark behind.
+      if (now && !rules_known) {
+        if (auto store = StateStore::Open(m.state_dir, true, std::chrono::seconds(0), nullptr);
+            store.ok() && fs::exists(LaunchRecordPath(m.state_dir, ws.string(), name))) {
+          (void)WriteFileReplacing(checked_path, FirewallCheckedText(*now), 0, 0600, nullptr);
         }
       }
       auto account = LookupUser(spec.user);

@@ -162,6 +162,28 @@ Result<LaunchRecord> ReadLaunchRecord(const fs::path& state_dir, const std::stri
   return record;
 }
 
+fs::path FirewallCheckedPath(const fs::path& state_dir, const std::string& workspace, const std::string& profile) {
+  return LaunchRecordPath(state_dir, workspace, profile).replace_extension(".checked");
+}
+
+std::optional<FirewallChecked> ReadFirewallChecked(const fs::path& path) {
+  auto text = ReadRootOwnedFile(path, 4096);
+  if (!text.ok()) return std::nullopt;
+  nlohmann::json j = nlohmann::json::parse(*text, nullptr, false);
+  if (!j.is_object() || !j.contains("boot_id") || !j["boot_id"].is_string() || !j.contains("generation") ||
+      !j["generation"].is_number_unsigned() || j["generation"].get<uint64_t>() > UINT32_MAX || !j.contains("rules") ||
+      !j["rules"].is_string()) {
+    return std::nullopt;
+  }
+  return FirewallChecked{j["boot_id"], j["generation"].get<uint32_t>(), j["rules"]};
+}
+
+std::string FirewallCheckedText(const FirewallChecked& checked) {
+  return nlohmann::json{{"boot_id", checked.boot_id}, {"generation", checked.generation}, {"rules", checked.rules}}
+             .dump() +
+         "\n";
+}
+
 std::string CurrentBootId() {
   int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
   if (fd < 0) return "";

@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -61,6 +62,23 @@ Result<std::string> ReadRootOwnedFile(const std::filesystem::path& path, size_t 
 // Reads the record the runner may use, with the checks above.
 Result<LaunchRecord> ReadLaunchRecord(const std::filesystem::path& state_dir, const std::string& workspace,
                                       const std::string& profile);
+
+// What an exec as root found when it listed a profile's firewall rules: all in place, at
+// this ruleset generation, during this boot. While the generation and the boot are the
+// same, the rules are too, and the next exec need not list them again (loading
+// libnftables and listing the ruleset is most of an exec's start-up). Kept beside the
+// launch record as <hash>.checked, root's alone (0600); `rules` is a digest of the rules
+// expected, so a profile's new rules are never taken for the ones listed.
+struct FirewallChecked {
+  std::string boot_id;
+  uint32_t generation = 0;
+  std::string rules;
+  bool operator==(const FirewallChecked&) const = default;
+};
+std::filesystem::path FirewallCheckedPath(const std::filesystem::path& state_dir, const std::string& workspace,
+                                          const std::string& profile);
+std::optional<FirewallChecked> ReadFirewallChecked(const std::filesystem::path& path);
+std::string FirewallCheckedText(const FirewallChecked& checked);
 
 // This boot's id (/proc/sys/kernel/random/boot_id), empty if unknown.
 std::string CurrentBootId();

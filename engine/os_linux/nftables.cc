@@ -1,7 +1,17 @@
 #include "engine/os_linux/nftables.h"
 
+#include <arpa/inet.h>
 #include <dlfcn.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netlink.h>
 #include <nftables/libnftables.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "engine/os_linux/sys_error.h"
 
 namespace sbx {
 
@@ -104,6 +114,54 @@ Result<nlohmann::json> Nftables::List(const std::string& command) {
     return Error{"host_error", "nft", command, "unreadable JSON output"};
   }
   return j["nftables"];
+}
+
+// One request and one attribute of its answer: libnftables keeps the generation to itself,
+// and libmnl would put a library loader's work back into every exec.
+Result<uint32_t> NftRulesetGeneration() {
+  const int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+  if (fd < 0) return SysError("socket", "NETLINK_NETFILTER", errno);
+  struct {
+    nlmsghdr header;
+    nfgenmsg body;
+  } request{};
+  request.header.nlmsg_len = sizeof request;
+  request.header.nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETGEN;
+  request.header.nlmsg_flags = NLM_F_REQUEST;
+  request.header.nlmsg_seq = 1;
+  request.body.nfgen_family = AF_UNSPEC;
+  request.body.version = NFNETLINK_V0;
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  alignas(nlmsghdr) char answer[512];
+  ssize_t n = -1;
+  if (sendto(fd, &request, sizeof request, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) ==
+      static_cast<ssize_t>(sizeof request)) {
+    n = recv(fd, answer, sizeof answer, 0);
+  }
+  const int err = errno;
+  close(fd);
+  if (n < 0) return SysError("netlink NFT_MSG_GETGEN", "nftables", err);
+  for (auto* h = reinterpret_cast<nlmsghdr*>(answer); NLMSG_OK(h, static_cast<size_t>(n)); h = NLMSG_NEXT(h, n)) {
+    if (h->nlmsg_type == NLMSG_ERROR) {
+      const auto* e = static_cast<const nlmsgerr*>(NLMSG_DATA(h));
+      return SysError("netlink NFT_MSG_GETGEN", "nftables", e->error < 0 ? -e->error : EPROTO);
+    }
+    if (h->nlmsg_type != ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWGEN)) continue;
+    const size_t header = NLMSG_SPACE(sizeof(nfgenmsg));
+    for (size_t at = header; at + sizeof(nlattr) <= h->nlmsg_len;) {
+      nlattr a;
+      std::memcpy(&a, reinterpret_cast<const char*>(h) + at, sizeof a);
+      if (a.nla_len < sizeof a || at + a.nla_len > h->nlmsg_len) break;
+      if ((a.nla_type & NLA_TYPE_MASK) == NFTA_GEN_ID && a.nla_len >= sizeof a + sizeof(uint32_t)) {
+        uint32_t id;
+        std::memcpy(&id, reinterpret_cast<const char*>(h) + at + NLA_HDRLEN, sizeof id);
+        return ntohl(id);
+      }
+      at += NLA_ALIGN(a.nla_len);
+    }
+  }
+  return Error{"host_error", "netlink NFT_MSG_GETGEN", "nftables", "the answer holds no generation"};
 }
 
 }  // namespace sbx

@@ -1,5 +1,5 @@
 // A small wrapper around libnftables: run nft commands as one transaction, list in JSON.
-// The library is loaded when first used (see nftables.cc).
+// The library is loaded when first used (see nftables.cc). Also the ruleset's generation.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -29,5 +29,10 @@ class Nftables {
   Result<Ok> Open();  // loads the library and makes the context, once
   nft_ctx* ctx_;
 };
+
+// The generation of this network namespace's nftables ruleset: the kernel counts every
+// committed change of any table, so an equal generation means an unchanged ruleset. Needs
+// CAP_NET_ADMIN, like every nftables request.
+Result<uint32_t> NftRulesetGeneration();
 
 }  // namespace sbx

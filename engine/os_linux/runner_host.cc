@@ -279,6 +279,11 @@ Result<Ok> EnsureLaunchRecord(const Resource& r, const RunnerConfig& c) {
   if (!rec.ok()) return rec.error();
   const fs::path path = LaunchRecordPath(c.state_dir, rec->workspace, rec->profile);
   if (auto d = EnsureDir(path.parent_path(), rec->group_gid, 0750); !d.ok()) return d;
+  // What an exec found of the rules before is about the record replaced: it checks again.
+  if (auto checked = FirewallCheckedPath(c.state_dir, rec->workspace, rec->profile);
+      unlink(checked.c_str()) != 0 && errno != ENOENT) {
+    return SysError("unlink", checked.string(), errno);
+  }
   return WriteFileReplacing(path, LaunchRecordToJson(*rec).dump(2) + "\n", rec->group_gid, 0640, nullptr);
 }
 
@@ -287,6 +292,9 @@ Result<Ok> RemoveLaunchRecord(const OwnedRecord& record, const RunnerConfig& c) 
   const fs::path path = LaunchRecordPath(c.state_dir, Str(a, "workspace"), Str(a, "profile"));
   if (unlink(path.c_str()) != 0 && errno != ENOENT) return SysError("unlink", path.string(), errno);
   unlink((path.string() + ".sandboxctl-new").c_str());  // what an interrupted apply was writing
+  const fs::path checked = FirewallCheckedPath(c.state_dir, Str(a, "workspace"), Str(a, "profile"));
+  if (unlink(checked.c_str()) != 0 && errno != ENOENT) return SysError("unlink", checked.string(), errno);
+  unlink((checked.string() + ".sandboxctl-new").c_str());
   // The last record gone, the directory goes, with the busy mark of the run removing it.
   bool records_left = false;
   std::error_code ec;

@@ -541,11 +541,32 @@ TEST_P(ExecFailClosed, NamespaceIsolationNeverRunsCommandsAsRoot) {
   EXPECT_EQ(sudo.out, uid);
 }
 
+// An exec that found the rules in place marks the ruleset generation it found them at, so
+// the next exec need not list them: any change of the ruleset must make it list again.
 TEST_P(ExecFailClosed, MissingFirewallRulesRefuseUntilRestored) {
+  ASSERT_EQ(InsideShell("true").exit_code, 0);
+  const std::string marks = "ls " + (root_ / "state/launch").string() + " | grep -c '[.]checked$'";
+  EXPECT_EQ(Capture(marks), "1\n");
   ASSERT_EQ(Sh("nft flush table inet sbxtest_" + id_), 0);
   Outcome refused = InsideShell("true");
   EXPECT_EQ(refused.exit_code, 125);
   EXPECT_NE(refused.err.find("run 'sudo sandboxctl restore'"), std::string::npos) << refused.err;
+  ASSERT_EQ(Sandboxctl({"restore"}).exit_code, 0);
+  EXPECT_EQ(InsideShell("true").exit_code, 0);
+  EXPECT_EQ(InsideShell("true").exit_code, 0);  // through the mark
+}
+
+TEST_P(ExecFailClosed, OneRuleDeletedAfterAnExecIsNoticed) {
+  ASSERT_EQ(InsideShell("true").exit_code, 0);
+  ASSERT_EQ(InsideShell("true").exit_code, 0);
+  // The offline reject rule of the sandbox user, by its handle.
+  const std::string table = "inet sbxtest_" + id_;
+  const std::string handle = Capture("nft -a list table " + table + " | grep -m1 'skuid' | sed 's/.*# handle //'");
+  ASSERT_FALSE(handle.empty());
+  ASSERT_EQ(Sh("nft delete rule " + table + " output handle " + handle), 0) << handle;
+  Outcome refused = InsideShell("true");
+  EXPECT_EQ(refused.exit_code, 125);
+  EXPECT_NE(refused.err.find("is missing"), std::string::npos) << refused.err;
   ASSERT_EQ(Sandboxctl({"restore"}).exit_code, 0);
   EXPECT_EQ(InsideShell("true").exit_code, 0);
 }
