@@ -13,11 +13,11 @@ namespace po = boost::program_options;
 int RunCompile(GlobalOptions g, const std::vector<std::string>& args, Io io) {
   po::options_description specific("compile options");
   std::vector<std::string> names;
-  std::string target_name = "linux";
+  std::string target_name(TargetName(kHostTarget));
   std::optional<std::string> as_workspace, as_user, as_home, tmp_root;
   specific.add_options()
       ("profile,p", po::value(&names)->composing(), "profile to compile (repeatable; default: the workspace's profiles)")
-      ("target,t", po::value(&target_name), "linux (default) or windows")
+      ("target,t", po::value(&target_name), "linux or windows (default: this machine's)")
       ("as-workspace", po::value<std::string>()->notifier([&](const std::string& v) { as_workspace = v; }),
        "workspace path on the target machine (default: this workspace)")
       ("as-user", po::value<std::string>()->notifier([&](const std::string& v) { as_user = v; }),

@@ -90,7 +90,7 @@ int RunValidate(GlobalOptions g, const std::vector<std::string>& args, Io io) {
     const Layer layer = scope.workspace ? Layer::kWorkspace : Layer::kFile;
     std::vector<const Profile*> profiles = catalog.InLayer(layer);
     // Compile for this machine: catches expansion errors, system directories, conflicts.
-    CompileResult compiled = CompilePlan(profiles, HostContext(Target::kLinux, ws));
+    CompileResult compiled = CompilePlan(profiles, HostContext(kHostTarget, ws));
     diags.insert(diags.end(), compiled.diagnostics.begin(), compiled.diagnostics.end());
     SortDiagnostics(diags);
     std::vector<std::string> names;

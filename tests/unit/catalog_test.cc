@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#ifdef _WIN32
+#include <windows.h>
+#include <aclapi.h>
+#endif
+
 #include "test_util.h"
 
 namespace sbx {
@@ -100,7 +105,7 @@ TEST(Catalog, SymlinkedProfilesAreNotRead) {
   TempTree t;
   t.Write("secret.toml", "version = 1\n# token=hunter2\n");
   std::filesystem::create_directories(t.root() / "ws/.sandboxctl");
-  std::filesystem::create_symlink(t.root() / "secret.toml", t.root() / "ws/.sandboxctl/leak.toml");
+  sbx::testing::MakeSymlink(t.root() / "secret.toml", t.root() / "ws/.sandboxctl/leak.toml");
   t.Write("ws/.sandboxctl/inner.toml", "version = 1\nextends = \"./leak.toml\"\n");
   auto l = Load(t, false);
   EXPECT_EQ(l.messages, (std::vector<std::string>{
@@ -159,6 +164,31 @@ TEST(FindWorkspace, PrefersSandboxctlDirectoryThenGitRoot) {
   t.Write("repo/other/file", "");
   EXPECT_EQ(FindWorkspace(t.root() / "repo/sub/deep"), t.root() / "repo/sub");
   EXPECT_EQ(FindWorkspace(t.root() / "repo/other"), t.root() / "repo");
+}
+
+// Profiles planted where anyone may write (a shared /tmp, on Windows a folder Everyone
+// may modify) never make a workspace: the search goes on up, to the git root.
+TEST(FindWorkspace, DirectoriesOthersMayWriteAreNeverWorkspaces) {
+  TempTree t;
+  t.Write("repo/.git/HEAD", "ref: refs/heads/main\n");
+  t.Write("repo/shared/.sandboxctl/planted.toml", "version = 1\n");
+  t.Write("repo/shared/deep/file", "");
+  ASSERT_EQ(FindWorkspace(t.root() / "repo/shared/deep"), t.root() / "repo/shared");
+#ifdef _WIN32
+  EXPLICIT_ACCESS_W everyone{};
+  BuildExplicitAccessWithNameW(&everyone, const_cast<wchar_t*>(L"Everyone"), FILE_GENERIC_WRITE | FILE_ADD_FILE,
+                               GRANT_ACCESS, NO_INHERITANCE);
+  PACL dacl = nullptr;
+  ASSERT_EQ(SetEntriesInAclW(1, &everyone, nullptr, &dacl), ERROR_SUCCESS);
+  const std::wstring dir = (t.root() / "repo/shared").wstring();
+  ASSERT_EQ(SetNamedSecurityInfoW(const_cast<wchar_t*>(dir.c_str()), SE_FILE_OBJECT, DACL_SECURITY_INFORMATION,
+                                  nullptr, nullptr, dacl, nullptr),
+            ERROR_SUCCESS);
+  LocalFree(dacl);
+#else
+  std::filesystem::permissions(t.root() / "repo/shared", std::filesystem::perms::all);
+#endif
+  EXPECT_EQ(FindWorkspace(t.root() / "repo/shared/deep"), t.root() / "repo");
 }
 
 }  // namespace
