@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli/common.h"
+#include "engine/core/host_info.h"
 #include "engine/core/strings.h"
 #include "engine/core/suggest.h"
 #include "engine/profile/parse.h"
@@ -13,7 +14,7 @@ namespace po = boost::program_options;
 int RunCompile(GlobalOptions g, const std::vector<std::string>& args, Io io) {
   po::options_description specific("compile options");
   std::vector<std::string> names;
-  std::string target_name(TargetName(kHostTarget));
+  std::string target_name(HostTargetName());
   std::optional<std::string> as_workspace, as_user, as_home, tmp_root;
   specific.add_options()
       ("profile,p", po::value(&names)->composing(), "profile to compile (repeatable; default: the workspace's profiles)")

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/common.h"
+#include "engine/core/host_info.h"
 #include "engine/core/strings.h"
 
 namespace sbx::cli {
@@ -90,7 +91,7 @@ int RunValidate(GlobalOptions g, const std::vector<std::string>& args, Io io) {
     const Layer layer = scope.workspace ? Layer::kWorkspace : Layer::kFile;
     std::vector<const Profile*> profiles = catalog.InLayer(layer);
     // Compile for this machine: catches expansion errors, system directories, conflicts.
-    CompileResult compiled = CompilePlan(profiles, HostContext(kHostTarget, ws));
+    CompileResult compiled = CompilePlan(profiles, HostContext(*ParseTarget(HostTargetName()), ws));
     diags.insert(diags.end(), compiled.diagnostics.begin(), compiled.diagnostics.end());
     SortDiagnostics(diags);
     std::vector<std::string> names;

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 #include "engine/core/result.h"
 
@@ -26,6 +27,9 @@ int CurrentPid();
 
 // True when standard input is a terminal (a person can answer a question).
 bool StdinIsTerminal();
+
+// The plan target of this machine: "linux" or "windows".
+std::string_view HostTargetName();
 
 // Absolute path of the running executable.
 Result<std::filesystem::path> ExecutablePath();

@@ -49,6 +49,8 @@ Result<InvokingUser> QueryInvokingUser() {
 
 bool RunningAsRoot() { return geteuid() == 0; }
 
+std::string_view HostTargetName() { return "linux"; }
+
 int CurrentPid() { return static_cast<int>(getpid()); }
 
 bool StdinIsTerminal() { return isatty(STDIN_FILENO) == 1; }

@@ -48,6 +48,8 @@ bool RunningAsRoot() {
   return ok && elevation.TokenIsElevated != 0;
 }
 
+std::string_view HostTargetName() { return "windows"; }
+
 int CurrentPid() { return static_cast<int>(GetCurrentProcessId()); }
 
 bool StdinIsTerminal() {

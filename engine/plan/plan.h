@@ -23,12 +23,6 @@ inline constexpr int kPlanFormat = 1;
 enum class Target { kLinux, kWindows };
 std::string_view TargetName(Target target);
 std::optional<Target> ParseTarget(std::string_view name);
-// The target of the machine sandboxctl runs on.
-#ifdef _WIN32
-inline constexpr Target kHostTarget = Target::kWindows;
-#else
-inline constexpr Target kHostTarget = Target::kLinux;
-#endif
 PathStyle StyleFor(Target target);
 
 // Everything a plan depends on besides the profiles: facts passed in as data.

@@ -6,14 +6,11 @@
 #include <sstream>
 #include <system_error>
 
+#include "engine/core/file_facts.h"
 #include "engine/core/strings.h"
 #include "engine/core/suggest.h"
 #include "engine/profile/parse.h"
 
-#ifdef _WIN32
-#include <windows.h>
-#include <aclapi.h>
-#endif
 
 namespace sbx {
 
@@ -21,43 +18,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-#ifdef _WIN32
-// Whether the DACL lets everyone, or every signed-in user, create or change entries of the
-// directory: the Windows form of a world-writable directory. (On Windows a folder made
-// in C:\ is one: Authenticated Users may modify it.) A directory whose DACL cannot be
-// read, or that has none, counts as one.
-bool OthersMayWrite(const fs::path& dir) {
-  PACL dacl = nullptr;
-  PSECURITY_DESCRIPTOR sd = nullptr;
-  if (GetNamedSecurityInfoW(dir.c_str(), SE_FILE_OBJECT, DACL_SECURITY_INFORMATION, nullptr, nullptr, &dacl, nullptr,
-                            &sd) != ERROR_SUCCESS) {
-    return true;
-  }
-  bool others = dacl == nullptr;
-  constexpr WELL_KNOWN_SID_TYPE kEveryone[] = {WinWorldSid, WinAuthenticatedUserSid, WinBuiltinUsersSid,
-                                               WinInteractiveSid, WinAnonymousSid};
-  constexpr ACCESS_MASK kWrite = FILE_ADD_FILE | FILE_ADD_SUBDIRECTORY | FILE_DELETE_CHILD | WRITE_DAC | WRITE_OWNER |
-                                 GENERIC_WRITE | GENERIC_ALL;
-  for (DWORD i = 0; !others && dacl && i < dacl->AceCount; ++i) {
-    void* ace = nullptr;
-    if (!GetAce(dacl, i, &ace)) continue;
-    auto* header = static_cast<ACE_HEADER*>(ace);
-    if (header->AceType != ACCESS_ALLOWED_ACE_TYPE || (header->AceFlags & INHERIT_ONLY_ACE)) continue;
-    auto* allowed = static_cast<ACCESS_ALLOWED_ACE*>(ace);
-    if (!(allowed->Mask & kWrite)) continue;
-    for (auto kind : kEveryone) {
-      if (IsWellKnownSid(&allowed->SidStart, kind)) others = true;
-    }
-  }
-  LocalFree(sd);
-  return others;
-}
-#else
-bool OthersMayWrite(const fs::path& dir) {
-  std::error_code ec;
-  return (fs::status(dir, ec).permissions() & fs::perms::others_write) != fs::perms::none;
-}
-#endif
 
 int Precedence(Layer layer) {
   switch (layer) {
@@ -126,24 +86,12 @@ std::string Loader::OriginFor(const fs::path& path, Layer layer) const {
 // Profiles are read by privileged commands too, so only regular files that really lie in
 // their directory are read: no symlink can make sandboxctl read (and quote in a
 // diagnostic) a file from elsewhere, and no device or FIFO can make it hang.
-// On Windows a symbolic link, junction or any other reparse point: the C++ library there
-// does not tell symbolic links from what they point to.
-bool IsLink(const fs::path& path, const fs::file_status& status) {
-#ifdef _WIN32
-  const DWORD attributes = GetFileAttributesW(path.c_str());
-  if (attributes != INVALID_FILE_ATTRIBUTES && (attributes & FILE_ATTRIBUTE_REPARSE_POINT)) return true;
-#else
-  (void)path;
-#endif
-  return fs::is_symlink(status);
-}
-
 std::optional<std::string> UnsafeProfilePath(const fs::path& path, const fs::path& confine) {
   std::error_code ec;
   auto link = fs::symlink_status(path, ec);
   if (link.type() == fs::file_type::not_found) return std::string("does not exist");
   if (ec) return "cannot be read: " + ec.message();
-  if (IsLink(path, link)) return std::string("is a symbolic link; profiles must be regular files");
+  if (fs::is_symlink(link) || IsLink(path)) return std::string("is a symbolic link; profiles must be regular files");
   if (!fs::is_regular_file(link)) return std::string("is not a regular file");
   fs::path real = fs::canonical(path, ec);
   fs::path real_root = fs::canonical(confine, ec);

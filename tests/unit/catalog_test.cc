@@ -2,11 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#ifdef _WIN32
-#include <windows.h>
-#include <aclapi.h>
-#endif
-
 #include "test_util.h"
 
 namespace sbx {
@@ -174,20 +169,7 @@ TEST(FindWorkspace, DirectoriesOthersMayWriteAreNeverWorkspaces) {
   t.Write("repo/shared/.sandboxctl/planted.toml", "version = 1\n");
   t.Write("repo/shared/deep/file", "");
   ASSERT_EQ(FindWorkspace(t.root() / "repo/shared/deep"), t.root() / "repo/shared");
-#ifdef _WIN32
-  EXPLICIT_ACCESS_W everyone{};
-  BuildExplicitAccessWithNameW(&everyone, const_cast<wchar_t*>(L"Everyone"), FILE_GENERIC_WRITE | FILE_ADD_FILE,
-                               GRANT_ACCESS, NO_INHERITANCE);
-  PACL dacl = nullptr;
-  ASSERT_EQ(SetEntriesInAclW(1, &everyone, nullptr, &dacl), ERROR_SUCCESS);
-  const std::wstring dir = (t.root() / "repo/shared").wstring();
-  ASSERT_EQ(SetNamedSecurityInfoW(const_cast<wchar_t*>(dir.c_str()), SE_FILE_OBJECT, DACL_SECURITY_INFORMATION,
-                                  nullptr, nullptr, dacl, nullptr),
-            ERROR_SUCCESS);
-  LocalFree(dacl);
-#else
-  std::filesystem::permissions(t.root() / "repo/shared", std::filesystem::perms::all);
-#endif
+  sbx::testing::MakeWritableByEveryone(t.root() / "repo/shared");
   EXPECT_EQ(FindWorkspace(t.root() / "repo/shared/deep"), t.root() / "repo");
 }
 

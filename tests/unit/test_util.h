@@ -9,10 +9,6 @@
 #include <string>
 #include <vector>
 
-#ifdef _WIN32
-#include <windows.h>
-#endif
-
 #include "engine/profile/parse.h"
 #include "engine/profile/profile.h"
 
@@ -42,18 +38,10 @@ inline Profile MakeProfile(const std::string& name, const std::string& text) {
   return p;
 }
 
-// A symbolic link at `link` to `target`. On Windows the C++ library of mingw-w64 has none
-// to make, so CreateSymbolicLinkW makes it (unprivileged in developer mode, else as an
-// administrator).
-inline void MakeSymlink(const std::filesystem::path& target, const std::filesystem::path& link) {
-#ifdef _WIN32
-  if (!CreateSymbolicLinkW(link.c_str(), target.c_str(), SYMBOLIC_LINK_FLAG_ALLOW_UNPRIVILEGED_CREATE)) {
-    throw std::runtime_error("CreateSymbolicLinkW " + link.string() + ": error " + std::to_string(GetLastError()));
-  }
-#else
-  std::filesystem::create_symlink(target, link);
-#endif
-}
+// What the tests make on the file system that differs per OS (host_util_<os>.cc): a
+// symbolic link at `link` to `target`; a directory everyone may write to.
+void MakeSymlink(const std::filesystem::path& target, const std::filesystem::path& link);
+void MakeWritableByEveryone(const std::filesystem::path& dir);
 
 class TempTree {
  public:
