@@ -1,0 +1,80 @@
+// NTFS discretionary ACLs as data, for the Windows host to decide what to write and for
+// tests to check what a token could do: ACEs with their inheritance flags, the canonical
+// order Windows expects, the access check Windows makes (for a normal and for a
+// write-restricted token), merging sandboxctl's ACEs into a DACL without touching the
+// others, and SDDL text for display. Pure: built and tested on every platform.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/core/result.h"
+#include "engine/os_windows/sid.h"
+
+namespace sbx {
+
+// Access rights and ACE flags, as in winnt.h.
+namespace ntfs {
+inline constexpr uint32_t kReadData = 0x0001, kWriteData = 0x0002, kAppendData = 0x0004, kReadEa = 0x0008,
+                          kWriteEa = 0x0010, kExecute = 0x0020, kDeleteChild = 0x0040, kReadAttributes = 0x0080,
+                          kWriteAttributes = 0x0100, kDelete = 0x10000, kReadControl = 0x20000, kWriteDac = 0x40000,
+                          kWriteOwner = 0x80000, kSynchronize = 0x100000;
+inline constexpr uint32_t kGenericRead = 0x120089, kGenericWrite = 0x120116, kGenericExecute = 0x1200A0,
+                          kFullControl = 0x1F01FF;
+// What a write-restricted token checks against its restricting SIDs: every right that
+// changes an object or its security.
+inline constexpr uint32_t kWriteRights =
+    kWriteData | kAppendData | kWriteEa | kWriteAttributes | kDeleteChild | kDelete | kWriteDac | kWriteOwner;
+inline constexpr uint8_t kObjectInherit = 0x01, kContainerInherit = 0x02, kNoPropagate = 0x04, kInheritOnly = 0x08,
+                         kInherited = 0x10;
+}  // namespace ntfs
+
+struct Ace {
+  bool allow = true;
+  uint8_t flags = 0;
+  uint32_t mask = 0;
+  Sid trustee;
+  bool operator==(const Ace&) const = default;
+};
+
+// No DACL at all (nullopt) grants everyone everything; an empty one grants nothing.
+using Dacl = std::optional<std::vector<Ace>>;
+
+// Explicit deny ACEs first, then explicit allow ACEs, then the inherited ones in the order
+// they came: the order the ACL editor and SetEntriesInAcl produce.
+std::vector<Ace> CanonicalOrder(std::vector<Ace> aces);
+bool IsCanonical(const std::vector<Ace>& aces);
+
+// Whether a token with these SIDs gets all of `desired` on an object with this DACL, by
+// the rules of AccessCheck: ACEs in order, inherit-only ones skipped, a deny of any bit
+// still wanted refuses. No privileges, no owner rights.
+bool AccessGranted(const Dacl& dacl, const std::vector<Sid>& token, uint32_t desired);
+// The same for a write-restricted token: the write rights in `desired` must also be
+// granted to the restricting SIDs alone.
+bool RestrictedAccessGranted(const Dacl& dacl, const std::vector<Sid>& token, const std::vector<Sid>& restricting,
+                             uint32_t desired);
+
+// The DACL with `wanted` in place: each ACE not there already is added where the canonical
+// order puts it; every other ACE stays as it was. `changed` is false when nothing was
+// missing, so an apply that finds its ACEs writes nothing.
+std::vector<Ace> MergeAces(const std::vector<Ace>& dacl, const std::vector<Ace>& wanted, bool* changed);
+// The DACL without these explicit ACEs (what destroy takes away); inherited ones stay.
+std::vector<Ace> RemoveAces(const std::vector<Ace>& dacl, const std::vector<Ace>& owned);
+
+// "D:(A;OICI;0x1301bf;;;S-1-5-21-...)"; "D:NO_ACCESS_CONTROL" without a DACL.
+std::string DaclToSddl(const Dacl& dacl);
+
+// The ACEs of a plan's ntfs_ace resource (attributes "aces": trustee, trustee_kind,
+// type, mask, inheritance), with each trustee's SID from `sid_of` (a user's from the
+// account database, a capability's from the state). Every field is checked: the
+// privileged side reads plans back.
+Result<std::vector<Ace>> AcesOfResource(const nlohmann::json& attributes,
+                                        const std::function<Result<Sid>(const std::string& trustee,
+                                                                        const std::string& kind)>& sid_of);
+
+}  // namespace sbx

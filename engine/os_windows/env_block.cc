@@ -1,0 +1,48 @@
+#include "engine/os_windows/env_block.h"
+
+#include <algorithm>
+#include <vector>
+
+namespace sbx {
+namespace {
+
+// Windows compares names by their upper-case form; for the ASCII names of environments
+// that is the same as here, and other bytes compare by value.
+std::string Upper(const std::string& s) {
+  std::string out = s;
+  for (char& c : out) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::string> EnvironmentBlock(const std::map<std::string, std::string>& env) {
+  std::vector<std::pair<std::string, const std::pair<const std::string, std::string>*>> sorted;
+  for (const auto& entry : env) {
+    const std::string& name = entry.first;
+    if (name.empty() || name.find('=') != std::string::npos || name.find('\0') != std::string::npos) {
+      return Error{"invalid_environment", "", name, "not a variable name Windows can keep"};
+    }
+    if (entry.second.find('\0') != std::string::npos) {
+      return Error{"invalid_environment", "", name, "its value holds a NUL character"};
+    }
+    sorted.push_back({Upper(name), &entry});
+  }
+  std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::string block;
+  for (size_t i = 0; i < sorted.size(); ++i) {
+    if (i > 0 && sorted[i].first == sorted[i - 1].first) {
+      return Error{"invalid_environment", "", sorted[i].second->first,
+                   "differs from " + sorted[i - 1].second->first + " only in case; Windows would keep one of them"};
+    }
+    block += sorted[i].second->first + "=" + sorted[i].second->second;
+    block += '\0';
+  }
+  if (block.empty()) block += '\0';  // an empty block is two NULs
+  block += '\0';
+  return block;
+}
+
+}  // namespace sbx

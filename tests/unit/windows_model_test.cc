@@ -1,0 +1,306 @@
+// The pure parts of the Windows backend: SIDs, the NTFS ACL model and access check,
+// firewall rule fields, environment blocks. They run on Linux and, cross-built, under Wine.
+#include <gtest/gtest.h>
+
+#include "engine/os_windows/acl_model.h"
+#include "engine/os_windows/env_block.h"
+#include "engine/os_windows/firewall_rule.h"
+#include "engine/os_windows/sid.h"
+#include "engine/plan/plan.h"
+#include "test_util.h"
+
+namespace sbx {
+namespace {
+
+Sid S(const char* text) {
+  auto sid = ParseSid(text);
+  EXPECT_TRUE(sid.ok()) << text << ": " << sid.error().message;
+  return sid.ok() ? *sid : Sid{};
+}
+
+// --- SIDs ---------------------------------------------------------------------------
+
+TEST(Sid, ParsesAndFormatsWellKnownAndDomainSids) {
+  for (const char* text : {"S-1-1-0", "S-1-5-18", "S-1-5-32-544", "S-1-5-21-1004336348-1177238915-682003330-512",
+                           "S-1-15-3-1024-1065365936-1281604716-3511738428-1654721687-432734479-3232135806-4053264122-"
+                           "3456934681"}) {
+    EXPECT_EQ(FormatSid(S(text)), text);
+  }
+  EXPECT_EQ(S("S-1-5-32-544"), AdministratorsSid());
+  EXPECT_EQ(S("s-1-5-11"), AuthenticatedUsersSid());
+}
+
+TEST(Sid, LargeAuthoritiesAreHexadecimal) {
+  const Sid sid = S("S-1-0x123456789ABC-7");
+  EXPECT_EQ(sid.authority, 0x123456789ABCu);
+  EXPECT_EQ(FormatSid(sid), "S-1-0x123456789abc-7");
+}
+
+TEST(Sid, RefusesWhatIsNoSidSayingWhy) {
+  const std::vector<std::pair<const char*, const char*>> cases = {
+      {"", "a SID starts with S-"},
+      {"X-1-5", "a SID starts with S-"},
+      {"S-1", "a SID has a revision, an authority and subauthorities"},
+      {"S-2-5-18", "the revision must be 1"},
+      {"S-1-281474976710656-1", "the identifier authority '281474976710656' is not a number below 2^48"},
+      {"S-1-5-4294967296", "subauthority '4294967296' is not a number below 2^32"},
+      {"S-1-5-18-", "subauthority '' is not a number below 2^32"},
+      {"S-1-5- 18", "subauthority ' 18' is not a number below 2^32"},
+      {"S-1-5-1-2-3-4-5-6-7-8-9-10-11-12-13-14-15-16", "a SID has at most 15 subauthorities"},
+  };
+  for (const auto& [text, why] : cases) {
+    auto sid = ParseSid(text);
+    ASSERT_FALSE(sid.ok()) << text;
+    EXPECT_EQ(sid.error().message, why) << text;
+    EXPECT_EQ(sid.error().code, "invalid_sid");
+  }
+}
+
+TEST(Sid, BinaryLayoutIsWindowsOwn) {
+  // S-1-5-32-544 as a token holds it.
+  const std::vector<uint8_t> bytes{1, 2, 0, 0, 0, 0, 0, 5, 32, 0, 0, 0, 0x20, 0x02, 0, 0};
+  EXPECT_EQ(SidBytes(AdministratorsSid()), bytes);
+  auto back = SidFromBytes(bytes.data(), bytes.size());
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(*back, AdministratorsSid());
+  EXPECT_FALSE(SidFromBytes(bytes.data(), bytes.size() - 1).ok());
+  std::vector<uint8_t> too_many = bytes;
+  too_many[1] = 16;
+  EXPECT_FALSE(SidFromBytes(too_many.data(), too_many.size()).ok());
+}
+
+TEST(Sid, CapabilitySidsAreDomainStyle) {
+  const uint32_t random[4] = {1, 4294967295u, 3, 4};
+  EXPECT_EQ(FormatSid(CapabilitySid(random)), "S-1-5-21-1-4294967295-3-4");
+}
+
+// --- ACLs ---------------------------------------------------------------------------
+
+const Sid kUser = Sid{1, 5, {21, 1, 2, 3, 1001}};
+const Sid kCap = Sid{1, 5, {21, 9, 9, 9, 9}};
+const Sid kDev = Sid{1, 5, {21, 1, 2, 3, 1000}};
+
+Ace Allow(const Sid& who, uint32_t mask, uint8_t flags = 0) { return Ace{true, flags, mask, who}; }
+Ace Deny(const Sid& who, uint32_t mask, uint8_t flags = 0) { return Ace{false, flags, mask, who}; }
+
+constexpr uint32_t kModify = 0x001301BF;
+constexpr uint32_t kReadExecute = 0x001200A9;
+constexpr uint32_t kDenyWrite = 0x00010156;
+
+TEST(Acl, CanonicalOrderPutsExplicitDenyThenAllowThenInherited) {
+  const std::vector<Ace> aces{Allow(kDev, kModify, ntfs::kInherited), Allow(kUser, kModify), Deny(kUser, kDenyWrite),
+                              Allow(kCap, kModify)};
+  const std::vector<Ace> canonical{Deny(kUser, kDenyWrite), Allow(kUser, kModify), Allow(kCap, kModify),
+                                   Allow(kDev, kModify, ntfs::kInherited)};
+  EXPECT_FALSE(IsCanonical(aces));
+  EXPECT_EQ(CanonicalOrder(aces), canonical);
+  EXPECT_TRUE(IsCanonical(canonical));
+}
+
+TEST(Acl, AccessCheckFollowsTheAceOrder) {
+  const Dacl dacl = std::vector<Ace>{Deny(kUser, kDenyWrite), Allow(kUser, kModify)};
+  EXPECT_TRUE(AccessGranted(dacl, {kUser}, ntfs::kReadData | ntfs::kExecute));
+  EXPECT_FALSE(AccessGranted(dacl, {kUser}, ntfs::kWriteData));
+  EXPECT_FALSE(AccessGranted(dacl, {kDev}, ntfs::kReadData));
+  EXPECT_TRUE(AccessGranted(std::nullopt, {kDev}, ntfs::kFullControl));  // no DACL: everyone
+  EXPECT_FALSE(AccessGranted(std::vector<Ace>{}, {kDev}, ntfs::kReadData));  // empty DACL: no one
+  // An allow before a deny wins for the bits it granted.
+  EXPECT_TRUE(AccessGranted(std::vector<Ace>{Allow(kUser, kModify), Deny(kUser, kDenyWrite)}, {kUser}, ntfs::kWriteData));
+}
+
+TEST(Acl, InheritOnlyAcesDoNotApplyToTheObject) {
+  const Dacl dacl = std::vector<Ace>{Allow(kUser, kModify, ntfs::kInheritOnly | ntfs::kObjectInherit)};
+  EXPECT_FALSE(AccessGranted(dacl, {kUser}, ntfs::kReadData));
+}
+
+// A write-restricted token writes only where its restricting (capability) SID may write
+// as well: the reason the Windows plan grants writes to both.
+TEST(Acl, WriteRestrictedTokenNeedsTheCapabilityToWrite) {
+  const Dacl user_only = std::vector<Ace>{Allow(kUser, kModify)};
+  const Dacl both = std::vector<Ace>{Allow(kUser, kModify), Allow(kCap, kModify)};
+  EXPECT_TRUE(RestrictedAccessGranted(user_only, {kUser}, {kCap}, ntfs::kReadData | ntfs::kExecute));
+  EXPECT_FALSE(RestrictedAccessGranted(user_only, {kUser}, {kCap}, ntfs::kWriteData));
+  EXPECT_TRUE(RestrictedAccessGranted(both, {kUser}, {kCap}, ntfs::kWriteData | ntfs::kDelete));
+  const Dacl carve_out = std::vector<Ace>{Deny(kUser, kDenyWrite), Deny(kCap, kDenyWrite), Allow(kUser, kModify),
+                                          Allow(kCap, kModify)};
+  EXPECT_FALSE(RestrictedAccessGranted(carve_out, {kUser}, {kCap}, ntfs::kWriteData));
+  EXPECT_TRUE(RestrictedAccessGranted(carve_out, {kUser}, {kCap}, ntfs::kReadData));
+}
+
+TEST(Acl, MergeAddsOnlyWhatIsMissingAndKeepsTheRestInOrder) {
+  const std::vector<Ace> existing{Deny(kDev, ntfs::kDelete), Allow(kDev, kModify), Allow(kDev, kModify, ntfs::kInherited)};
+  bool changed = false;
+  const auto merged = MergeAces(existing, {Allow(kUser, kModify), Deny(kUser, kDenyWrite)}, &changed);
+  EXPECT_TRUE(changed);
+  EXPECT_EQ(merged, (std::vector<Ace>{Deny(kDev, ntfs::kDelete), Deny(kUser, kDenyWrite), Allow(kDev, kModify),
+                                      Allow(kUser, kModify), Allow(kDev, kModify, ntfs::kInherited)}));
+  EXPECT_TRUE(IsCanonical(merged));
+  const auto again = MergeAces(merged, {Allow(kUser, kModify), Deny(kUser, kDenyWrite)}, &changed);
+  EXPECT_FALSE(changed);
+  EXPECT_EQ(again, merged);
+  EXPECT_EQ(RemoveAces(merged, {Allow(kUser, kModify), Deny(kUser, kDenyWrite)}), existing);
+}
+
+TEST(Acl, RemoveLeavesInheritedAcesOfTheSameTrustee) {
+  const std::vector<Ace> dacl{Allow(kUser, kModify), Allow(kUser, kModify, ntfs::kInherited)};
+  EXPECT_EQ(RemoveAces(dacl, {Allow(kUser, kModify, ntfs::kInherited)}), dacl);
+  EXPECT_EQ(RemoveAces(dacl, {Allow(kUser, kModify)}), (std::vector<Ace>{Allow(kUser, kModify, ntfs::kInherited)}));
+}
+
+TEST(Acl, SddlShowsTypeFlagsMaskAndTrustee) {
+  const Dacl dacl = std::vector<Ace>{Deny(kUser, kDenyWrite, ntfs::kObjectInherit | ntfs::kContainerInherit),
+                                     Allow(kCap, kModify, ntfs::kInherited)};
+  EXPECT_EQ(DaclToSddl(dacl), "D:(D;OICI;0x10156;;;S-1-5-21-1-2-3-1001)(A;ID;0x1301bf;;;S-1-5-21-9-9-9-9)");
+  EXPECT_EQ(DaclToSddl(std::nullopt), "D:NO_ACCESS_CONTROL");
+}
+
+Plan WindowsPlan(const std::string& text) {
+  Profile p = testing::MakeProfile("offline", text);
+  CompileResult r = CompilePlan(
+      {&p}, Context{Target::kWindows, "C:\\src\\app", "dev", "C:\\Users\\dev", "C:\\ProgramData\\sandboxctl\\tmp"});
+  EXPECT_TRUE(r.ok());
+  return r.plan;
+}
+
+const Resource& Find(const Plan& plan, const std::string& id) {
+  for (const auto& r : plan.resources) {
+    if (r.id == id) return r;
+  }
+  ADD_FAILURE() << "no resource " << id;
+  static Resource none;
+  return none;
+}
+
+Result<Sid> TestSids(const std::string& trustee, const std::string& kind) {
+  if (kind == "user" && trustee == "sbx-offline") return kUser;
+  if (kind == "capability" && trustee == "sandboxctl-cap-offline") return kCap;
+  return Error{"not_found", "LookupAccountNameW", trustee, "no such account"};
+}
+
+// The ACEs a compiled Windows plan asks for give the sandbox exactly the access the
+// profile describes, when checked as Windows would check its write-restricted token.
+TEST(Acl, ThePlansAcesGiveTheSandboxWhatTheProfileSays) {
+  const Plan plan = WindowsPlan(testing::kOfflineProfile);
+  auto write = AcesOfResource(Find(plan, "grant:write:sbx-offline:C:\\src\\app").attributes, TestSids);
+  auto deny = AcesOfResource(Find(plan, "grant:deny_write:sbx-offline:C:\\src\\app\\.git").attributes, TestSids);
+  ASSERT_TRUE(write.ok()) << write.error().message;
+  ASSERT_TRUE(deny.ok()) << deny.error().message;
+  EXPECT_EQ(*write, (std::vector<Ace>{Allow(kUser, kModify, ntfs::kObjectInherit | ntfs::kContainerInherit),
+                                      Allow(kCap, kModify, ntfs::kObjectInherit | ntfs::kContainerInherit)}));
+  bool changed = false;
+  const Dacl workspace = CanonicalOrder(MergeAces({Allow(kDev, ntfs::kFullControl)}, *write, &changed));
+  EXPECT_TRUE(RestrictedAccessGranted(workspace, {kUser}, {kCap}, ntfs::kWriteData | ntfs::kAppendData));
+  const Dacl git = CanonicalOrder(MergeAces(*workspace, *deny, &changed));
+  EXPECT_FALSE(RestrictedAccessGranted(git, {kUser}, {kCap}, ntfs::kWriteData));
+  EXPECT_TRUE(RestrictedAccessGranted(git, {kUser}, {kCap}, ntfs::kReadData | ntfs::kExecute));
+  EXPECT_TRUE(AccessGranted(git, {kDev}, ntfs::kWriteData));  // the developer still may
+}
+
+TEST(Acl, ResourcesWithBadAcesAreRefused) {
+  const Plan plan = WindowsPlan(testing::kOfflineProfile);
+  nlohmann::json a = Find(plan, "grant:write:sbx-offline:C:\\src\\app").attributes;
+  auto refused = [&](nlohmann::json attributes, const std::string& why) {
+    auto r = AcesOfResource(attributes, TestSids);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().message, why);
+  };
+  nlohmann::json b = a;
+  b["aces"][0]["mask"] = "0x10000000";  // GENERIC_ALL is no file right
+  refused(b, "ACE mask '0x10000000' is not a file access mask");
+  b = a;
+  b["aces"][0]["type"] = "audit";
+  refused(b, "ACE type 'audit' is neither allow nor deny");
+  b = a;
+  b["aces"][0]["inheritance"] = {"NO_PROPAGATE_INHERIT_ACE"};
+  refused(b, "unknown inheritance flag \"NO_PROPAGATE_INHERIT_ACE\"");
+  b = a;
+  b["aces"][1]["trustee"] = "Administrator";
+  auto unknown = AcesOfResource(b, TestSids);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().Render(), "LookupAccountNameW(Administrator): no such account");
+  refused(nlohmann::json::object(), "the resource has no list of ACEs");
+}
+
+// --- firewall rules -----------------------------------------------------------------
+
+TEST(FirewallRule, OfflineProfileBlocksEverythingForItsUserOnly) {
+  const Plan plan = WindowsPlan(testing::kOfflineProfile);
+  auto rule = FirewallRuleOfResource(Find(plan, "firewall:sbx-offline:block-all").attributes, kUser);
+  ASSERT_TRUE(rule.ok()) << rule.error().message;
+  FirewallRuleSpec want;
+  want.name = "sandboxctl sbx-offline block-all";
+  want.description = want.name;
+  want.grouping = "sandboxctl";
+  want.local_user_authorized_list = "D:(A;;CC;;;S-1-5-21-1-2-3-1001)";
+  EXPECT_EQ(*rule, want);
+  EXPECT_TRUE(FirewallRuleDifferences(want, *rule).empty());
+}
+
+TEST(FirewallRule, AllowlistBecomesBlocksOnTheRestWithPorts) {
+  const Plan plan = WindowsPlan(R"(version = 1
+[filesystem]
+writable = ["${workspace}"]
+[network]
+mode = "allowlist"
+allow = ["10.1.2.0/24:443"]
+)");
+  auto tcp = FirewallRuleOfResource(Find(plan, "firewall:sbx-offline:block-tcp-10.1.2.0/24").attributes, kUser);
+  ASSERT_TRUE(tcp.ok()) << tcp.error().message;
+  EXPECT_EQ(tcp->protocol, netfw::kProtocolTcp);
+  EXPECT_EQ(tcp->remote_addresses, "10.1.2.0-10.1.2.255");
+  EXPECT_EQ(tcp->remote_ports, "1-442,444-65535");
+}
+
+TEST(FirewallRule, ReadBackNamesEveryFieldThatDiffers) {
+  FirewallRuleSpec want;
+  want.name = "sandboxctl sbx-offline block-all";
+  want.local_user_authorized_list = "D:(A;;CC;;;S-1-5-21-1-2-3-1001)";
+  FirewallRuleSpec found = want;
+  found.enabled = false;
+  found.remote_addresses = "LocalSubnet";
+  found.local_user_authorized_list = "";
+  EXPECT_EQ(FirewallRuleDifferences(want, found),
+            (std::vector<std::string>{"remote_addresses", "enabled", "local_user_authorized_list"}));
+}
+
+TEST(FirewallRule, ForeignOrMalformedRulesAreRefused) {
+  const Plan plan = WindowsPlan(testing::kOfflineProfile);
+  const nlohmann::json a = Find(plan, "firewall:sbx-offline:block-all").attributes;
+  auto refused = [&](const char* key, nlohmann::json value, const std::string& why) {
+    nlohmann::json b = a;
+    b[key] = value;
+    auto r = FirewallRuleOfResource(b, kUser);
+    ASSERT_FALSE(r.ok()) << key;
+    EXPECT_EQ(r.error().message, why);
+  };
+  refused("name", "Core Networking - DNS", "rule name 'Core Networking - DNS' is not one of sandboxctl's");
+  refused("action", "allow", "action \"allow\"");
+  refused("direction", "in", "direction \"in\"");
+  refused("protocol", "gre", "protocol 'gre'");
+  refused("remote_addresses", nlohmann::json::array({"10.0.0.0/8,LocalSubnet"}),
+          "remote_addresses holds \"10.0.0.0/8,LocalSubnet\"");
+  refused("remote_ports", nlohmann::json::array({"80"}), "remote ports on a rule that is neither TCP nor UDP");
+}
+
+// --- environment blocks ---------------------------------------------------------------
+
+TEST(EnvironmentBlock, SortedWithoutRegardToCaseAndDoublyTerminated) {
+  auto block = EnvironmentBlock({{"Path", "C:\\Windows"}, {"TEMP", "C:\\t"}, {"ComSpec", "cmd.exe"}, {"a_b", "1"}});
+  ASSERT_TRUE(block.ok());
+  EXPECT_EQ(*block, std::string("a_b=1\0ComSpec=cmd.exe\0Path=C:\\Windows\0TEMP=C:\\t\0\0", 49));
+  auto empty = EnvironmentBlock({});
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(*empty, std::string("\0\0", 2));
+}
+
+TEST(EnvironmentBlock, RefusesNamesWindowsCannotKeep) {
+  auto clash = EnvironmentBlock({{"PATH", "a"}, {"Path", "b"}});
+  ASSERT_FALSE(clash.ok());
+  EXPECT_EQ(clash.error().Render(), "Path: differs from PATH only in case; Windows would keep one of them");
+  EXPECT_FALSE(EnvironmentBlock({{"=C:", "C:\\"}}).ok());
+  EXPECT_FALSE(EnvironmentBlock({{"", "x"}}).ok());
+  EXPECT_FALSE(EnvironmentBlock({{"A", std::string("x\0y", 3)}}).ok());
+}
+
+}  // namespace
+}  // namespace sbx
