@@ -15,10 +15,13 @@ int RunCompile(GlobalOptions g, const std::vector<std::string>& args, Io io) {
   po::options_description specific("compile options");
   std::vector<std::string> names;
   std::string target_name(HostTargetName());
+  std::string format = "text";
   std::optional<std::string> as_workspace, as_user, as_home, tmp_root;
   specific.add_options()
       ("profile,p", po::value(&names)->composing(), "profile to compile (repeatable; default: the workspace's profiles)")
       ("target,t", po::value(&target_name), "linux or windows (default: this machine's)")
+      ("format", po::value(&format), "text (default), json (as --json), or powershell: a Windows plan as a script "
+       "an administrator can review and run")
       ("as-workspace", po::value<std::string>()->notifier([&](const std::string& v) { as_workspace = v; }),
        "workspace path on the target machine (default: this workspace)")
       ("as-user", po::value<std::string>()->notifier([&](const std::string& v) { as_user = v; }),
@@ -30,7 +33,7 @@ int RunCompile(GlobalOptions g, const std::vector<std::string>& args, Io io) {
        "C:\\ProgramData\\sandboxctl\\tmp)");
   po::positional_options_description positional;
   if (!ParseCommandLine("compile", args, specific, positional, g,
-                        "sandboxctl compile [--profile NAME]... [--target linux|windows]\n\n"
+                        "sandboxctl compile [--profile NAME]... [--target linux|windows] [--format F]\n\n"
                         "Shows the plan: principals, directories, file grants, network rules and the launch\n"
                         "spec of each profile, lowered for the target. Changes nothing.",
                         io.out)) {
@@ -41,6 +44,14 @@ int RunCompile(GlobalOptions g, const std::vector<std::string>& args, Io io) {
     throw UsageError{"compile", "invalid --target '" + target_name + "'; use linux or windows" +
                                     DidYouMean(target_name, {"linux", "windows"})};
   }
+  if (format != "text" && format != "json" && format != "powershell") {
+    throw UsageError{"compile", "invalid --format '" + format + "'; use text, json or powershell" +
+                                    DidYouMean(format, {"text", "json", "powershell"})};
+  }
+  if (format == "powershell" && *target != Target::kWindows) {
+    throw UsageError{"compile", "--format powershell renders Windows plans; add --target windows"};
+  }
+  if (format == "json") g.json = true;
   const auto ws = ResolveWorkspace(g);
   Catalog catalog = Catalog::Load(CatalogFor(g, ws));
   std::vector<Diagnostic> diags = catalog.diagnostics();
@@ -81,7 +92,7 @@ int RunCompile(GlobalOptions g, const std::vector<std::string>& args, Io io) {
     }
   } else {
     PrintDiagnostics(diags, catalog.sources(), io.err);
-    if (ok) io.out << RenderPlanText(result.plan);
+    if (ok) io.out << (format == "powershell" ? RenderPowerShell(result.plan) : RenderPlanText(result.plan));
   }
   return ok ? kExitOk : kExitFailure;
 }

@@ -124,5 +124,7 @@ Result<LaunchSpec> LaunchSpecFromJson(const nlohmann::json& json);
 Result<Resource> ResourceFromJson(const nlohmann::json& json);
 // The plan as text for people, rendered from the same data as PlanToJson.
 std::string RenderPlanText(const Plan& plan);
+// A Windows plan as a PowerShell script that makes what apply makes (render_powershell.cc).
+std::string RenderPowerShell(const Plan& plan);
 
 }  // namespace sbx

@@ -163,20 +163,19 @@ TEST(InvalidProfile, JsonOutputCarriesCodesAndPositions) {
 struct GoldenCase {
   std::string example;
   std::string target;
-  bool json;
+  std::string format;  // text, json, powershell
 };
 
-void PrintTo(const GoldenCase& c, std::ostream* os) {
-  *os << c.example << " " << c.target << (c.json ? " json" : " text");
-}
+void PrintTo(const GoldenCase& c, std::ostream* os) { *os << c.example << " " << c.target << " " << c.format; }
 
 std::vector<GoldenCase> GoldenCases() {
   std::vector<GoldenCase> out;
   for (const auto& e : Subdirectories(kSource / "examples")) {
     for (const char* t : {"linux", "windows"}) {
-      out.push_back({e, t, false});
-      out.push_back({e, t, true});
+      out.push_back({e, t, "text"});
+      out.push_back({e, t, "json"});
     }
+    out.push_back({e, "windows", "powershell"});
   }
   return out;
 }
@@ -196,18 +195,38 @@ TEST_P(GoldenPlan, MatchesTheCheckedInPlan) {
   const auto& c = GetParam();
   const fs::path dir = kSource / "examples" / c.example;
   std::vector<std::string> args{"--workspace", dir.string()};
-  if (c.json) args.push_back("--json");
+  if (c.format == "json") args.push_back("--json");
   args.push_back("compile");
+  if (c.format == "powershell") args.insert(args.end(), {"--format", "powershell"});
   for (const auto& a : ContextArgs(c.example, c.target)) args.push_back(a);
   RunResult r = Sandboxctl(args);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.err, "");
-  ExpectGolden(dir / "expected" / (c.target + (c.json ? ".json" : ".txt")), r.out);
+  const char* extension = c.format == "json" ? ".json" : c.format == "powershell" ? ".ps1" : ".txt";
+  ExpectGolden(dir / "expected" / (c.target + extension), r.out);
 }
 
 INSTANTIATE_TEST_SUITE_P(Examples, GoldenPlan, ::testing::ValuesIn(GoldenCases()), [](const auto& info) {
-  return TestName(info.param.example + "_" + info.param.target + (info.param.json ? "_json" : "_text"));
+  return TestName(info.param.example + "_" + info.param.target + "_" + info.param.format);
 });
+
+// Quotes in a path cannot end a PowerShell string early, typographic ones included
+// (PowerShell takes them for quotes too), and no line break can end a comment.
+TEST(Compile, PowerShellQuotesEveryPathFromAProfile) {
+  Scratch ws;
+  fs::create_directories(ws.dir() / ".sandboxctl");
+  std::ofstream(ws.dir() / ".sandboxctl/q.toml")
+      << "version = 1\n[filesystem]\nwritable = [\"C:\\\\it's\\\\a\xe2\x80\x99" "b\"]\n[network]\nmode = \"offline\"\n";
+  RunResult r = Sandboxctl({"--workspace", ws.dir().string(), "compile", "--format", "powershell", "--target",
+                            "windows", "--as-workspace", "C:\\ws", "--as-user", "dev", "--as-home", "C:\\Users\\dev"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("Invoke-SandboxctlIcacls 'C:\\it''s\\a\xe2\x80\x99\xe2\x80\x99" "b' /grant 'sbx-q:(OI)(CI)M'"),
+            std::string::npos)
+      << r.out;
+  RunResult linux_target = Sandboxctl({"--workspace", ws.dir().string(), "compile", "--format", "powershell"});
+  EXPECT_EQ(linux_target.exit_code, 2);
+  EXPECT_NE(linux_target.err.find("--format powershell renders Windows plans; add --target windows"), std::string::npos);
+}
 
 TEST(Compile, JsonIsByteIdenticalAcrossRunsAndDirectories) {
   const fs::path ws = kSource / "examples" / "webapp";
