@@ -361,8 +361,9 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
       const fs::path checked_path = FirewallCheckedPath(m.state_dir, ws.string(), name);
       std::optional<FirewallChecked> now;
       if (auto generation = NftRulesetGeneration(); generation.ok() && !expected_rules.empty()) {
-        now = FirewallChecked{CurrentBootId(), *generation, Hex(Fnv1a64(expected_rules), 16)};
-        if (now->boot_id.empty()) now.reset();
+        now = FirewallChecked{ws.string(), name, CurrentBootId(), CurrentNetns(), *generation,
+                              Hex(Fnv1a64(expected_rules), 16)};
+        if (now->boot_id.empty() || now->netns == 0) now.reset();
       }
       const bool rules_known = now && ReadFirewallChecked(checked_path) == now;
       LinuxHost host(BootConfig(m), RunnerSetup(m));

@@ -167,21 +167,31 @@ fs::path FirewallCheckedPath(const fs::path& state_dir, const std::string& works
 }
 
 std::optional<FirewallChecked> ReadFirewallChecked(const fs::path& path) {
-  auto text = ReadRootOwnedFile(path, 4096);
+  auto text = ReadRootOwnedFile(path, 8192);
   if (!text.ok()) return std::nullopt;
   nlohmann::json j = nlohmann::json::parse(*text, nullptr, false);
-  if (!j.is_object() || !j.contains("boot_id") || !j["boot_id"].is_string() || !j.contains("generation") ||
-      !j["generation"].is_number_unsigned() || j["generation"].get<uint64_t>() > UINT32_MAX || !j.contains("rules") ||
-      !j["rules"].is_string()) {
+  auto str = [&](const char* key) { return j.is_object() && j.contains(key) && j[key].is_string(); };
+  auto num = [&](const char* key, uint64_t max) {
+    return j.is_object() && j.contains(key) && j[key].is_number_unsigned() && j[key].get<uint64_t>() <= max;
+  };
+  if (!str("workspace") || !str("profile") || !str("boot_id") || !num("netns", UINT64_MAX) ||
+      !num("generation", UINT32_MAX) || !str("rules")) {
     return std::nullopt;
   }
-  return FirewallChecked{j["boot_id"], j["generation"].get<uint32_t>(), j["rules"]};
+  return FirewallChecked{j["workspace"], j["profile"], j["boot_id"], j["netns"].get<uint64_t>(),
+                         j["generation"].get<uint32_t>(), j["rules"]};
 }
 
-std::string FirewallCheckedText(const FirewallChecked& checked) {
-  return nlohmann::json{{"boot_id", checked.boot_id}, {"generation", checked.generation}, {"rules", checked.rules}}
+std::string FirewallCheckedText(const FirewallChecked& c) {
+  return nlohmann::json{{"workspace", c.workspace}, {"profile", c.profile}, {"boot_id", c.boot_id},
+                        {"netns", c.netns},         {"generation", c.generation}, {"rules", c.rules}}
              .dump() +
          "\n";
+}
+
+uint64_t CurrentNetns() {
+  struct stat st {};
+  return stat("/proc/self/ns/net", &st) == 0 ? static_cast<uint64_t>(st.st_ino) : 0;
 }
 
 std::string CurrentBootId() {

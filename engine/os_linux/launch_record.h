@@ -68,9 +68,13 @@ Result<LaunchRecord> ReadLaunchRecord(const std::filesystem::path& state_dir, co
 // same, the rules are too, and the next exec need not list them again (loading
 // libnftables and listing the ruleset is most of an exec's start-up). Kept beside the
 // launch record as <hash>.checked, root's alone (0600); `rules` is a digest of the rules
-// expected, so a profile's new rules are never taken for the ones listed.
+// expected, so a profile's new rules are never taken for the ones listed. A mark taken in
+// another network namespace, or for another workspace or profile, never matches.
 struct FirewallChecked {
+  std::string workspace, profile;
   std::string boot_id;
+  // The network namespace (its inode in nsfs): the generation counts per namespace.
+  uint64_t netns = 0;
   uint32_t generation = 0;
   std::string rules;
   bool operator==(const FirewallChecked&) const = default;
@@ -79,6 +83,8 @@ std::filesystem::path FirewallCheckedPath(const std::filesystem::path& state_dir
                                           const std::string& profile);
 std::optional<FirewallChecked> ReadFirewallChecked(const std::filesystem::path& path);
 std::string FirewallCheckedText(const FirewallChecked& checked);
+// The inode of this process's network namespace, 0 if unknown.
+uint64_t CurrentNetns();
 
 // This boot's id (/proc/sys/kernel/random/boot_id), empty if unknown.
 std::string CurrentBootId();

@@ -135,21 +135,26 @@ Result<uint32_t> NftRulesetGeneration() {
   kernel.nl_family = AF_NETLINK;
   alignas(nlmsghdr) char answer[512];
   ssize_t n = -1;
+  sockaddr_nl from{};
+  socklen_t from_len = sizeof from;
   if (sendto(fd, &request, sizeof request, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) ==
       static_cast<ssize_t>(sizeof request)) {
-    n = recv(fd, answer, sizeof answer, 0);
+    n = recvfrom(fd, answer, sizeof answer, 0, reinterpret_cast<sockaddr*>(&from), &from_len);
   }
   const int err = errno;
   close(fd);
   if (n < 0) return SysError("netlink NFT_MSG_GETGEN", "nftables", err);
-  for (auto* h = reinterpret_cast<nlmsghdr*>(answer); NLMSG_OK(h, static_cast<size_t>(n)); h = NLMSG_NEXT(h, n)) {
+  if (from.nl_pid != 0) return Error{"host_error", "netlink NFT_MSG_GETGEN", "nftables", "an answer not from the kernel"};
+  int left = static_cast<int>(n);  // NLMSG_OK and NLMSG_NEXT work on a signed length
+  for (auto* h = reinterpret_cast<nlmsghdr*>(answer); NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
+    if (h->nlmsg_seq != request.header.nlmsg_seq) continue;
     if (h->nlmsg_type == NLMSG_ERROR) {
+      if (h->nlmsg_len < NLMSG_LENGTH(sizeof(nlmsgerr))) break;
       const auto* e = static_cast<const nlmsgerr*>(NLMSG_DATA(h));
       return SysError("netlink NFT_MSG_GETGEN", "nftables", e->error < 0 ? -e->error : EPROTO);
     }
     if (h->nlmsg_type != ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWGEN)) continue;
-    const size_t header = NLMSG_SPACE(sizeof(nfgenmsg));
-    for (size_t at = header; at + sizeof(nlattr) <= h->nlmsg_len;) {
+    for (size_t at = NLMSG_SPACE(sizeof(nfgenmsg)); at + sizeof(nlattr) <= h->nlmsg_len;) {
       nlattr a;
       std::memcpy(&a, reinterpret_cast<const char*>(h) + at, sizeof a);
       if (a.nla_len < sizeof a || at + a.nla_len > h->nlmsg_len) break;

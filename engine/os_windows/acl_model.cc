@@ -1,6 +1,7 @@
 #include "engine/os_windows/acl_model.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 
 namespace sbx {
@@ -104,13 +105,19 @@ Result<std::vector<Ace>> AcesOfResource(const nlohmann::json& attributes,
     if (type != "allow" && type != "deny") return bad("ACE type '" + type + "' is neither allow nor deny");
     if (kind != "user" && kind != "capability") return bad("trustee kind '" + kind + "' is neither user nor capability");
     a.allow = type == "allow";
-    unsigned long value = 0;
-    char* end = nullptr;
-    if (mask.size() != 10 || mask.rfind("0x", 0) != 0 || (value = std::strtoul(mask.c_str() + 2, &end, 16), *end) ||
-        value == 0 || (value & ~ntfs::kFullControl)) {
+    uint32_t value = 0;
+    const char* digits = mask.c_str() + 2;
+    auto [end, ec] = std::from_chars(digits, mask.c_str() + mask.size(), value, 16);
+    if (mask.size() != 10 || mask.rfind("0x", 0) != 0 || ec != std::errc{} || end != mask.c_str() + mask.size()) {
       return bad("ACE mask '" + mask + "' is not a file access mask");
     }
-    a.mask = static_cast<uint32_t>(value);
+    // Only what the Windows lowering grants or denies: read and execute or modify for
+    // allow ACEs (never WRITE_DAC, WRITE_OWNER or full control), the write or the read
+    // bits for deny ACEs.
+    const bool known = a.allow ? value == ntfs::kReadExecuteMask || value == ntfs::kModifyMask
+                               : value == ntfs::kDenyWriteMask || value == ntfs::kDenyReadMask;
+    if (!known) return bad("ACE mask '" + mask + "' is not one sandboxctl " + (a.allow ? "grants" : "denies"));
+    a.mask = value;
     if (!j.contains("inheritance") || !j["inheritance"].is_array()) return bad("an ACE has no inheritance list");
     for (const auto& f : j["inheritance"]) {
       if (f == "OBJECT_INHERIT_ACE") a.flags |= ntfs::kObjectInherit;

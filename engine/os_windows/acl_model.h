@@ -30,6 +30,9 @@ inline constexpr uint32_t kGenericRead = 0x120089, kGenericWrite = 0x120116, kGe
 // changes an object or its security.
 inline constexpr uint32_t kWriteRights =
     kWriteData | kAppendData | kWriteEa | kWriteAttributes | kDeleteChild | kDelete | kWriteDac | kWriteOwner;
+// The masks the Windows lowering writes (engine/plan/lower_windows.cc).
+inline constexpr uint32_t kReadExecuteMask = 0x001200A9, kModifyMask = 0x001301BF, kDenyWriteMask = 0x00010156,
+                          kDenyReadMask = 0x00000029;
 inline constexpr uint8_t kObjectInherit = 0x01, kContainerInherit = 0x02, kNoPropagate = 0x04, kInheritOnly = 0x08,
                          kInherited = 0x10;
 }  // namespace ntfs

@@ -6,8 +6,7 @@
 namespace sbx {
 namespace {
 
-// Windows compares names by their upper-case form; for the ASCII names of environments
-// that is the same as here, and other bytes compare by value.
+// Windows compares names by their upper-case form (the names are ASCII here).
 std::string Upper(const std::string& s) {
   std::string out = s;
   for (char& c : out) {
@@ -24,6 +23,13 @@ Result<std::string> EnvironmentBlock(const std::map<std::string, std::string>& e
     const std::string& name = entry.first;
     if (name.empty() || name.find('=') != std::string::npos || name.find('\0') != std::string::npos) {
       return Error{"invalid_environment", "", name, "not a variable name Windows can keep"};
+    }
+    // Windows folds the case of every letter, not only of ASCII ones, when it compares
+    // names: two non-ASCII names could be one variable there. Only ASCII names pass.
+    for (char c : name) {
+      if (static_cast<unsigned char>(c) >= 0x80) {
+        return Error{"invalid_environment", "", name, "a variable name with a character that is not ASCII"};
+      }
     }
     if (entry.second.find('\0') != std::string::npos) {
       return Error{"invalid_environment", "", name, "its value holds a NUL character"};

@@ -35,9 +35,10 @@ bool OthersMayWrite(const std::filesystem::path& dir) {
   return others;
 }
 
+// Attributes that cannot be read count as a link: the profile is refused.
 bool IsLink(const std::filesystem::path& path) {
   const DWORD attributes = GetFileAttributesW(path.c_str());
-  return attributes != INVALID_FILE_ATTRIBUTES && (attributes & FILE_ATTRIBUTE_REPARSE_POINT) != 0;
+  return attributes == INVALID_FILE_ATTRIBUTES || (attributes & FILE_ATTRIBUTE_REPARSE_POINT) != 0;
 }
 
 }  // namespace sbx

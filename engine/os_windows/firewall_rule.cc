@@ -57,8 +57,10 @@ Result<FirewallRuleSpec> FirewallRuleOfResource(const nlohmann::json& a, const S
   if (r.remote_ports != "*" && r.protocol != netfw::kProtocolTcp && r.protocol != netfw::kProtocolUdp) {
     return Bad("remote ports on a rule that is neither TCP nor UDP");
   }
-  r.description = a.value("description", r.name);
-  r.enabled = a.value("enabled", true);
+  if (a.contains("description") && !a["description"].is_string()) return Bad("description is not a string");
+  r.description = a.contains("description") ? a["description"].get<std::string>() : r.name;
+  // A block rule that is not enabled blocks nothing: never one of sandboxctl's.
+  if (!a.contains("enabled") || a["enabled"] != true) return Bad("the rule is not enabled");
   r.local_user_authorized_list = "D:(A;;CC;;;" + FormatSid(user_sid) + ")";
   return r;
 }

@@ -13,7 +13,9 @@
 namespace sbx {
 namespace {
 
-Error Win32Error(const std::string& call, const std::string& object, DWORD code = GetLastError()) {
+// `code` is taken by the caller right after the failed call: building the strings here
+// could change the thread's last error.
+Error Win32Error(const std::string& call, const std::string& object, DWORD code) {
   return Error{code == ERROR_ACCESS_DENIED ? "permission_denied" : "host_error", call, object, Win32Message(code)};
 }
 
@@ -22,9 +24,15 @@ Error Win32Error(const std::string& call, const std::string& object, DWORD code 
 Result<InvokingUser> QueryInvokingUser() {
   wchar_t name[257];
   DWORD size = static_cast<DWORD>(std::size(name));
-  if (!GetUserNameW(name, &size)) return Win32Error("GetUserNameW", "this process");
+  if (!GetUserNameW(name, &size)) {
+    const DWORD err = GetLastError();
+    return Win32Error("GetUserNameW", "this process", err);
+  }
   HANDLE token = nullptr;
-  if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token)) return Win32Error("OpenProcessToken", "this process");
+  if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token)) {
+    const DWORD err = GetLastError();
+    return Win32Error("OpenProcessToken", "this process", err);
+  }
   std::vector<wchar_t> home(MAX_PATH);
   DWORD home_size = static_cast<DWORD>(home.size());
   BOOL ok = GetUserProfileDirectoryW(token, home.data(), &home_size);
@@ -61,7 +69,10 @@ Result<std::filesystem::path> ExecutablePath() {
   std::vector<wchar_t> buf(MAX_PATH);
   for (;;) {
     const DWORD n = GetModuleFileNameW(nullptr, buf.data(), static_cast<DWORD>(buf.size()));
-    if (n == 0) return Win32Error("GetModuleFileNameW", "this process");
+    if (n == 0) {
+      const DWORD err = GetLastError();
+      return Win32Error("GetModuleFileNameW", "this process", err);
+    }
     if (n < buf.size()) return std::filesystem::path(std::wstring(buf.data(), n));
     if (buf.size() >= 32768) return Error{"host_error", "GetModuleFileNameW", "this process", "path too long"};
     buf.resize(buf.size() * 2);

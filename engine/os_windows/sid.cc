@@ -1,6 +1,7 @@
 #include "engine/os_windows/sid.h"
 
 #include <charconv>
+#include <cstdio>
 
 #include "engine/core/strings.h"
 
@@ -46,10 +47,10 @@ Result<Sid> ParseSid(std::string_view text) {
 
 std::string FormatSid(const Sid& sid) {
   std::string out = "S-" + std::to_string(sid.revision) + "-";
-  if (sid.authority >= (uint64_t{1} << 32)) {
-    char buf[16];
-    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, sid.authority, 16);
-    out += "0x" + std::string(buf, end);
+  if (sid.authority >= (uint64_t{1} << 32)) {  // as ConvertSidToStringSid: 12 hexadecimal digits
+    char buf[20];
+    std::snprintf(buf, sizeof buf, "0x%012llX", static_cast<unsigned long long>(sid.authority));
+    out += buf;
   } else {
     out += std::to_string(sid.authority);
   }

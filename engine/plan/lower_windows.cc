@@ -29,7 +29,7 @@ const Rights kModify{{"FILE_GENERIC_READ", "FILE_GENERIC_WRITE", "FILE_GENERIC_E
 const Rights kDenyWrite{{"FILE_WRITE_DATA", "FILE_APPEND_DATA", "FILE_WRITE_EA", "FILE_WRITE_ATTRIBUTES",
                          "FILE_DELETE_CHILD", "DELETE"},
                         0x00010156,
-                        "WD,AD,WEA,WA,DC,D"};
+                        "WD,AD,WEA,WA,DC,DE"};  // icacls' D is DELETE and SYNCHRONIZE: DE is DELETE alone
 const Rights kDenyRead{{"FILE_READ_DATA", "FILE_READ_EA", "FILE_EXECUTE"}, 0x00000029, "RD,REA,X"};
 
 std::string HexMask(uint32_t mask) {

@@ -1,9 +1,14 @@
 // A Windows plan as a PowerShell script an administrator can read, or roll out with their
 // own tooling: New-LocalUser, icacls and New-NetFirewallRule doing what `apply` does.
 //
-// Every string that comes from a profile (paths, names) is a single-quoted PowerShell
-// literal: inside one, only quote characters are special, and PowerShell takes the
-// typographic single quotes (U+2018 to U+201B) for quotes as well, so each is doubled.
+// The script is pure ASCII. Windows PowerShell 5.1 reads a file without a byte order mark
+// in the ANSI code page, where the bytes of ordinary UTF-8 letters (Б is D0 91) decode to
+// typographic quotes that PowerShell takes for string delimiters: a path from a profile
+// must never reach the script as raw UTF-8. So every string from a profile becomes a
+// single-quoted literal of its ASCII characters, with ' doubled (the only character
+// special inside one), and every other character as [char]0xNNNN, concatenated; comments
+// carry '?' instead.
+#include <cstdio>
 #include <sstream>
 
 #include "engine/core/strings.h"
@@ -12,32 +17,66 @@
 namespace sbx {
 namespace {
 
-std::string Quote(const std::string& s) {
-  std::string out = "'";
-  for (size_t i = 0; i < s.size(); ++i) {
-    out += s[i];
-    if (s[i] == '\'') {
-      out += '\'';
-    } else if (static_cast<unsigned char>(s[i]) == 0xE2 && i + 2 < s.size() &&
-               static_cast<unsigned char>(s[i + 1]) == 0x80 && static_cast<unsigned char>(s[i + 2]) >= 0x98 &&
-               static_cast<unsigned char>(s[i + 2]) <= 0x9B) {
-      out += s.substr(i + 1, 2) + s.substr(i, 3);  // the character, then once more
-      i += 2;
+// The code points of valid UTF-8 (profiles are checked to be); a stray byte is U+FFFD.
+std::vector<uint32_t> CodePoints(const std::string& s) {
+  std::vector<uint32_t> out;
+  for (size_t i = 0; i < s.size();) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    const size_t len = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : (b >> 3) == 0x1E ? 4 : 0;
+    if (len == 0 || i + len > s.size()) {
+      out.push_back(0xFFFD);
+      ++i;
+      continue;
     }
+    uint32_t c = len == 1 ? b : b & (0x7F >> len);
+    for (size_t k = 1; k < len; ++k) c = (c << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+    out.push_back(c);
+    i += len;
   }
-  return out + "'";
+  return out;
+}
+
+std::string Quote(const std::string& s) {
+  std::vector<std::string> parts;
+  std::string literal;
+  auto flush = [&] {
+    if (!literal.empty()) parts.push_back("'" + literal + "'");
+    literal.clear();
+  };
+  for (uint32_t c : CodePoints(s)) {
+    if (c >= 0x20 && c < 0x7F) {
+      literal += static_cast<char>(c);
+      if (c == '\'') literal += '\'';
+      continue;
+    }
+    flush();
+    char buf[40];
+    if (c >= 0x10000) {  // UTF-16: a surrogate pair
+      std::snprintf(buf, sizeof buf, "[char]0x%04X + [char]0x%04X", 0xD800 + ((c - 0x10000) >> 10),
+                    0xDC00 + ((c - 0x10000) & 0x3FF));
+    } else {
+      std::snprintf(buf, sizeof buf, "[char]0x%04X", c);
+    }
+    parts.push_back(buf);
+  }
+  flush();
+  if (parts.empty()) return "''";
+  if (parts.size() == 1 && parts[0][0] == '\'') return parts[0];
+  return "(" + Join(parts, " + ") + ")";
+}
+
+// Text for a comment line: no control character can end the comment early, nothing but
+// ASCII.
+std::string Comment(std::string s) {
+  for (char& c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u >= 0x7F) c = '?';
+  }
+  return s;
 }
 
 std::string Str(const nlohmann::json& a, const char* key) {
   return a.contains(key) && a[key].is_string() ? a[key].get<std::string>() : "";
-}
-
-// Text for a comment line: no control character can end the comment early.
-std::string Comment(std::string s) {
-  for (char& c : s) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = '?';
-  }
-  return s;
 }
 
 std::string Origins(const Resource& r) {
@@ -71,7 +110,32 @@ function Invoke-SandboxctlIcacls {
   & icacls.exe @args | Out-Null
   if ($LASTEXITCODE -ne 0) { throw "icacls $args failed with exit code $LASTEXITCODE" }
 }
+# No grant goes through a junction or symbolic link: one planted in a workspace would carry
+# an administrator's change to wherever it points.
+function Assert-SandboxctlNoReparsePoint([string]$Path) {
+  $p = $Path
+  while ($p) {
+    $item = Get-Item -LiteralPath $p -Force -ErrorAction SilentlyContinue
+    if ($item -and ($item.Attributes -band [IO.FileAttributes]::ReparsePoint)) {
+      throw "sandboxctl: $p is a junction or symbolic link; name the real directory in the profile"
+    }
+    $p = Split-Path -LiteralPath $p -Parent
+  }
+}
+# A directory of sandboxctl's that exists already must be owned by Administrators or
+# SYSTEM: anyone else could have made it first, to own what goes into it.
+function Assert-SandboxctlOwnedByAdministrators([string]$Path) {
+  if (Test-Path -LiteralPath $Path) {
+    $owner = (Get-Acl -LiteralPath $Path).GetOwner([Security.Principal.SecurityIdentifier]).Value
+    if ($owner -ne 'S-1-5-32-544' -and $owner -ne 'S-1-5-18') {
+      throw "sandboxctl: $Path exists and is owned by $owner, not by Administrators"
+    }
+  }
+}
 $hidden = 'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion\Winlogon\SpecialAccounts\UserList'
+# Capability SIDs are made once and kept here, so running the script again reuses them.
+$capabilities = 'HKLM:\SOFTWARE\sandboxctl\CapabilitySids'
+if (-not (Test-Path $capabilities)) { New-Item -Path $capabilities -Force | Out-Null }
 $capability = @{}
 )";
 
@@ -89,18 +153,34 @@ void User(const Resource& r, std::ostream& out) {
 }
 
 void Capability(const Resource& r, std::ostream& out) {
-  out << "$random = New-SandboxctlRandomBytes 16\n"
-      << "$capability[" << Quote(Str(r.attributes, "profile"))
-      << "] = 'S-1-5-21-' + ((0..3 | ForEach-Object { [BitConverter]::ToUInt32($random, $_ * 4) }) -join '-')\n";
+  const std::string profile = Quote(Str(r.attributes, "profile"));
+  out << "$sid = (Get-ItemProperty -Path $capabilities -Name " << profile << " -ErrorAction SilentlyContinue)." << profile
+      << "\n"
+      << "if (-not $sid) {\n"
+      << "  $random = New-SandboxctlRandomBytes 16\n"
+      << "  $sid = 'S-1-5-21-' + ((0..3 | ForEach-Object { [BitConverter]::ToUInt32($random, $_ * 4) }) -join '-')\n"
+      << "  New-ItemProperty -Path $capabilities -Name " << profile << " -Value $sid -PropertyType String -Force | Out-Null\n"
+      << "}\n"
+      << "$capability[" << profile << "] = $sid\n";
 }
 
+// Its parent is checked too: a directory of sandboxctl's own (C:\ProgramData\sandboxctl) is
+// made by the first step that needs it. The owner is set before the DACL, and only the
+// DACL is written.
 void Directory(const Resource& r, std::ostream& out) {
-  const std::string path = Quote(Str(r.attributes, "path"));
-  out << "New-Item -ItemType Directory -Force -Path " << path << " | Out-Null\n"
-      << "$acl = Get-Acl -LiteralPath " << path << "\n"
+  const std::string raw = Str(r.attributes, "path");
+  const std::string path = Quote(raw);
+  const size_t cut = raw.find_last_of('\\');
+  const std::string parent = Quote(cut == std::string::npos ? raw : raw.substr(0, cut));
+  out << "Assert-SandboxctlNoReparsePoint " << path << "\n"
+      << "Assert-SandboxctlOwnedByAdministrators " << parent << "\n"
+      << "Assert-SandboxctlOwnedByAdministrators " << path << "\n"
+      << "New-Item -ItemType Directory -Force -Path " << path << " | Out-Null\n"
+      << "Invoke-SandboxctlIcacls " << path << " /setowner '*S-1-5-32-544'\n"
+      << "$dir = Get-Item -LiteralPath " << path << " -Force\n"
+      << "$acl = $dir.GetAccessControl('Access')\n"
       << "$acl.SetSecurityDescriptorSddlForm(" << Quote(Str(r.attributes, "dacl")) << ", 'Access')\n"
-      << "Set-Acl -LiteralPath " << path << " -AclObject $acl\n"
-      << "Invoke-SandboxctlIcacls " << path << " /setowner '*S-1-5-32-544'\n";
+      << "$dir.SetAccessControl($acl)\n";
 }
 
 // icacls forms from the plan ("/grant sbx-agent:(OI)(CI)M"), a capability's name replaced
@@ -111,10 +191,17 @@ void Grant(const Resource& r, std::ostream& out) {
   for (const auto& ace : r.attributes.value("aces", nlohmann::json::array())) {
     const std::string form = Str(ace, "icacls"), trustee = Str(ace, "trustee");
     const size_t space = form.find(' ');
-    if (space == std::string::npos || form.compare(space + 1, trustee.size() + 1, trustee + ":") != 0) continue;
+    const std::string cap_prefix = "sandboxctl-cap-";
+    const bool capability = Str(ace, "trustee_kind") == "capability";
+    if (space == std::string::npos || form.compare(space + 1, trustee.size() + 1, trustee + ":") != 0 ||
+        (capability && trustee.rfind(cap_prefix, 0) != 0)) {
+      // Never a grant or a deny left out quietly: the script stops here.
+      out << "throw " << Quote("sandboxctl: the plan has an ACE this script cannot render: " + form) << "\n";
+      return;
+    }
     const std::string verb = form.substr(0, space), rights = form.substr(space + 1 + trustee.size());
-    if (Str(ace, "trustee_kind") == "capability") {
-      std::string profile = trustee.substr(std::string("sandboxctl-cap-").size());
+    if (capability) {
+      std::string profile = trustee.substr(cap_prefix.size());
       args.push_back(verb + " (\"*\" + $capability[" + Quote(profile) + "] + " + Quote(rights) + ")");
     } else {
       args.push_back(verb + " " + Quote(trustee + rights));
@@ -128,7 +215,8 @@ void Grant(const Resource& r, std::ostream& out) {
   }
   // A path that does not exist has nothing to protect or open yet; apply grants it once
   // it exists.
-  out << "if (Test-Path -LiteralPath " << Quote(path) << ") {\n";
+  out << "if (Test-Path -LiteralPath " << Quote(path) << ") {\n"
+      << "  Assert-SandboxctlNoReparsePoint " << Quote(path) << "\n";
   for (const auto& a : args) out << "  Invoke-SandboxctlIcacls " << Quote(path) << " " << a << "\n";
   out << "}\n";
 }

@@ -265,7 +265,7 @@ TEST(CompileWindows, WriteGrantsGoToUserAndCapabilitySid) {
   EXPECT_EQ(write->attributes["aces"][1]["icacls"], "/grant sandboxctl-cap-offline:(OI)(CI)M");
   EXPECT_EQ(write->attributes["aces"][1]["mask"], "0x001301bf");
   const Resource* carve = r.plan.Find("grant:deny_write:sbx-offline:C:\\src\\app\\.git");
-  EXPECT_EQ(carve->attributes["aces"][0]["icacls"], "/deny sbx-offline:(OI)(CI)(WD,AD,WEA,WA,DC,D)");
+  EXPECT_EQ(carve->attributes["aces"][0]["icacls"], "/deny sbx-offline:(OI)(CI)(WD,AD,WEA,WA,DC,DE)");
   // Windows bypasses traverse checks: no traverse grants.
   for (const auto& res : r.plan.resources) EXPECT_EQ(res.id.find("grant:traverse"), std::string::npos) << res.id;
   const Resource* fw = r.plan.Find("firewall:sbx-offline:block-all");

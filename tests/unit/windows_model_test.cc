@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/os_windows/acl_model.h"
+#include "engine/os_windows/command_line.h"
 #include "engine/os_windows/env_block.h"
 #include "engine/os_windows/firewall_rule.h"
 #include "engine/os_windows/sid.h"
@@ -33,7 +34,7 @@ TEST(Sid, ParsesAndFormatsWellKnownAndDomainSids) {
 TEST(Sid, LargeAuthoritiesAreHexadecimal) {
   const Sid sid = S("S-1-0x123456789ABC-7");
   EXPECT_EQ(sid.authority, 0x123456789ABCu);
-  EXPECT_EQ(FormatSid(sid), "S-1-0x123456789abc-7");
+  EXPECT_EQ(FormatSid(sid), "S-1-0x123456789ABC-7");
 }
 
 TEST(Sid, RefusesWhatIsNoSidSayingWhy) {
@@ -205,8 +206,12 @@ TEST(Acl, ResourcesWithBadAcesAreRefused) {
     EXPECT_EQ(r.error().message, why);
   };
   nlohmann::json b = a;
-  b["aces"][0]["mask"] = "0x10000000";  // GENERIC_ALL is no file right
-  refused(b, "ACE mask '0x10000000' is not a file access mask");
+  b["aces"][0]["mask"] = "0x10000000";  // GENERIC_ALL
+  refused(b, "ACE mask '0x10000000' is not one sandboxctl grants");
+  b["aces"][0]["mask"] = "0x001f01ff";  // full control, WRITE_DAC and WRITE_OWNER with it
+  refused(b, "ACE mask '0x001f01ff' is not one sandboxctl grants");
+  b["aces"][0]["mask"] = "0x+1301bf";
+  refused(b, "ACE mask '0x+1301bf' is not a file access mask");
   b = a;
   b["aces"][0]["type"] = "audit";
   refused(b, "ACE type 'audit' is neither allow nor deny");
@@ -280,6 +285,8 @@ TEST(FirewallRule, ForeignOrMalformedRulesAreRefused) {
   refused("remote_addresses", nlohmann::json::array({"10.0.0.0/8,LocalSubnet"}),
           "remote_addresses holds \"10.0.0.0/8,LocalSubnet\"");
   refused("remote_ports", nlohmann::json::array({"80"}), "remote ports on a rule that is neither TCP nor UDP");
+  refused("enabled", false, "the rule is not enabled");
+  refused("description", 7, "description is not a string");
 }
 
 // --- environment blocks ---------------------------------------------------------------
@@ -298,8 +305,32 @@ TEST(EnvironmentBlock, RefusesNamesWindowsCannotKeep) {
   ASSERT_FALSE(clash.ok());
   EXPECT_EQ(clash.error().Render(), "Path: differs from PATH only in case; Windows would keep one of them");
   EXPECT_FALSE(EnvironmentBlock({{"=C:", "C:\\"}}).ok());
+  EXPECT_FALSE(EnvironmentBlock({{"\xc3\x84", "1"}}).ok());  // Ä
   EXPECT_FALSE(EnvironmentBlock({{"", "x"}}).ok());
   EXPECT_FALSE(EnvironmentBlock({{"A", std::string("x\0y", 3)}}).ok());
+}
+
+// --- command lines ------------------------------------------------------------------
+
+TEST(CommandLine, QuotesOnlyWhatTheCRuntimeWouldSplitOrUnescape) {
+  EXPECT_EQ(QuoteWindowsArgument("go"), "go");
+  EXPECT_EQ(QuoteWindowsArgument("C:\\Go\\bin"), "C:\\Go\\bin");  // backslashes alone are literal
+  EXPECT_EQ(QuoteWindowsArgument(""), "\"\"");
+  EXPECT_EQ(QuoteWindowsArgument("a b"), "\"a b\"");
+  EXPECT_EQ(QuoteWindowsArgument("say \"hi\""), "\"say \\\"hi\\\"\"");
+  EXPECT_EQ(QuoteWindowsArgument("C:\\dir with space\\"), "\"C:\\dir with space\\\\\"");  // doubled before the quote
+  EXPECT_EQ(QuoteWindowsArgument("a\\\"b c"), "\"a\\\\\\\"b c\"");
+}
+
+TEST(CommandLine, RefusesBatchFilesAndNuls) {
+  auto line = WindowsCommandLine({"go.exe", "test", "./..."});
+  ASSERT_TRUE(line.ok());
+  EXPECT_EQ(*line, "go.exe test ./...");
+  auto batch = WindowsCommandLine({"C:\\tools\\build.CMD", "&calc"});
+  ASSERT_FALSE(batch.ok());
+  EXPECT_EQ(batch.error().object, "C:\\tools\\build.CMD");
+  EXPECT_FALSE(WindowsCommandLine({"x.exe", std::string("a\0b", 3)}).ok());
+  EXPECT_FALSE(WindowsCommandLine({}).ok());
 }
 
 }  // namespace
