@@ -3,6 +3,8 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <cctype>
+#include <cstdlib>
 #include <iostream>
 
 #include "engine/core/host_info.h"
@@ -155,6 +157,12 @@ Context HostContext(Target target, const fs::path& workspace) {
     spdlog::warn("{}; ${{user}} and ${{home}} are unknown", user.error().Render());
   }
   c.tmp_root = DefaultTmpRoot(target);
+  // On Windows, the drive Windows is installed on (a drive letter and a colon, or the default).
+  if (const char* drive = std::getenv("SystemDrive"); target == Target::kWindows && drive && std::isalpha(
+                                                          static_cast<unsigned char>(drive[0])) &&
+                                                      drive[1] == ':' && drive[2] == '\0') {
+    c.system_drive = drive;
+  }
   return c;
 }
 

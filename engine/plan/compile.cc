@@ -125,6 +125,10 @@ std::vector<Expanded> Compiler::Expand(const std::vector<Located<std::string>>& 
       diags_.push_back(MakeError(e.code, item.where, e.message));
       continue;
     }
+    if (style_ == PathStyle::kWindows && e.path->size() >= 1 && e.path->front() == '\\' &&
+        (e.path->size() < 2 || (*e.path)[1] != '\\')) {
+      *e.path = ctx_.system_drive + *e.path;  // \opt -> C:\opt
+    }
     bool seen = std::any_of(out.begin(), out.end(), [&](const Expanded& x) { return x.path == *e.path; });
     if (!seen) out.push_back({*e.path, item.where});
   }

@@ -36,6 +36,9 @@ struct Context {
   // Linux: the group whose members may run commands as sandbox users through the runner
   // (sandboxctl-runner); empty: no runner and no launch records (tests of other parts).
   std::string runner_group = "sandboxctl";
+  // Windows: the drive of paths that start at a root without one (\opt, /opt), which
+  // Windows would take relative to whatever drive is current. The plan names it.
+  std::string system_drive = "C:";
 };
 std::string DefaultTmpRoot(Target target);
 // The private ${tmp} of one profile in one workspace.

@@ -112,6 +112,7 @@ nlohmann::json PlanToJson(const Plan& plan) {
                   {"user", plan.context.user},
                   {"home", plan.context.home},
                   {"tmp_root", plan.context.tmp_root}};
+  if (plan.context.target == Target::kWindows) j["context"]["system_drive"] = plan.context.system_drive;
   j["profiles"] = nlohmann::json::array();
   for (const auto& p : plan.profiles) {
     j["profiles"].push_back({{"name", p.name},

@@ -254,6 +254,19 @@ TEST(Compile, CarveOutOutsideWritableRootsIsAWarning) {
             (std::vector<std::string>{"warning: read_only '/srv/r' is not inside a writable root, so it changes nothing"}));
 }
 
+// Windows would take \opt relative to whatever drive is current: the plan names the drive.
+TEST(CompileWindows, PathsFromARootWithoutDriveGetTheSystemDrive) {
+  Profile p = Make("x", "version = 1\n[filesystem]\nreadable = [\"/opt/sdk\", \"\\\\\\\\srv\\\\share\\\\docs\"]\n");
+  Context d = WindowsContext();
+  d.system_drive = "D:";
+  for (const auto& [context, drive] : {std::pair{WindowsContext(), "C:"}, {d, "D:"}}) {
+    CompileResult r = CompilePlan({&p}, context);
+    ASSERT_TRUE(r.ok()) << Messages(r).front();
+    EXPECT_NE(r.plan.Find(std::string("grant:read:sbx-x:") + drive + "\\opt\\sdk"), nullptr) << drive;
+    EXPECT_NE(r.plan.Find("grant:read:sbx-x:\\\\srv\\share\\docs"), nullptr);
+  }
+}
+
 TEST(CompileWindows, WriteGrantsGoToUserAndCapabilitySid) {
   Profile p = Make("offline", kOffline);
   CompileResult r = CompilePlan({&p}, WindowsContext());

@@ -437,10 +437,10 @@ if (Test-Path -LiteralPath 'C:\Users\dev\go\pkg\mod') {
   Invoke-SandboxctlIcacls 'C:\Users\dev\go\pkg\mod' /grant 'sbx-agent:(OI)(CI)RX'
 }
 
-# grant:read:sbx-agent:\opt\toolchains: read \opt\toolchains for sbx-agent (background)  [.sandboxctl/agent.toml:13]
-if (Test-Path -LiteralPath '\opt\toolchains') {
-  Assert-SandboxctlNoReparsePoint '\opt\toolchains'
-  Invoke-SandboxctlIcacls '\opt\toolchains' /grant 'sbx-agent:(OI)(CI)RX'
+# grant:read:sbx-agent:C:\opt\toolchains: read C:\opt\toolchains for sbx-agent (background)  [.sandboxctl/agent.toml:13]
+if (Test-Path -LiteralPath 'C:\opt\toolchains') {
+  Assert-SandboxctlNoReparsePoint 'C:\opt\toolchains'
+  Invoke-SandboxctlIcacls 'C:\opt\toolchains' /grant 'sbx-agent:(OI)(CI)RX'
 }
 
 # grant:write:sbx-agent-fetch:C:\ProgramData\sandboxctl\tmp\fetch-deps-d041f12bfbb8: modify C:\ProgramData\sandboxctl\tmp\fetch-deps-d041f12bfbb8 for sbx-agent-fetch and its capability SID  [builtin:workspace.toml:9]
