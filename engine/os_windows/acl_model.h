@@ -26,10 +26,15 @@ inline constexpr uint32_t kReadData = 0x0001, kWriteData = 0x0002, kAppendData =
                           kWriteOwner = 0x80000, kSynchronize = 0x100000;
 inline constexpr uint32_t kGenericRead = 0x120089, kGenericWrite = 0x120116, kGenericExecute = 0x1200A0,
                           kFullControl = 0x1F01FF;
-// What a write-restricted token checks against its restricting SIDs: every right that
-// changes an object or its security.
-inline constexpr uint32_t kWriteRights =
-    kWriteData | kAppendData | kWriteEa | kWriteAttributes | kDeleteChild | kDelete | kWriteDac | kWriteOwner;
+// What a write-restricted token checks against its restricting SIDs: the rights
+// GENERIC_WRITE maps to for files (FILE_GENERIC_WRITE). DELETE, FILE_DELETE_CHILD,
+// WRITE_DAC and WRITE_OWNER are not among them, so a write-restricted token deletes
+// wherever its user may: carve-outs therefore deny the user those rights as well as the
+// capability.
+// (READ_CONTROL and SYNCHRONIZE, also in FILE_GENERIC_WRITE, are left out here: reading
+// works under such tokens.) WindowsRestrictedToken.* checks this model against
+// AccessCheck on real Windows.
+inline constexpr uint32_t kWriteRights = kWriteData | kAppendData | kWriteEa | kWriteAttributes;
 // The masks the Windows lowering writes (engine/plan/lower_windows.cc).
 inline constexpr uint32_t kReadExecuteMask = 0x001200A9, kModifyMask = 0x001301BF, kDenyWriteMask = 0x00010156,
                           kDenyReadMask = 0x00000029;

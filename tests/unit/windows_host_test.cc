@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/os_windows/acl_model.h"
 #include "engine/os_windows/command_line.h"
 #include "engine/os_windows/sid.h"
 #include "engine/os_windows/text.h"
@@ -48,6 +49,52 @@ TEST(WindowsSid, ConvertStringSidToSidAgrees) {
     EXPECT_EQ(std::memcmp(psid, bytes.data(), bytes.size()), 0) << text;
     LocalFree(psid);
   }
+}
+
+// The model's write-restricted access check against Windows' own: a security descriptor
+// granting this process's user everything and a capability SID nothing, checked with
+// AccessCheck for a write-restricted copy of this process's token restricted to that
+// capability. Real Windows only: Wine's AccessCheck knows no restricted tokens.
+TEST(WindowsRestrictedToken, AccessCheckAgreesWithTheModel) {
+  HANDLE process_token = nullptr;
+  ASSERT_TRUE(OpenProcessToken(GetCurrentProcess(), TOKEN_DUPLICATE | TOKEN_QUERY, &process_token));
+  std::vector<BYTE> user_buf(256);
+  DWORD needed = 0;
+  ASSERT_TRUE(GetTokenInformation(process_token, TokenUser, user_buf.data(), static_cast<DWORD>(user_buf.size()), &needed));
+  const PSID user = reinterpret_cast<TOKEN_USER*>(user_buf.data())->User.Sid;
+  const uint32_t random[4] = {11, 22, 33, 44};
+  std::vector<uint8_t> cap = SidBytes(CapabilitySid(random));
+  SID_AND_ATTRIBUTES restricting{cap.data(), 0};
+  HANDLE restricted = nullptr;
+  ASSERT_TRUE(CreateRestrictedToken(process_token, WRITE_RESTRICTED, 0, nullptr, 0, nullptr, 1, &restricting, &restricted));
+  HANDLE impersonation = nullptr;
+  ASSERT_TRUE(DuplicateToken(restricted, SecurityImpersonation, &impersonation));
+
+  LPSTR user_text = nullptr;
+  ASSERT_TRUE(ConvertSidToStringSidA(user, &user_text));
+  const std::string sddl = std::string("O:") + user_text + "G:" + user_text + "D:(A;;FA;;;" + user_text + ")";
+  LocalFree(user_text);
+  PSECURITY_DESCRIPTOR sd = nullptr;
+  ASSERT_TRUE(ConvertStringSecurityDescriptorToSecurityDescriptorA(sddl.c_str(), SDDL_REVISION_1, &sd, nullptr));
+  GENERIC_MAPPING mapping{FILE_GENERIC_READ, FILE_GENERIC_WRITE, FILE_GENERIC_EXECUTE, FILE_ALL_ACCESS};
+  auto granted = [&](DWORD desired) {
+    PRIVILEGE_SET privileges{};
+    DWORD privileges_size = sizeof privileges, access = 0;
+    BOOL status = FALSE;
+    EXPECT_TRUE(AccessCheck(sd, impersonation, desired, &mapping, &privileges, &privileges_size, &access, &status));
+    return status == TRUE;
+  };
+  const Sid me = *SidFromBytes(static_cast<const uint8_t*>(user), GetLengthSid(user));
+  const Dacl model = std::vector<Ace>{Ace{true, 0, ntfs::kFullControl, me}};
+  for (DWORD desired : {DWORD{FILE_READ_DATA}, DWORD{FILE_WRITE_DATA}, DWORD{FILE_APPEND_DATA}, DWORD{DELETE},
+                        DWORD{WRITE_DAC}, DWORD{FILE_READ_DATA | SYNCHRONIZE}}) {
+    EXPECT_EQ(granted(desired), RestrictedAccessGranted(model, {me}, {CapabilitySid(random)}, desired))
+        << "desired access 0x" << std::hex << desired;
+  }
+  LocalFree(sd);
+  CloseHandle(impersonation);
+  CloseHandle(restricted);
+  CloseHandle(process_token);
 }
 
 }  // namespace

@@ -126,6 +126,9 @@ TEST(Acl, WriteRestrictedTokenNeedsTheCapabilityToWrite) {
                                           Allow(kCap, kModify)};
   EXPECT_FALSE(RestrictedAccessGranted(carve_out, {kUser}, {kCap}, ntfs::kWriteData));
   EXPECT_TRUE(RestrictedAccessGranted(carve_out, {kUser}, {kCap}, ntfs::kReadData));
+  // DELETE is no write right to a write-restricted token: only the user's own deny stops it.
+  EXPECT_TRUE(RestrictedAccessGranted(user_only, {kUser}, {kCap}, ntfs::kDelete));
+  EXPECT_FALSE(RestrictedAccessGranted(carve_out, {kUser}, {kCap}, ntfs::kDelete));
 }
 
 TEST(Acl, MergeAddsOnlyWhatIsMissingAndKeepsTheRestInOrder) {
