@@ -12,6 +12,7 @@
 
 #include "engine/os_windows/acl_model.h"
 #include "engine/os_windows/command_line.h"
+#include "engine/os_windows/secrets.h"
 #include "engine/os_windows/sid.h"
 #include "engine/os_windows/text.h"
 
@@ -48,6 +49,27 @@ TEST(WindowsSid, ConvertStringSidToSidAgrees) {
     ASSERT_EQ(GetLengthSid(psid), bytes.size());
     EXPECT_EQ(std::memcmp(psid, bytes.data(), bytes.size()), 0) << text;
     LocalFree(psid);
+  }
+}
+
+TEST(WindowsSecrets, ProtectedPasswordsComeBackOnlyWithTheirLabel) {
+  auto password = GeneratePassword();
+  ASSERT_TRUE(password.ok()) << password.error().Render();
+  EXPECT_EQ(password->size(), 36u);
+  auto other = GeneratePassword();
+  ASSERT_TRUE(other.ok());
+  EXPECT_NE(*password, *other);
+  for (bool machine : {false, true}) {
+    auto blob = ProtectSecret(*password, "user:sbx-offline", machine);
+    ASSERT_TRUE(blob.ok()) << blob.error().Render();
+    EXPECT_EQ(std::string(blob->begin(), blob->end()).find(*password), std::string::npos);  // not in the clear
+    auto back = UnprotectSecret(*blob, "user:sbx-offline");
+    ASSERT_TRUE(back.ok()) << back.error().Render();
+    EXPECT_EQ(*back, *password);
+    EXPECT_FALSE(UnprotectSecret(*blob, "user:sbx-other").ok());
+    std::vector<uint8_t> tampered = *blob;
+    tampered[tampered.size() / 2] ^= 0x01;
+    EXPECT_FALSE(UnprotectSecret(tampered, "user:sbx-offline").ok());
   }
 }
 

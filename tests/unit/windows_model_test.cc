@@ -6,6 +6,7 @@
 #include "engine/os_windows/command_line.h"
 #include "engine/os_windows/env_block.h"
 #include "engine/os_windows/firewall_rule.h"
+#include "engine/os_windows/password.h"
 #include "engine/os_windows/sid.h"
 #include "engine/plan/plan.h"
 #include "test_util.h"
@@ -311,6 +312,20 @@ TEST(EnvironmentBlock, RefusesNamesWindowsCannotKeep) {
   EXPECT_FALSE(EnvironmentBlock({{"\xc3\x84", "1"}}).ok());  // Ä
   EXPECT_FALSE(EnvironmentBlock({{"", "x"}}).ok());
   EXPECT_FALSE(EnvironmentBlock({{"A", std::string("x\0y", 3)}}).ok());
+}
+
+// --- passwords ----------------------------------------------------------------------
+
+TEST(Password, HasEveryKindOfCharacterAndAllTheRandomness) {
+  std::vector<uint8_t> zeros(kPasswordRandomBytes, 0), ones(kPasswordRandomBytes, 0xFF);
+  EXPECT_EQ(PasswordFromRandomBytes(zeros), std::string(32, 'A') + "Aa0!");
+  EXPECT_EQ(PasswordFromRandomBytes(ones), std::string(32, '_') + "Vv5_");
+  std::vector<uint8_t> counting(kPasswordRandomBytes);
+  for (size_t i = 0; i < counting.size(); ++i) counting[i] = static_cast<uint8_t>(i * 7);
+  const std::string p = PasswordFromRandomBytes(counting);
+  EXPECT_EQ(p.size(), 36u);
+  EXPECT_NE(p, PasswordFromRandomBytes(zeros));
+  EXPECT_EQ(PasswordFromRandomBytes(std::vector<uint8_t>(kPasswordRandomBytes - 1, 1)), "");
 }
 
 // --- command lines ------------------------------------------------------------------
