@@ -46,6 +46,7 @@ Result<InvokingUser> QueryInvokingUser() {
   return InvokingUser{Utf8(name), Utf8(home.data()), false};
 }
 
+// Elevated and a member of Administrators (an elevated Backup Operator is not).
 bool RunningAsRoot() {
   HANDLE token = nullptr;
   if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token)) return false;
@@ -53,7 +54,12 @@ bool RunningAsRoot() {
   DWORD size = 0;
   const BOOL ok = GetTokenInformation(token, TokenElevation, &elevation, sizeof elevation, &size);
   CloseHandle(token);
-  return ok && elevation.TokenIsElevated != 0;
+  if (!ok || elevation.TokenIsElevated == 0) return false;
+  BYTE admins[SECURITY_MAX_SID_SIZE];
+  DWORD admins_size = sizeof admins;
+  BOOL member = FALSE;
+  return CreateWellKnownSid(WinBuiltinAdministratorsSid, nullptr, admins, &admins_size) &&
+         CheckTokenMembership(nullptr, admins, &member) && member;
 }
 
 std::string_view HostTargetName() { return "windows"; }
