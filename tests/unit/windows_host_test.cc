@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/os_windows/accounts.h"
 #include "engine/os_windows/acl_model.h"
 #include "engine/os_windows/command_line.h"
 #include "engine/os_windows/secrets.h"
@@ -71,6 +72,30 @@ TEST(WindowsSecrets, ProtectedPasswordsComeBackOnlyWithTheirLabel) {
     tampered[tampered.size() / 2] ^= 0x01;
     EXPECT_FALSE(UnprotectSecret(tampered, "user:sbx-offline").ok());
   }
+}
+
+// A real account: made, found with its SID, refused a second time, removed. Real Windows
+// as an administrator only (Wine's account database is a stub).
+TEST(WindowsAccounts, SandboxUsersAreMadeFoundAndRemoved) {
+  auto random = SystemRandomBytes(3);
+  ASSERT_TRUE(random.ok());
+  const std::string name = "sbxt-" + std::to_string((*random)[0]) + std::to_string((*random)[1]);
+  auto password = GeneratePassword();
+  ASSERT_TRUE(password.ok());
+  auto made = CreateSandboxUser(name, *password);
+  ASSERT_TRUE(made.ok()) << made.error().Render();
+  auto found = LookupLocalUser(name);
+  ASSERT_TRUE(found.ok() && *found) << (found.ok() ? "not found" : found.error().Render());
+  EXPECT_EQ((*found)->sid, made->sid);
+  EXPECT_EQ(made->sid.subauthorities.front(), 21u);  // a machine account, S-1-5-21-...
+  auto again = CreateSandboxUser(name, *password);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, "exists");
+  EXPECT_TRUE(SetSandboxUserPassword(name, *GeneratePassword()).ok());
+  ASSERT_TRUE(DeleteSandboxUser(name).ok());
+  auto gone = LookupLocalUser(name);
+  ASSERT_TRUE(gone.ok());
+  EXPECT_FALSE(*gone);
 }
 
 // The model's write-restricted access check against Windows' own: a security descriptor
