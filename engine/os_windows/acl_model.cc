@@ -12,6 +12,18 @@ int Rank(const Ace& a) {
   return a.allow ? 1 : 0;
 }
 
+uint16_t Le16(const uint8_t* p) { return static_cast<uint16_t>(p[0] | p[1] << 8); }
+uint32_t Le32(const uint8_t* p) { return uint32_t{p[0]} | uint32_t{p[1]} << 8 | uint32_t{p[2]} << 16 | uint32_t{p[3]} << 24; }
+void Put16(std::vector<uint8_t>& out, uint16_t v) {
+  out.push_back(static_cast<uint8_t>(v));
+  out.push_back(static_cast<uint8_t>(v >> 8));
+}
+void Put32(std::vector<uint8_t>& out, uint32_t v) {
+  for (int shift = 0; shift < 32; shift += 8) out.push_back(static_cast<uint8_t>(v >> shift));
+}
+
+constexpr uint8_t kAllowedType = 0, kDeniedType = 1;
+
 bool Holds(const std::vector<Sid>& sids, const Sid& s) { return std::find(sids.begin(), sids.end(), s) != sids.end(); }
 
 std::string FlagsText(uint8_t f) {
@@ -40,7 +52,7 @@ bool AccessGranted(const Dacl& dacl, const std::vector<Sid>& token, uint32_t des
   uint32_t remaining = desired;
   for (const Ace& a : *dacl) {
     if (remaining == 0) break;
-    if ((a.flags & ntfs::kInheritOnly) || !Holds(token, a.trustee)) continue;
+    if (!a.other.empty() || (a.flags & ntfs::kInheritOnly) || !Holds(token, a.trustee)) continue;
     if (!a.allow && (a.mask & remaining)) return false;
     if (a.allow) remaining &= ~a.mask;
   }
@@ -76,10 +88,73 @@ std::vector<Ace> RemoveAces(const std::vector<Ace>& dacl, const std::vector<Ace>
   return out;
 }
 
+Result<std::vector<Ace>> AclFromBytes(const uint8_t* data, size_t size) {
+  auto bad = [](const std::string& why) { return Error{"invalid_acl", "", "", why}; };
+  if (size < 8) return bad("shorter than an ACL header");
+  const uint8_t revision = data[0];
+  const size_t acl_size = Le16(data + 2), count = Le16(data + 4);
+  if (revision != 2 && revision != 4) return bad("ACL revision " + std::to_string(revision));
+  if (acl_size > size || acl_size < 8) return bad("the ACL size does not fit the buffer");
+  std::vector<Ace> out;
+  size_t at = 8;
+  for (size_t i = 0; i < count; ++i) {
+    if (at + 4 > acl_size) return bad("ACE " + std::to_string(i) + " starts past the end");
+    const uint8_t type = data[at], flags = data[at + 1];
+    const size_t ace_size = Le16(data + at + 2);
+    if (ace_size < 4 || at + ace_size > acl_size || ace_size % 4 != 0) return bad("ACE " + std::to_string(i) + " has a bad size");
+    Ace a;
+    a.flags = flags;
+    if (type == kAllowedType || type == kDeniedType) {
+      if (ace_size < 16) return bad("ACE " + std::to_string(i) + " is too short for a SID");
+      a.allow = type == kAllowedType;
+      a.mask = Le32(data + at + 4);
+      const uint8_t* sid = data + at + 8;
+      const size_t sid_size = 8 + 4 * size_t{sid[1]};
+      if (8 + sid_size > ace_size) return bad("ACE " + std::to_string(i) + " has a SID past its end");
+      auto parsed = SidFromBytes(sid, sid_size);
+      if (!parsed.ok()) return bad("ACE " + std::to_string(i) + ": " + parsed.error().message);
+      a.trustee = *parsed;
+    } else {
+      a.other.assign(data + at, data + at + ace_size);
+    }
+    out.push_back(std::move(a));
+    at += ace_size;
+  }
+  return out;
+}
+
+std::vector<uint8_t> AclToBytes(const std::vector<Ace>& aces) {
+  std::vector<uint8_t> body;
+  for (const Ace& a : aces) {
+    if (!a.other.empty()) {
+      body.insert(body.end(), a.other.begin(), a.other.end());
+      continue;
+    }
+    const std::vector<uint8_t> sid = SidBytes(a.trustee);
+    const size_t ace_size = (8 + sid.size() + 3) / 4 * 4;
+    body.push_back(a.allow ? kAllowedType : kDeniedType);
+    body.push_back(a.flags);
+    Put16(body, static_cast<uint16_t>(ace_size));
+    Put32(body, a.mask);
+    body.insert(body.end(), sid.begin(), sid.end());
+    body.resize(body.size() + (ace_size - 8 - sid.size()), 0);
+  }
+  std::vector<uint8_t> out{2, 0};  // ACL_REVISION
+  Put16(out, static_cast<uint16_t>(8 + body.size()));
+  Put16(out, static_cast<uint16_t>(aces.size()));
+  Put16(out, 0);
+  out.insert(out.end(), body.begin(), body.end());
+  return out;
+}
+
 std::string DaclToSddl(const Dacl& dacl) {
   if (!dacl) return "D:NO_ACCESS_CONTROL";
   std::string out = "D:";
   for (const Ace& a : *dacl) {
+    if (!a.other.empty()) {
+      out += "(?" + std::to_string(a.other[0]) + ")";  // another type, shown by its number
+      continue;
+    }
     char mask[16];
     std::snprintf(mask, sizeof mask, "0x%x", a.mask);
     out += "(" + std::string(a.allow ? "A" : "D") + ";" + FlagsText(a.flags) + ";" + mask + ";;;" +

@@ -47,6 +47,9 @@ struct Ace {
   uint8_t flags = 0;
   uint32_t mask = 0;
   Sid trustee;
+  // An ACE of another type (callback, object, ...) found in a DACL, kept byte for byte so
+  // that writing the DACL back changes nothing of it; the access check skips it.
+  std::vector<uint8_t> other;
   bool operator==(const Ace&) const = default;
 };
 
@@ -73,6 +76,11 @@ bool RestrictedAccessGranted(const Dacl& dacl, const std::vector<Sid>& token, co
 std::vector<Ace> MergeAces(const std::vector<Ace>& dacl, const std::vector<Ace>& wanted, bool* changed);
 // The DACL without these explicit ACEs (what destroy takes away); inherited ones stay.
 std::vector<Ace> RemoveAces(const std::vector<Ace>& dacl, const std::vector<Ace>& owned);
+
+// The binary ACL of the Windows API (ACL header, then each ACE: type, flags, size, mask,
+// SID, padded to 4 bytes) and back. Reading checks every size against the buffer.
+Result<std::vector<Ace>> AclFromBytes(const uint8_t* data, size_t size);
+std::vector<uint8_t> AclToBytes(const std::vector<Ace>& aces);
 
 // "D:(A;OICI;0x1301bf;;;S-1-5-21-...)"; "D:NO_ACCESS_CONTROL" without a DACL.
 std::string DaclToSddl(const Dacl& dacl);

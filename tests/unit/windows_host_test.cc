@@ -74,6 +74,26 @@ TEST(WindowsSecrets, ProtectedPasswordsComeBackOnlyWithTheirLabel) {
   }
 }
 
+// The binary ACLs of the model are the ones Windows builds itself.
+TEST(WindowsAcl, AclToBytesMatchesAddAccessAceEx) {
+  const uint32_t random[4] = {1, 2, 3, 4};
+  const Sid cap = CapabilitySid(random);
+  const std::vector<Ace> aces{Ace{false, ntfs::kObjectInherit | ntfs::kContainerInherit, ntfs::kDenyWriteMask, cap, {}},
+                              Ace{true, 0, ntfs::kModifyMask, AdministratorsSid(), {}}};
+  const std::vector<uint8_t> ours = AclToBytes(aces);
+  std::vector<uint8_t> theirs(ours.size());
+  ASSERT_TRUE(InitializeAcl(reinterpret_cast<PACL>(theirs.data()), static_cast<DWORD>(theirs.size()), ACL_REVISION));
+  std::vector<uint8_t> cap_bytes = SidBytes(cap), admin_bytes = SidBytes(AdministratorsSid());
+  ASSERT_TRUE(AddAccessDeniedAceEx(reinterpret_cast<PACL>(theirs.data()), ACL_REVISION, OBJECT_INHERIT_ACE | CONTAINER_INHERIT_ACE,
+                                   ntfs::kDenyWriteMask, cap_bytes.data()));
+  ASSERT_TRUE(AddAccessAllowedAceEx(reinterpret_cast<PACL>(theirs.data()), ACL_REVISION, 0, ntfs::kModifyMask,
+                                    admin_bytes.data()));
+  EXPECT_EQ(ours, theirs);
+  auto back = AclFromBytes(theirs.data(), theirs.size());
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(*back, aces);
+}
+
 // A real account: made, found with its SID, refused a second time, removed. Real Windows
 // as an administrator only (Wine's account database is a stub).
 TEST(WindowsAccounts, SandboxUsersAreMadeFoundAndRemoved) {

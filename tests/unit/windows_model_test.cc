@@ -159,6 +159,33 @@ TEST(Acl, SddlShowsTypeFlagsMaskAndTrustee) {
   EXPECT_EQ(DaclToSddl(std::nullopt), "D:NO_ACCESS_CONTROL");
 }
 
+TEST(Acl, BinaryAclsRoundTripAndKeepForeignAces) {
+  // A callback ACE (type 9) as another tool may leave it: kept byte for byte.
+  const std::vector<uint8_t> callback{9, 0, 20, 0, 0xA9, 0, 0x12, 0, 1, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0};
+  const std::vector<Ace> aces{Deny(kUser, kDenyWrite, ntfs::kObjectInherit | ntfs::kContainerInherit),
+                              Ace{true, 0, 0, {}, callback}, Allow(AdministratorsSid(), ntfs::kFullControl)};
+  const std::vector<uint8_t> bytes = AclToBytes(aces);
+  EXPECT_EQ(bytes.size(), 8u + 36 + 20 + 24);  // header, 5 subauthorities, the callback, 2
+  auto back = AclFromBytes(bytes.data(), bytes.size());
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(*back, aces);
+  EXPECT_FALSE(AccessGranted(std::optional<std::vector<Ace>>(*back), {EveryoneSid()}, ntfs::kReadData));
+}
+
+TEST(Acl, MalformedBinaryAclsAreRefused) {
+  std::vector<uint8_t> bytes = AclToBytes({Allow(kUser, kModify)});
+  EXPECT_FALSE(AclFromBytes(bytes.data(), 7).ok());
+  std::vector<uint8_t> wrong_count = bytes;
+  wrong_count[4] = 2;  // two ACEs claimed, one there
+  EXPECT_FALSE(AclFromBytes(wrong_count.data(), wrong_count.size()).ok());
+  std::vector<uint8_t> long_ace = bytes;
+  long_ace[10] = 0xFC;  // the ACE claims more bytes than the ACL has
+  EXPECT_FALSE(AclFromBytes(long_ace.data(), long_ace.size()).ok());
+  std::vector<uint8_t> long_sid = bytes;
+  long_sid[8 + 8 + 1] = 9;  // nine subauthorities in a SID of five
+  EXPECT_FALSE(AclFromBytes(long_sid.data(), long_sid.size()).ok());
+}
+
 Plan WindowsPlan(const std::string& text) {
   Profile p = testing::MakeProfile("offline", text);
   CompileResult r = CompilePlan(
