@@ -13,6 +13,7 @@
 #include "engine/os_windows/accounts.h"
 #include "engine/os_windows/acl_model.h"
 #include "engine/os_windows/command_line.h"
+#include "engine/os_windows/ntfs_acl.h"
 #include "engine/os_windows/secrets.h"
 #include "engine/os_windows/sid.h"
 #include "engine/os_windows/text.h"
@@ -92,6 +93,35 @@ TEST(WindowsAcl, AclToBytesMatchesAddAccessAceEx) {
   auto back = AclFromBytes(theirs.data(), theirs.size());
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(*back, aces);
+}
+
+// sandboxctl's ACEs go into a directory's DACL once, the next apply writes nothing, and
+// destroy puts back exactly the DACL there was. Real Windows only: Wine keeps no DACL.
+TEST(WindowsAcl, EnsureAcesIsIdempotentAndRestoreIsExact) {
+  wchar_t temp[MAX_PATH];
+  ASSERT_GT(GetTempPathW(MAX_PATH, temp), 0u);
+  const std::string dir = Utf8(temp) + "sandboxctl-acl-test-" + std::to_string(GetCurrentProcessId());
+  ASSERT_TRUE(CreateDirectoryW(Wide(dir).c_str(), nullptr));
+  auto before = ReadDacl(dir);
+  ASSERT_TRUE(before.ok()) << before.error().Render();
+  const uint32_t random[4] = {5, 6, 7, 8};
+  const std::vector<Ace> wanted{
+      Ace{true, ntfs::kObjectInherit | ntfs::kContainerInherit, ntfs::kModifyMask, CapabilitySid(random), {}}};
+  bool changed = false;
+  auto prior = EnsureAces(dir, wanted, &changed);
+  ASSERT_TRUE(prior.ok()) << prior.error().Render();
+  EXPECT_TRUE(changed);
+  EXPECT_EQ(prior->sddl, before->sddl);
+  auto after = ReadDacl(dir);
+  ASSERT_TRUE(after.ok());
+  EXPECT_NE(after->sddl.find(FormatSid(CapabilitySid(random))), std::string::npos) << after->sddl;
+  ASSERT_TRUE(EnsureAces(dir, wanted, &changed).ok());
+  EXPECT_FALSE(changed);
+  ASSERT_TRUE(RestoreDacl(dir, prior->sddl).ok());
+  auto restored = ReadDacl(dir);
+  ASSERT_TRUE(restored.ok());
+  EXPECT_EQ(restored->sddl, before->sddl);
+  RemoveDirectoryW(Wide(dir).c_str());
 }
 
 // A real account: made, found with its SID, refused a second time, removed. Real Windows
