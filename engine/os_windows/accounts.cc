@@ -2,6 +2,7 @@
 
 #include <windows.h>
 #include <lm.h>
+#include <userenv.h>
 
 #include <vector>
 
@@ -86,12 +87,21 @@ Result<LocalAccount> CreateSandboxUser(const std::string& name, const std::strin
     return h.error();
   }
   auto found = LookupLocalUser(name);
-  if (!found.ok()) return found.error();
-  if (!*found) return Error{"host_error", "NetUserGetInfo", name, "the account just made is not there"};
+  if (!found.ok() || !*found) {
+    NetUserDel(nullptr, wide.c_str());  // nothing half made
+    SetHidden(name, false);
+    if (!found.ok()) return found.error();
+    return Error{"host_error", "NetUserGetInfo", name, "the account just made is not there"};
+  }
   return **found;
 }
 
 Result<Ok> SetSandboxUserPassword(const std::string& name, const std::string& password) {
+  auto found = LookupLocalUser(name);
+  if (!found.ok()) return found.error();
+  if (!*found || (*found)->comment != kSandboxUserComment) {
+    return Error{"not_owned", "", name, "not an account sandboxctl made; its password stays as it is"};
+  }
   std::wstring wide = Wide(name), secret = Wide(password);
   USER_INFO_1003 info{secret.data()};
   const NET_API_STATUS status = NetUserSetInfo(nullptr, wide.c_str(), 1003, reinterpret_cast<BYTE*>(&info), nullptr);
@@ -109,6 +119,14 @@ Result<Ok> DeleteSandboxUser(const std::string& name) {
     }
     const NET_API_STATUS status = NetUserDel(nullptr, Wide(name).c_str());
     if (status != NERR_Success && status != NERR_UserNotFound) return NetError("NetUserDel", name, status);
+    // Its profile (C:\Users\<name> and the ProfileList entry), if it ever logged on.
+    const std::wstring sid = Wide(FormatSid((*found)->sid));
+    if (!DeleteProfileW(sid.c_str(), nullptr, nullptr)) {
+      const DWORD err = GetLastError();
+      if (err != ERROR_FILE_NOT_FOUND && err != ERROR_PATH_NOT_FOUND) {
+        return Error{"host_error", "DeleteProfileW", name, Win32Message(err)};
+      }
+    }
   }
   return SetHidden(name, false);
 }

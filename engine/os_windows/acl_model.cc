@@ -123,10 +123,12 @@ Result<std::vector<Ace>> AclFromBytes(const uint8_t* data, size_t size) {
   return out;
 }
 
-std::vector<uint8_t> AclToBytes(const std::vector<Ace>& aces) {
+Result<std::vector<uint8_t>> AclToBytes(const std::vector<Ace>& aces) {
   std::vector<uint8_t> body;
+  uint8_t revision = 2;  // ACL_REVISION
   for (const Ace& a : aces) {
     if (!a.other.empty()) {
+      if (a.other[0] >= 5 && a.other[0] <= 8) revision = 4;  // ACL_REVISION_DS
       body.insert(body.end(), a.other.begin(), a.other.end());
       continue;
     }
@@ -139,7 +141,10 @@ std::vector<uint8_t> AclToBytes(const std::vector<Ace>& aces) {
     body.insert(body.end(), sid.begin(), sid.end());
     body.resize(body.size() + (ace_size - 8 - sid.size()), 0);
   }
-  std::vector<uint8_t> out{2, 0};  // ACL_REVISION
+  if (8 + body.size() > 0xFFFC || aces.size() > 0xFFFF) {
+    return Error{"invalid_acl", "", "", "more than an ACL can hold (64 KiB)"};
+  }
+  std::vector<uint8_t> out{revision, 0};
   Put16(out, static_cast<uint16_t>(8 + body.size()));
   Put16(out, static_cast<uint16_t>(aces.size()));
   Put16(out, 0);

@@ -80,7 +80,9 @@ std::vector<Ace> RemoveAces(const std::vector<Ace>& dacl, const std::vector<Ace>
 // The binary ACL of the Windows API (ACL header, then each ACE: type, flags, size, mask,
 // SID, padded to 4 bytes) and back. Reading checks every size against the buffer.
 Result<std::vector<Ace>> AclFromBytes(const uint8_t* data, size_t size);
-std::vector<uint8_t> AclToBytes(const std::vector<Ace>& aces);
+// Revision 4 when a foreign ACE needs it (object ACEs, types 5 to 8); fails beyond the
+// 64 KiB an ACL can hold.
+Result<std::vector<uint8_t>> AclToBytes(const std::vector<Ace>& aces);
 
 // "D:(A;OICI;0x1301bf;;;S-1-5-21-...)"; "D:NO_ACCESS_CONTROL" without a DACL.
 std::string DaclToSddl(const Dacl& dacl);

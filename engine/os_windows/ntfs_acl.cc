@@ -4,6 +4,8 @@
 #include <aclapi.h>
 #include <sddl.h>
 
+#include <vector>
+
 #include "engine/os_windows/text.h"
 
 namespace sbx {
@@ -17,7 +19,10 @@ Error Failed(const char* call, const std::string& path, DWORD code) {
 Result<HANDLE> OpenNoFollow(const std::string& path, DWORD access) {
   HANDLE h = CreateFileW(Wide(path).c_str(), access, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
                          OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT, nullptr);
-  if (h == INVALID_HANDLE_VALUE) return Failed("CreateFileW", path, GetLastError());
+  if (h == INVALID_HANDLE_VALUE) {
+    const DWORD err = GetLastError();
+    return Failed("CreateFileW", path, err);
+  }
   BY_HANDLE_FILE_INFORMATION info{};
   if (!GetFileInformationByHandle(h, &info)) {
     const DWORD err = GetLastError();
@@ -27,6 +32,32 @@ Result<HANDLE> OpenNoFollow(const std::string& path, DWORD access) {
   if (info.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) {
     CloseHandle(h);
     return Error{"host_error", "", path, "is a junction or symbolic link; name the real directory in the profile"};
+  }
+  // A hard link to a file elsewhere would carry the change there.
+  if (!(info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) && info.nNumberOfLinks > 1) {
+    CloseHandle(h);
+    return Error{"host_error", "", path, "has more than one hard link; sandboxctl changes no file that lives elsewhere too"};
+  }
+  // The last component is no reparse point; nor may any parent be: what was opened must be
+  // the path itself, not what a junction above it leads to.
+  std::vector<wchar_t> full(32768), final_path(32768);
+  const DWORD n = GetFullPathNameW(Wide(path).c_str(), static_cast<DWORD>(full.size()), full.data(), nullptr);
+  DWORD m = GetFinalPathNameByHandleW(h, final_path.data(), static_cast<DWORD>(final_path.size()),
+                                      FILE_NAME_NORMALIZED | VOLUME_NAME_DOS);
+  if (n == 0 || n >= full.size() || m == 0 || m >= final_path.size()) {
+    const DWORD err = GetLastError();
+    CloseHandle(h);
+    return Failed("GetFinalPathNameByHandleW", path, err);
+  }
+  std::wstring opened(final_path.data(), m), wanted(full.data(), n);
+  if (opened.rfind(L"\\\\?\\UNC\\", 0) == 0) opened = L"\\\\" + opened.substr(8);
+  else if (opened.rfind(L"\\\\?\\", 0) == 0) opened = opened.substr(4);
+  while (wanted.size() > 3 && wanted.back() == L'\\') wanted.pop_back();
+  if (CompareStringOrdinal(opened.c_str(), static_cast<int>(opened.size()), wanted.c_str(), static_cast<int>(wanted.size()),
+                           TRUE) != CSTR_EQUAL) {
+    CloseHandle(h);
+    return Error{"host_error", "", path, "passes through a junction or symbolic link (it leads to " + Utf8(opened) +
+                                             "); name the real directory in the profile"};
   }
   return h;
 }
@@ -82,13 +113,19 @@ Result<DaclState> EnsureAces(const std::string& path, const std::vector<Ace>& wa
   }
   // Only the explicit ACEs are written: Windows adds the inherited ones again itself
   // (and propagates the new inheritable ones to what is inside).
+  // (A protected DACL inherits nothing again: there every ACE is kept.)
   std::vector<Ace> explicit_aces;
   for (const Ace& a : before->dacl.value_or(std::vector<Ace>{})) {
-    if (!(a.flags & ntfs::kInherited)) explicit_aces.push_back(a);
+    if (before->is_protected || !(a.flags & ntfs::kInherited)) explicit_aces.push_back(a);
   }
   std::vector<Ace> merged = MergeAces(explicit_aces, wanted, changed);
   if (*changed) {
-    std::vector<uint8_t> acl = AclToBytes(merged);
+    auto acl_bytes = AclToBytes(merged);
+    if (!acl_bytes.ok()) {
+      CloseHandle(*h);
+      return Error{"host_error", "", path, acl_bytes.error().message};
+    }
+    std::vector<uint8_t> acl = *acl_bytes;
     const SECURITY_INFORMATION what = DACL_SECURITY_INFORMATION | (before->is_protected ? PROTECTED_DACL_SECURITY_INFORMATION
                                                                                         : UNPROTECTED_DACL_SECURITY_INFORMATION);
     const DWORD rc = SetSecurityInfo(*h, SE_FILE_OBJECT, what, nullptr, nullptr, reinterpret_cast<PACL>(acl.data()), nullptr);
@@ -104,14 +141,20 @@ Result<DaclState> EnsureAces(const std::string& path, const std::vector<Ace>& wa
 Result<Ok> RestoreDacl(const std::string& path, const std::string& sddl) {
   PSECURITY_DESCRIPTOR sd = nullptr;
   if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(Wide(sddl).c_str(), SDDL_REVISION_1, &sd, nullptr)) {
-    return Failed("ConvertStringSecurityDescriptorToSecurityDescriptorW", path, GetLastError());
+    const DWORD err = GetLastError();
+    return Failed("ConvertStringSecurityDescriptorToSecurityDescriptorW", path, err);
   }
   BOOL present = FALSE, defaulted = FALSE;
   PACL dacl = nullptr;
   SECURITY_DESCRIPTOR_CONTROL control = 0;
   DWORD revision = 0;
-  GetSecurityDescriptorDacl(sd, &present, &dacl, &defaulted);
-  GetSecurityDescriptorControl(sd, &control, &revision);
+  // A descriptor without a DACL part would write no DACL at all, which grants everyone
+  // everything: never that. ("D:NO_ACCESS_CONTROL" is a DACL part.)
+  if (!GetSecurityDescriptorDacl(sd, &present, &dacl, &defaulted) || !present ||
+      !GetSecurityDescriptorControl(sd, &control, &revision)) {
+    LocalFree(sd);
+    return Error{"invalid_state", "", path, "the recorded DACL '" + sddl + "' has no DACL part"};
+  }
   auto h = OpenNoFollow(path, READ_CONTROL | WRITE_DAC);
   if (!h.ok()) {
     LocalFree(sd);

@@ -1,7 +1,14 @@
 // NTFS DACLs of the Windows host: read a path's DACL, put sandboxctl's ACEs into it (and
-// nothing else), and restore the DACL it had before. Every path is opened once, never
-// through a junction or symbolic link, and read and written through that handle. Windows
-// only; the tests that keep a DACL need real Windows (label windows-real).
+// nothing else), and restore the DACL it had before. Every path is opened once and read and
+// written through that handle; it is refused when it or a parent is a junction or symbolic
+// link (the handle's final path must be the path), and a file with several hard links is
+// refused. Windows only; the tests that keep a DACL need real Windows (label windows-real).
+//
+// Open before this is used by apply: SetSecurityInfo propagates inheritable ACEs to what
+// is already inside a directory by name, as the administrator, over a tree the sandbox
+// may write; a hard link planted there would receive them. Apply must write the root's
+// DACL without propagation and walk the tree itself, handle-relative, skipping reparse
+// points and files with several links (as the Linux host does).
 #pragma once
 
 #include <string>

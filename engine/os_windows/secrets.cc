@@ -4,6 +4,8 @@
 #include <bcrypt.h>
 #include <dpapi.h>
 
+#include <cstdio>
+
 #include "engine/os_windows/password.h"
 #include "engine/os_windows/text.h"
 
@@ -26,7 +28,9 @@ Result<std::vector<uint8_t>> SystemRandomBytes(size_t count) {
   const NTSTATUS status = BCryptGenRandom(nullptr, out.data(), static_cast<ULONG>(out.size()),
                                           BCRYPT_USE_SYSTEM_PREFERRED_RNG);
   if (status != 0) {
-    return Error{"host_error", "BCryptGenRandom", "", "NTSTATUS 0x" + std::to_string(static_cast<unsigned long>(status))};
+    char code[16];
+    std::snprintf(code, sizeof code, "0x%08lX", static_cast<unsigned long>(status));
+    return Error{"host_error", "BCryptGenRandom", "", std::string("NTSTATUS ") + code};
   }
   return out;
 }
@@ -46,7 +50,8 @@ Result<std::vector<uint8_t>> ProtectSecret(std::string_view secret, std::string_
   const std::wstring description = Wide(std::string("sandboxctl: ") + std::string(label));
   const DWORD flags = CRYPTPROTECT_UI_FORBIDDEN | (machine ? CRYPTPROTECT_LOCAL_MACHINE : 0);
   if (!CryptProtectData(&in, description.c_str(), &entropy, nullptr, nullptr, flags, &out)) {
-    return Failed("CryptProtectData", std::string(label), GetLastError());
+    const DWORD err = GetLastError();
+    return Failed("CryptProtectData", std::string(label), err);
   }
   std::vector<uint8_t> blob(out.pbData, out.pbData + out.cbData);
   LocalFree(out.pbData);
@@ -58,7 +63,8 @@ Result<std::string> UnprotectSecret(const std::vector<uint8_t>& blob, std::strin
   DATA_BLOB entropy = EntropyOf(label);
   DATA_BLOB out{};
   if (!CryptUnprotectData(&in, nullptr, &entropy, nullptr, nullptr, CRYPTPROTECT_UI_FORBIDDEN, &out)) {
-    return Failed("CryptUnprotectData", std::string(label), GetLastError());
+    const DWORD err = GetLastError();
+    return Failed("CryptUnprotectData", std::string(label), err);
   }
   std::string secret(reinterpret_cast<const char*>(out.pbData), out.cbData);
   SecureZeroMemory(out.pbData, out.cbData);

@@ -7,8 +7,11 @@
 // Threat model. The runner holds nothing its caller does not: it runs as the sandbox
 // user, an account with no privileges, and it only takes rights away (the restricted
 // token, the job). So its arguments need not be trusted for safety, only checked for
-// sense: a wrong capability SID can only narrow where the command writes (a write must be
-// allowed both to the user and to a restricting SID). It refuses to run elevated or as a
+// sense: the capability SID must have the form apply gives it and be neither the user nor
+// one of its groups, so it can only narrow where the command writes (a write of data must
+// be allowed both to the user and to a restricting SID; DELETE and WRITE_DAC are not
+// restricted by Windows, so carve-outs deny those to the user itself). The job keeps the
+// command from the user's desktop, clipboard and windows. It refuses to run elevated or as a
 // member of Administrators, so a misconfigured caller cannot turn it into a way to run a
 // command with an administrator's token under the name of a sandbox.
 //
@@ -22,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/core/strings.h"
 #include "engine/os_windows/command_line.h"
 #include "engine/os_windows/sid.h"
 #include "engine/os_windows/text.h"
@@ -37,7 +41,8 @@ struct Options {
   std::vector<std::string> command;
 };
 
-int Fail(const std::string& what, DWORD code = GetLastError()) {
+// `code` is taken right after the failed call, before any string is built.
+int Fail(const std::string& what, DWORD code) {
   std::fprintf(stderr, "sandboxctl-runner: %s: %s\n", what.c_str(), sbx::Win32Message(code).c_str());
   return kExitSetup;
 }
@@ -64,8 +69,8 @@ bool ParseOptions(const std::vector<std::string>& args, Options& o, std::string&
     } else if (a == "--timeout") {
       char* end = nullptr;
       o.timeout = std::strtod(v.c_str(), &end);
-      if (*end || !(o.timeout > 0 && o.timeout < 1e9)) {
-        why = "--timeout must be a positive number of seconds";
+      if (*end || !(o.timeout > 0 && o.timeout < 4294967)) {  // milliseconds in a DWORD, below INFINITE
+        why = "--timeout must be a positive number of seconds below 4294967";
         return false;
       }
     } else if (a == "--cwd") {
@@ -138,17 +143,28 @@ bool LogonSid(HANDLE token, std::vector<BYTE>& sid) {
 
 // The program by PATH and PATHEXT's .exe, never from the current directory (where the
 // sandboxed workspace could plant one).
-bool ResolveProgram(const std::string& program, std::wstring& path) {
+bool ResolveProgram(const std::string& program, const std::string& cwd, std::wstring& path) {
   if (program.find_first_of("\\/:") != std::string::npos) {
-    path = sbx::Wide(program);
+    const bool absolute = program.size() > 2 && (program[1] == ':' || (program[0] == '\\' && program[1] == '\\'));
+    path = sbx::Wide(absolute || cwd.empty() ? program : cwd + "\\" + program);  // relative: to --cwd
     return GetFileAttributesW(path.c_str()) != INVALID_FILE_ATTRIBUTES;
   }
-  std::vector<wchar_t> search(32768);
-  const DWORD n = GetEnvironmentVariableW(L"PATH", search.data(), static_cast<DWORD>(search.size()));
-  if (n == 0 || n >= search.size()) return false;
+  std::vector<wchar_t> env(32768);
+  const DWORD n = GetEnvironmentVariableW(L"PATH", env.data(), static_cast<DWORD>(env.size()));
+  if (n == 0 || n >= env.size()) return false;
+  // Only absolute entries: "." or a relative one would search the current directory.
+  std::wstring search;
+  for (const auto& entry : sbx::Split(sbx::Utf8(std::wstring_view(env.data(), n)), ';')) {
+    const bool absolute = entry.size() > 2 && ((entry[1] == ':' && (entry[2] == '\\' || entry[2] == '/')) ||
+                                               (entry[0] == '\\' && entry[1] == '\\'));
+    if (!absolute) continue;
+    if (!search.empty()) search += L';';
+    search += sbx::Wide(entry);
+  }
+  if (search.empty()) return false;
   std::vector<wchar_t> found(32768);
   const std::wstring name = sbx::Wide(program);
-  const DWORD m = SearchPathW(search.data(), name.c_str(), L".exe", static_cast<DWORD>(found.size()), found.data(), nullptr);
+  const DWORD m = SearchPathW(search.c_str(), name.c_str(), L".exe", static_cast<DWORD>(found.size()), found.data(), nullptr);
   if (m == 0 || m >= found.size()) return false;
   path.assign(found.data(), m);
   return true;
@@ -164,17 +180,38 @@ int wmain(int argc, wchar_t** argv) {
   Options o;
   std::string why;
   if (!ParseOptions(args, o, why)) return Usage(why);
+  // Only a capability SID of the form apply makes (S-1-5-21-a-b-c-d): a well-known group
+  // (Users, Authenticated Users) as restricting SID would let the command write wherever
+  // that group may.
   auto capability = sbx::ParseSid(o.capability);
   if (!capability.ok()) return Usage("--capability: " + capability.error().message);
+  if (capability->authority != 5 || capability->subauthorities.size() != 5 || capability->subauthorities[0] != 21) {
+    return Usage("--capability " + o.capability + " is not a capability SID (S-1-5-21-a-b-c-d)");
+  }
 
   HANDLE token = nullptr;
   if (!OpenProcessToken(GetCurrentProcess(),
                         TOKEN_DUPLICATE | TOKEN_QUERY | TOKEN_ASSIGN_PRIMARY | TOKEN_ADJUST_DEFAULT, &token)) {
-    return Fail("OpenProcessToken");
+    const DWORD err = GetLastError();
+    return Fail("OpenProcessToken", err);
   }
   if (RunsAsAdministrator(token)) {
     std::fprintf(stderr, "sandboxctl-runner: refusing to run as an administrator; it runs as a sandbox user\n");
     return kExitSetup;
+  }
+
+  {
+    const std::vector<BYTE> groups_buf = TokenGroupsOf(token);
+    std::vector<BYTE> cap = sbx::SidBytes(*capability);
+    BYTE user_buf[sizeof(TOKEN_USER) + SECURITY_MAX_SID_SIZE];
+    DWORD user_size = 0;
+    bool clash = groups_buf.empty() || !GetTokenInformation(token, TokenUser, user_buf, sizeof user_buf, &user_size) ||
+                 EqualSid(reinterpret_cast<TOKEN_USER*>(user_buf)->User.Sid, cap.data());
+    if (!groups_buf.empty()) {
+      const auto* groups = reinterpret_cast<const TOKEN_GROUPS*>(groups_buf.data());
+      for (DWORD i = 0; i < groups->GroupCount; ++i) clash = clash || EqualSid(groups->Groups[i].Sid, cap.data());
+    }
+    if (clash) return Usage("--capability " + o.capability + " is this user or one of its groups, not a capability");
   }
 
   // Restricting SIDs: the profile's capability, the logon session (window station,
@@ -185,25 +222,43 @@ int wmain(int argc, wchar_t** argv) {
   if (!LogonSid(token, logon)) return Fail("GetTokenInformation(TokenGroups): no logon SID", ERROR_NO_SUCH_LOGON_SESSION);
   BYTE everyone[SECURITY_MAX_SID_SIZE];
   DWORD everyone_size = sizeof everyone;
-  if (!CreateWellKnownSid(WinWorldSid, nullptr, everyone, &everyone_size)) return Fail("CreateWellKnownSid(Everyone)");
+  if (!CreateWellKnownSid(WinWorldSid, nullptr, everyone, &everyone_size)) {
+    const DWORD err = GetLastError();
+    return Fail("CreateWellKnownSid(Everyone)", err);
+  }
   SID_AND_ATTRIBUTES restricting[3] = {{cap_sid.data(), 0}, {logon.data(), 0}, {everyone, 0}};
   HANDLE restricted = nullptr;
   if (!CreateRestrictedToken(token, DISABLE_MAX_PRIVILEGE | LUA_TOKEN | WRITE_RESTRICTED, 0, nullptr, 0, nullptr, 3,
                              restricting, &restricted)) {
-    return Fail("CreateRestrictedToken");
+    const DWORD err = GetLastError();
+    return Fail("CreateRestrictedToken", err);
   }
 
   // Every process of the command in one job, ended when the runner ends.
   HANDLE job = CreateJobObjectW(nullptr, nullptr);
-  if (!job) return Fail("CreateJobObjectW");
+  if (!job) {
+    const DWORD err = GetLastError();
+    return Fail("CreateJobObjectW", err);
+  }
   JOBOBJECT_EXTENDED_LIMIT_INFORMATION limits{};
   limits.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE | JOB_OBJECT_LIMIT_DIE_ON_UNHANDLED_EXCEPTION;
+  // The logon SID lets the command use the desktop: not to reach the user's windows,
+  // hooks, clipboard or display settings.
+  JOBOBJECT_BASIC_UI_RESTRICTIONS ui{JOB_OBJECT_UILIMIT_HANDLES | JOB_OBJECT_UILIMIT_READCLIPBOARD |
+                                     JOB_OBJECT_UILIMIT_WRITECLIPBOARD | JOB_OBJECT_UILIMIT_GLOBALATOMS |
+                                     JOB_OBJECT_UILIMIT_SYSTEMPARAMETERS | JOB_OBJECT_UILIMIT_DESKTOP |
+                                     JOB_OBJECT_UILIMIT_DISPLAYSETTINGS | JOB_OBJECT_UILIMIT_EXITWINDOWS};
+  if (!SetInformationJobObject(job, JobObjectBasicUIRestrictions, &ui, sizeof ui)) {
+    const DWORD err = GetLastError();
+    return Fail("SetInformationJobObject(JobObjectBasicUIRestrictions)", err);
+  }
   if (!SetInformationJobObject(job, JobObjectExtendedLimitInformation, &limits, sizeof limits)) {
-    return Fail("SetInformationJobObject");
+    const DWORD err = GetLastError();
+    return Fail("SetInformationJobObject", err);
   }
 
   std::wstring program;
-  if (!ResolveProgram(o.command[0], program)) {
+  if (!ResolveProgram(o.command[0], o.cwd, program)) {
     std::fprintf(stderr, "sandboxctl-runner: %s: command not found\n", o.command[0].c_str());
     return kExitNotFound;
   }
@@ -248,6 +303,9 @@ int wmain(int argc, wchar_t** argv) {
     return kExitTimeout;
   }
   DWORD code = kExitSetup;
-  if (!GetExitCodeProcess(pi.hProcess, &code)) return Fail("GetExitCodeProcess");
+  if (!GetExitCodeProcess(pi.hProcess, &code)) {
+    const DWORD err = GetLastError();
+    return Fail("GetExitCodeProcess", err);
+  }
   return static_cast<int>(code);
 }

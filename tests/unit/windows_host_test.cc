@@ -81,7 +81,7 @@ TEST(WindowsAcl, AclToBytesMatchesAddAccessAceEx) {
   const Sid cap = CapabilitySid(random);
   const std::vector<Ace> aces{Ace{false, ntfs::kObjectInherit | ntfs::kContainerInherit, ntfs::kDenyWriteMask, cap, {}},
                               Ace{true, 0, ntfs::kModifyMask, AdministratorsSid(), {}}};
-  const std::vector<uint8_t> ours = AclToBytes(aces);
+  const std::vector<uint8_t> ours = *AclToBytes(aces);
   std::vector<uint8_t> theirs(ours.size());
   ASSERT_TRUE(InitializeAcl(reinterpret_cast<PACL>(theirs.data()), static_cast<DWORD>(theirs.size()), ACL_REVISION));
   std::vector<uint8_t> cap_bytes = SidBytes(cap), admin_bytes = SidBytes(AdministratorsSid());

@@ -164,7 +164,7 @@ TEST(Acl, BinaryAclsRoundTripAndKeepForeignAces) {
   const std::vector<uint8_t> callback{9, 0, 20, 0, 0xA9, 0, 0x12, 0, 1, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0};
   const std::vector<Ace> aces{Deny(kUser, kDenyWrite, ntfs::kObjectInherit | ntfs::kContainerInherit),
                               Ace{true, 0, 0, {}, callback}, Allow(AdministratorsSid(), ntfs::kFullControl)};
-  const std::vector<uint8_t> bytes = AclToBytes(aces);
+  const std::vector<uint8_t> bytes = *AclToBytes(aces);
   EXPECT_EQ(bytes.size(), 8u + 36 + 20 + 24);  // header, 5 subauthorities, the callback, 2
   auto back = AclFromBytes(bytes.data(), bytes.size());
   ASSERT_TRUE(back.ok()) << back.error().message;
@@ -173,7 +173,7 @@ TEST(Acl, BinaryAclsRoundTripAndKeepForeignAces) {
 }
 
 TEST(Acl, MalformedBinaryAclsAreRefused) {
-  std::vector<uint8_t> bytes = AclToBytes({Allow(kUser, kModify)});
+  std::vector<uint8_t> bytes = *AclToBytes({Allow(kUser, kModify)});
   EXPECT_FALSE(AclFromBytes(bytes.data(), 7).ok());
   std::vector<uint8_t> wrong_count = bytes;
   wrong_count[4] = 2;  // two ACEs claimed, one there
