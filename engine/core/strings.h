@@ -13,6 +13,11 @@ std::vector<std::string> Split(std::string_view s, char separator);
 bool StartsWith(std::string_view s, std::string_view prefix);
 std::string ToLower(std::string_view s);
 
+// The UTF-8 sequence at s[i]: its length, with its code point in *code_point; 0 when the
+// bytes there are not valid UTF-8 (overlong forms, surrogates and values past U+10FFFF
+// included).
+size_t DecodeUtf8(std::string_view s, size_t i, uint32_t* code_point);
+
 // FNV-1a, 64 bit: a stable, platform-independent hash for naming things (not for security).
 uint64_t Fnv1a64(std::string_view data);
 std::string Hex(uint64_t value, int digits);

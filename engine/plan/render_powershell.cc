@@ -21,17 +21,10 @@ namespace {
 std::vector<uint32_t> CodePoints(const std::string& s) {
   std::vector<uint32_t> out;
   for (size_t i = 0; i < s.size();) {
-    const auto b = static_cast<unsigned char>(s[i]);
-    const size_t len = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : (b >> 3) == 0x1E ? 4 : 0;
-    if (len == 0 || i + len > s.size()) {
-      out.push_back(0xFFFD);
-      ++i;
-      continue;
-    }
-    uint32_t c = len == 1 ? b : b & (0x7F >> len);
-    for (size_t k = 1; k < len; ++k) c = (c << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
-    out.push_back(c);
-    i += len;
+    uint32_t c = 0xFFFD;
+    const size_t len = DecodeUtf8(s, i, &c);
+    out.push_back(len ? c : 0xFFFD);
+    i += len ? len : 1;
   }
   return out;
 }

@@ -91,7 +91,7 @@ std::optional<std::string> UnsafeProfilePath(const fs::path& path, const fs::pat
   auto link = fs::symlink_status(path, ec);
   if (link.type() == fs::file_type::not_found) return std::string("does not exist");
   if (ec) return "cannot be read: " + ec.message();
-  if (fs::is_symlink(link) || IsLink(path)) return std::string("is a symbolic link; profiles must be regular files");
+  if (IsLink(path)) return std::string("is a symbolic link; profiles must be regular files");
   if (!fs::is_regular_file(link)) return std::string("is not a regular file");
   fs::path real = fs::canonical(path, ec);
   fs::path real_root = fs::canonical(confine, ec);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "engine/core/strings.h"
+
 namespace sbx {
 namespace {
 
@@ -175,6 +177,27 @@ TEST(EnvPatterns, AllowGlobCharactersOnly) {
   EXPECT_FALSE(IsValidEnvPattern(""));
   EXPECT_TRUE(IsValidEnvName("_X1"));
   EXPECT_FALSE(IsValidEnvName("1X"));
+}
+
+}  // namespace
+}  // namespace sbx
+
+namespace sbx {
+namespace {
+
+TEST(DecodeUtf8, ReadsEachLengthAndRefusesWhatIsNotUtf8) {
+  uint32_t cp = 0;
+  EXPECT_EQ(DecodeUtf8("a", 0, &cp), 1u);
+  EXPECT_EQ(cp, 0x61u);
+  EXPECT_EQ(DecodeUtf8("\xc3\xa9", 0, &cp), 2u);
+  EXPECT_EQ(cp, 0xE9u);
+  EXPECT_EQ(DecodeUtf8("\xe2\x80\x99", 0, &cp), 3u);
+  EXPECT_EQ(cp, 0x2019u);
+  EXPECT_EQ(DecodeUtf8("\xf0\x9f\x98\x80", 0, &cp), 4u);
+  EXPECT_EQ(cp, 0x1F600u);
+  for (const char* bad : {"\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe2\x80", "\x80", "\xff"}) {
+    EXPECT_EQ(DecodeUtf8(bad, 0, &cp), 0u) << bad;  // overlong, surrogate, past U+10FFFF, cut, stray
+  }
 }
 
 }  // namespace
