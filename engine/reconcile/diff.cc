@@ -100,6 +100,10 @@ ChangeSet ComputeChanges(const Plan& plan, const std::string& workspace, const S
       ensure.push_back({Action::kCreate, r, owned ? "missing from the machine (drift)" : ""});
     } else if (!o.in_sync) {
       ensure.push_back({Action::kUpdate, r, o.detail});
+    } else if (owned && rec->second.intent == Intent::kEnsure) {
+      // A run stopped inside this step: what Observe looks at may be done while the rest
+      // (a tree below its root, a password not yet set) is not. Ensure is idempotent.
+      ensure.push_back({Action::kUpdate, r, "an earlier run stopped while making it"});
     } else if (owned && (!rec->second.workspaces.count(workspace) || rec->second.intent != Intent::kNone ||
                          ResourceToJson(rec->second.resource) != ResourceToJson(r))) {
       out.record_only.push_back(r.id);
@@ -122,8 +126,9 @@ ChangeSet ComputeChanges(const Plan& plan, const std::string& workspace, const S
       out.unobserved.push_back(id + ": " + o.detail);
       continue;
     }
-    // Gone already and nothing to restore: only the record goes.
-    if (!o.present && record.prior.is_null()) {
+    // Gone already and nothing to restore: only the record goes (unless a run stopped
+    // inside its removal, which may have left a part, e.g. a stored password).
+    if (!o.present && record.prior.is_null() && record.intent != Intent::kRemove) {
       out.record_only.push_back(id);
       continue;
     }

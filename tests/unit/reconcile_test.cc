@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "engine/plan/plan.h"
 #include "engine/profile/parse.h"
 #include "test_util.h"
@@ -207,6 +209,40 @@ TEST(Reconcile, InterruptedDestroyCanBeRepeated) {
     EXPECT_TRUE(m.host.objects.empty()) << "step " << k;
     EXPECT_TRUE(m.Load().records.empty()) << "step " << k;
   }
+}
+
+// A run killed inside a step leaves its intent in the state. What Observe looks at may be
+// done while the rest is not (a tree below its root, a stored password the account never
+// got), so the next run makes that step again instead of only clearing the intent.
+TEST(Reconcile, AStepARunStoppedInsideIsMadeAgain) {
+  Plan plan = PlanFor(kWs, {{"offline", kOffline}});
+  Machine m;
+  ASSERT_TRUE(m.Apply(plan, kWs).ok());
+  const std::string id = "grant:write:sbx-offline:" + kWs;
+  State state = m.Load();
+  state.records.at(id).intent = Intent::kEnsure;
+  m.saved = StateToJson(state);
+  ChangeSet again = m.Diff(plan, kWs);
+  ASSERT_EQ(again.changes.size(), 1u) << RenderChangesText(again);
+  EXPECT_EQ(again.changes[0].action, Action::kUpdate);
+  EXPECT_EQ(again.changes[0].resource.id, id);
+  ASSERT_TRUE(m.Apply(plan, kWs).ok());
+  EXPECT_FALSE(m.Diff(plan, kWs).HasMachineChanges());
+  EXPECT_EQ(m.Load().records.at(id).intent, Intent::kNone);
+
+  // Stopped inside a removal, with the object itself gone already: Remove runs again,
+  // for whatever else it had to take away.
+  state = m.Load();
+  const std::string user = "user:sbx-offline";
+  state.records.at(user).intent = Intent::kRemove;
+  m.saved = StateToJson(state);
+  m.host.objects.erase(user);
+  ChangeSet destroy;
+  ASSERT_TRUE(m.Apply(Plan{}, kWs, false, &destroy).ok());
+  EXPECT_TRUE(std::any_of(destroy.changes.begin(), destroy.changes.end(),
+                          [&](const Change& c) { return c.resource.id == user && c.action == Action::kDelete; }))
+      << RenderChangesText(destroy);
+  EXPECT_TRUE(m.Load().records.empty());
 }
 
 TEST(ReconcileRender, SummaryLineCountsEachAction) {
