@@ -3,9 +3,6 @@
 
 #include "cli/machine.h"
 #include "engine/core/host_info.h"
-#include "engine/os_linux/state_store.h"
-
-#include <unistd.h>
 
 namespace sbx::cli {
 
@@ -28,27 +25,28 @@ int RunApply(GlobalOptions g, const std::vector<std::string>& args, Io io) {
   }
   if (!RequireRoot("apply", io)) return kExitFailure;
   const auto ws = ResolveWorkspace(g);
-  int background_lock = -1;
+  if (!BackgroundWorkersSupported()) {
+    if (worker) throw UsageError{"apply", "--background-worker: read grants run within apply on this OS"};
+    wait = true;  // the read grants come after the rest, in this run
+  }
+  std::shared_ptr<void> background_lock;
   if (worker) {  // one worker at a time; a second one has nothing to add
-    std::error_code ec;
-    std::filesystem::create_directories(m.state_dir, ec);
-    auto held = TryLockBackground(m.state_dir);
-    if (!held.ok() || *held < 0) return kExitOk;
-    background_lock = *held;
+    background_lock = LockBackgroundWorker(m);
+    if (!background_lock) return kExitOk;
   }
   auto plan = CompileWorkspacePlan(g, m, ws, io);
   if (!plan) return kExitFailure;
   auto loaded = LoadState("apply", m, true, io);
   if (!loaded) return kExitFailure;
-  LinuxHost host(BootConfig(m), RunnerSetup(m));
-  auto examined = Examine("apply", *plan, ws.string(), loaded->state, host, false, false, io);
+  auto host = MakeHost(m, loaded->store, false);
+  auto examined = Examine("apply", *plan, ws.string(), loaded->state, *host, false, false, io);
   if (!examined) return kExitFailure;
   // Read grants on large trees run in the background (or with --wait, here, after the
   // rest): identities, firewall rules and write grants come first and apply returns.
   ChangeSet changes = examined->changes;
   ChangeSet background;
   std::erase_if(changes.changes, [&](const Change& c) {
-    bool later = c.action != Action::kDelete && c.resource.type == "posix_acl" &&
+    bool later = c.action != Action::kDelete && c.resource.kind == ResourceKind::kFileGrant &&
                  c.resource.attributes.value("background", false);
     if (later) background.changes.push_back(c);
     return later;
@@ -77,7 +75,7 @@ int RunApply(GlobalOptions g, const std::vector<std::string>& args, Io io) {
     }
   }
   AuditLog audit(m.log_dir, "apply", ws.string());
-  auto result = ExecuteChanges(changes, ws.string(), examined->observed, *plan, host, loaded->state, loaded->store, audit,
+  auto result = ExecuteChanges(changes, ws.string(), examined->observed, *plan, *host, loaded->state, loaded->store, audit,
                                io, g.json);
   nlohmann::json summary = ChangesToJson(changes)["summary"];
   if (!result.ok()) {
@@ -88,9 +86,9 @@ int RunApply(GlobalOptions g, const std::vector<std::string>& args, Io io) {
   }
   if (!background.changes.empty()) {
     if (wait || worker) {
-      auto done = RunBackground(background, ws.string(), examined->observed, *plan, host, loaded->state, loaded->store,
+      auto done = RunBackground(background, ws.string(), examined->observed, *plan, *host, loaded->state, loaded->store,
                                 audit, io, g.json || worker);
-      if (background_lock >= 0) close(background_lock);
+      background_lock.reset();
       if (!done.ok()) {
         audit.Run("failed", summary);
         io.err << "sandboxctl apply: " << done.error().Render() << "\n";

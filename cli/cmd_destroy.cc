@@ -28,8 +28,8 @@ int RunDestroy(GlobalOptions g, const std::vector<std::string>& args, Io io) {
   auto loaded = LoadState("destroy", m, true, io);
   if (!loaded) return kExitFailure;
   const Plan empty;
-  LinuxHost host(BootConfig(m), RunnerSetup(m));
-  auto examined = Examine("destroy", empty, ws.string(), loaded->state, host, all, false, io);
+  auto host = MakeHost(m, loaded->store, false);
+  auto examined = Examine("destroy", empty, ws.string(), loaded->state, *host, all, false, io);
   if (!examined) return kExitFailure;
   const ChangeSet& changes = examined->changes;
   if (!g.json) io.out << RenderChangesText(changes);
@@ -47,7 +47,7 @@ int RunDestroy(GlobalOptions g, const std::vector<std::string>& args, Io io) {
     }
   }
   AuditLog audit(m.log_dir, "destroy", all ? "*" : ws.string());
-  auto result = ExecuteChanges(changes, ws.string(), examined->observed, empty, host, loaded->state, loaded->store, audit,
+  auto result = ExecuteChanges(changes, ws.string(), examined->observed, empty, *host, loaded->state, loaded->store, audit,
                                io, g.json);
   nlohmann::json summary = ChangesToJson(changes)["summary"];
   if (!result.ok()) {

@@ -16,7 +16,7 @@
 #include <fstream>
 #include <iostream>
 
-#include "cli/machine.h"
+#include "cli/machine_linux.h"
 #include "engine/core/host_info.h"
 #include "engine/core/strings.h"
 #include "engine/os_linux/accounts.h"

@@ -24,8 +24,8 @@ int RunPlan(GlobalOptions g, const std::vector<std::string>& args, Io io) {
   if (!plan) return kExitFailure;
   auto loaded = LoadState("plan", m, false, io);
   if (!loaded) return kExitFailure;
-  LinuxHost host(BootConfig(m), RunnerSetup(m));
-  auto examined = Examine("plan", *plan, ws.string(), loaded->state, host, false, !RunningAsRoot(), io);
+  auto host = MakeHost(m, loaded->store, false);
+  auto examined = Examine("plan", *plan, ws.string(), loaded->state, *host, false, !RunningAsRoot(), io);
   if (!examined) return kExitFailure;
   const ChangeSet& changes = examined->changes;
   if (g.json) io.out << ChangesToJson(changes).dump(2) << "\n";

@@ -2,7 +2,7 @@
 // (sandboxctl-firewall.service runs it), since nftables rules do not survive a reboot.
 #include <iostream>
 
-#include "cli/machine.h"
+#include "cli/machine_linux.h"
 
 namespace sbx::cli {
 

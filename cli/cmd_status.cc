@@ -3,7 +3,6 @@
 
 #include "cli/machine.h"
 #include "engine/core/host_info.h"
-#include "engine/os_linux/state_store.h"
 
 namespace sbx::cli {
 
@@ -29,15 +28,14 @@ int RunStatus(GlobalOptions g, const std::vector<std::string>& args, Io io) {
   if (!plan) return kExitFailure;
   auto loaded = LoadState("status", m, false, io);
   if (!loaded) return kExitFailure;
-  LinuxHost host(BootConfig(m), RunnerSetup(m));
-  host.set_shallow(!deep);
-  auto examined = Examine("status", *plan, ws.string(), loaded->state, host, false, !RunningAsRoot(), io);
+  auto host = MakeHost(m, loaded->store, !deep);
+  auto examined = Examine("status", *plan, ws.string(), loaded->state, *host, false, !RunningAsRoot(), io);
   if (!examined) return kExitFailure;
   const ChangeSet& changes = examined->changes;
   const bool drifted = changes.HasMachineChanges() || !changes.conflicts.empty();
   // Read grants an apply left to its background worker.
   nlohmann::json progress = loaded->store.LoadProgress();
-  if (progress.is_object()) progress["running"] = ProcessAlive(progress.value("pid", 0));
+  if (progress.is_object()) progress["running"] = WorkerAlive(progress.value("pid", 0));
   if (g.json) {
     nlohmann::json j = ChangesToJson(changes);
     j["in_sync"] = !drifted;

@@ -1,22 +1,14 @@
 #include "cli/machine.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
+#include <fmt/chrono.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <ctime>
-#include <iomanip>
 #include <iostream>
-#include <sstream>
 
 #include "engine/core/host_info.h"
-#include "engine/core/names.h"
-#include "engine/os_linux/launch_record.h"
-#include "engine/os_linux/run_command.h"
-#include "engine/os_linux/sys_error.h"
 #include "engine/reconcile/apply.h"
 
 namespace sbx::cli {
@@ -30,15 +22,14 @@ po::options_description MachineOptionsDescription(MachineOptions& m, bool with_p
     d.add_options()("profile,p", po::value(&m.profiles)->composing(),
                     "profile to apply (repeatable; default: the workspace's profiles)");
   }
+  const MachineOptions defaults;
   d.add_options()
-      ("state-dir", po::value(&m.state_dir), "where the state file and lock live (default /var/lib/sandboxctl)")
-      ("log-dir", po::value(&m.log_dir), "where the audit log goes (default /var/log/sandboxctl)")
+      ("state-dir", po::value(&m.state_dir), ("where the state file and lock live (default " + defaults.state_dir + ")").c_str())
+      ("log-dir", po::value(&m.log_dir), ("where the audit log goes (default " + defaults.log_dir + ")").c_str())
       ("lock-timeout", po::value(&m.lock_timeout), "seconds to wait for another run (default 300)")
-      ("nft-table", po::value(&m.nft_table), "name of sandboxctl's nftables table (default sandboxctl)")
-      ("tmp-root", po::value(&m.tmp_root), "parent of the per-profile ${tmp} directories (default /var/tmp/sandboxctl)")
-      ("unit-dir", po::value(&m.unit_dir), "where the boot unit goes (default /etc/systemd/system)")
-      ("runner-group", po::value(&m.runner_group), "group whose members may exec through the runner (default sandboxctl)")
-      ("runner-dir", po::value(&m.runner_dir), "where the runner goes (default /usr/local/libexec/sandboxctl)");
+      ("tmp-root", po::value(&m.tmp_root), ("parent of the per-profile ${tmp} directories (default " +
+                                            DefaultTmpRoot(*ParseTarget(HostTargetName())) + ")").c_str());
+  AddPlatformOptions(d, m);
   return d;
 }
 
@@ -48,25 +39,12 @@ std::optional<Plan> CompileWorkspacePlan(const GlobalOptions& g, const MachineOp
   // No profile left in the workspace is not an error here: apply then prunes what the
   // workspace had.
   std::vector<const Profile*> selected = SelectProfiles(catalog, m.profiles, ws, /*require_some=*/false, diags);
-  if (m.nft_table.empty() || m.nft_table.size() > 32 ||
-      m.nft_table.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos) {
-    throw UsageError{"", "invalid --nft-table '" + m.nft_table + "': use 1 to 32 of a-z, 0-9 and _"};
-  }
-  if (!IsValidUserName(m.runner_group)) {
-    throw UsageError{"", "invalid --runner-group '" + m.runner_group + "': not a valid group name"};
-  }
-  if (!fs::path(m.runner_dir).is_absolute()) {
-    throw UsageError{"", "--runner-dir '" + m.runner_dir + "' is not an absolute path"};
-  }
   if (!m.tmp_root.empty() && !fs::path(m.tmp_root).is_absolute()) {
     throw UsageError{"", "--tmp-root '" + m.tmp_root + "' is not an absolute path"};
   }
+  const Context context = MachineContext(m, ws);
   CompileResult result;
   if (!HasErrors(diags)) {
-    Context context = HostContext(Target::kLinux, ws);
-    context.nft_table = m.nft_table;
-    context.runner_group = m.runner_group;
-    if (!m.tmp_root.empty()) context.tmp_root = m.tmp_root;
     result = CompilePlan(selected, context);
     diags.insert(diags.end(), result.diagnostics.begin(), result.diagnostics.end());
   }
@@ -77,27 +55,6 @@ std::optional<Plan> CompileWorkspacePlan(const GlobalOptions& g, const MachineOp
   }
   if (HasErrors(diags)) return std::nullopt;
   return result.plan;
-}
-
-BootUnitConfig BootConfig(const MachineOptions& m) {
-  auto exe = ExecutablePath();
-  return BootUnitConfig{fs::absolute(m.unit_dir), exe.ok() ? *exe : fs::path("/usr/bin/sandboxctl"),
-                        fs::absolute(m.state_dir)};
-}
-
-RunnerConfig RunnerSetup(const MachineOptions& m) {
-  auto exe = ExecutablePath();
-  const fs::path bin = exe.ok() ? exe->parent_path() : fs::path("/usr/local/bin");
-  return RunnerConfig{fs::path(m.runner_dir).lexically_normal(),
-                      (bin.parent_path() / "libexec" / "sandboxctl" / kRunnerName).lexically_normal(),
-                      fs::absolute(m.state_dir)};
-}
-
-bool RequireRoot(const std::string& command, Io io) {
-  if (RunningAsRoot()) return true;
-  io.err << "sandboxctl " << command << ": must run as root (it creates users, ACL entries and firewall rules); "
-         << "try: sudo sandboxctl " << command << "\n";
-  return false;
 }
 
 std::optional<Loaded> LoadState(const std::string& command, const MachineOptions& m, bool lock, Io io) {
@@ -140,13 +97,8 @@ AuditLog::AuditLog(const std::string& log_dir, std::string command, std::string 
 
 void AuditLog::Write(nlohmann::json entry) {
   if (!logger_) return;
-  auto now = std::chrono::system_clock::now();
-  std::time_t t = std::chrono::system_clock::to_time_t(now);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  std::ostringstream ts;
-  ts << std::put_time(&tm, "%Y-%m-%dT%H:%M:%SZ");
-  entry["time"] = ts.str();
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  entry["time"] = fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(now));
   entry["command"] = command_;
   entry["workspace"] = workspace_;
   static_cast<spdlog::logger*>(logger_.get())->info(entry.dump());
@@ -176,18 +128,8 @@ Result<Ok> ExecuteChanges(const ChangeSet& changes, const std::string& workspace
                           const StateStore& store, AuditLog& audit, Io io, bool quiet) {
   size_t step = 0;
   const size_t total = changes.changes.size();
-  // While users, grants and rules change, the runner starts nothing (it cannot see the
-  // state file's steps in progress); the mark stays where a run fails or is killed, until
-  // an apply or destroy finishes.
-  const fs::path busy = LaunchBusyPath(store.dir());
   if (total > 0) {
-    int fd = open(busy.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
-    if (fd >= 0) {
-      fsync(fd);
-      close(fd);
-    } else if (errno != ENOENT) {  // no launch directory: no record the runner could use
-      return SysError("open", busy.string(), errno);
-    }
+    if (auto marked = MarkChangesStarting(store); !marked.ok()) return marked;
   }
   auto result = ApplyChanges(changes, workspace, observed, plan, host, state,
                              [&](const State& s) { return store.Save(s); },
@@ -200,7 +142,7 @@ Result<Ok> ExecuteChanges(const ChangeSet& changes, const std::string& workspace
                                }
                              });
   if (!result.ok() && step < total) audit.Action(changes.changes[step], result.error());
-  if (result.ok()) unlink(busy.c_str());
+  if (result.ok()) MarkChangesDone(store);
   return result;
 }
 
@@ -239,30 +181,6 @@ Result<Ok> RunBackground(const ChangeSet& background, const std::string& workspa
   }
   store.ClearProgress();
   return Ok{};
-}
-
-Result<int> StartBackgroundWorker(const GlobalOptions& g, const MachineOptions& m, const fs::path& workspace,
-                                  size_t grants) {
-  auto exe = ExecutablePath();
-  if (!exe.ok()) return exe.error();
-  std::vector<std::string> argv{exe->string()};
-  if (g.machine_profiles) argv.insert(argv.end(), {"--machine-profiles", *g.machine_profiles});
-  if (g.builtin_profiles) argv.insert(argv.end(), {"--builtin-profiles", *g.builtin_profiles});
-  argv.insert(argv.end(), {"--workspace", workspace.string(), "apply", "--background-worker", "--yes", "--state-dir",
-                           fs::absolute(m.state_dir).string(), "--log-dir", fs::absolute(m.log_dir).string(),
-                           "--lock-timeout", "3600", "--nft-table", m.nft_table, "--unit-dir",
-                           fs::absolute(m.unit_dir).string(), "--runner-group", m.runner_group, "--runner-dir",
-                           m.runner_dir});
-  if (!m.tmp_root.empty()) argv.insert(argv.end(), {"--tmp-root", fs::absolute(m.tmp_root).string()});
-  for (const auto& p : m.profiles) argv.insert(argv.end(), {"--profile", p});
-  auto pid = SpawnDetached(argv);
-  if (!pid.ok()) return pid.error();
-  auto store = StateStore::Open(m.state_dir, false, std::chrono::seconds(0), nullptr);
-  if (store.ok()) {
-    store->SaveProgress({{"pid", *pid}, {"workspace", workspace.string()}, {"total", grants}, {"done", 0},
-                         {"current", "waiting for the lock"}}).ok();
-  }
-  return pid;
 }
 
 }  // namespace sbx::cli

@@ -1,5 +1,7 @@
 // Shared by plan, apply, status and destroy: the options that say where the machine's
-// state and audit log live, compiling the workspace's plan, and the audit log.
+// state and audit log live, compiling the workspace's plan, and the audit log. The same
+// commands run on Linux and Windows; what differs is behind the functions marked "per
+// OS" (cli/machine_linux.cc, cli/machine_windows.cc).
 #pragma once
 
 #include <memory>
@@ -8,38 +10,47 @@
 #include <vector>
 
 #include "cli/common.h"
-#include "engine/os_linux/linux_host.h"
-#include "engine/os_linux/state_store.h"
 #include "engine/reconcile/diff.h"
+#include "engine/reconcile/host.h"
+// engine/os_linux/state_store.h or engine/os_windows/state_store.h: CMake puts the
+// directory of the build's OS on sbx_cli's include path. Both declare StateStore.
+#include "state_store.h"
 
 namespace sbx::cli {
 
 struct MachineOptions {
-  std::string state_dir = kDefaultStateDir;
-  std::string log_dir = "/var/log/sandboxctl";
+  MachineOptions();  // per OS: the defaults of this OS
+  std::string state_dir;
+  std::string log_dir;
   int lock_timeout = 300;
-  std::string nft_table = "sandboxctl";
   std::string tmp_root;  // empty: the default
+  std::vector<std::string> profiles;
+  // Linux only.
+  std::string nft_table = "sandboxctl";
   std::string unit_dir = "/etc/systemd/system";
   std::string runner_group = "sandboxctl";
   std::string runner_dir = "/usr/local/libexec/sandboxctl";
-  std::vector<std::string> profiles;
 };
 
-// --state-dir, --log-dir, --lock-timeout (and --profile when `with_profiles`).
+// --state-dir, --log-dir, --lock-timeout, --tmp-root and this OS's own (and --profile
+// when `with_profiles`).
 boost::program_options::options_description MachineOptionsDescription(MachineOptions& m, bool with_profiles);
+// Per OS: the options only this OS has.
+void AddPlatformOptions(boost::program_options::options_description& d, MachineOptions& m);
 
-// Compiles the Linux plan of the workspace's profiles (or those named); prints the
-// diagnostics. nullopt when a profile is invalid.
+// Compiles the plan of the workspace's profiles (or those named) for this machine;
+// prints the diagnostics. nullopt when a profile is invalid.
 std::optional<Plan> CompileWorkspacePlan(const GlobalOptions& g, const MachineOptions& m,
                                          const std::filesystem::path& workspace, Io io);
+// Per OS: the plan's context for this machine; throws UsageError for a bad option.
+Context MachineContext(const MachineOptions& m, const std::filesystem::path& workspace);
 
-// The Linux host, with the boot unit pointing at this executable and state directory.
-BootUnitConfig BootConfig(const MachineOptions& m);
-// Where the runner goes, the one built with this executable, and the state directory.
-RunnerConfig RunnerSetup(const MachineOptions& m);
+// Per OS: the host that observes and changes this machine. `shallow`: observe file
+// grants on their root only (a quick status).
+std::unique_ptr<Host> MakeHost(const MachineOptions& m, const StateStore& store, bool shallow);
 
-// Fails (exit 1) before anything is touched when not root.
+// Per OS: fails (exit 1) before anything is touched without root (Linux) or an elevated
+// administrator (Windows).
 bool RequireRoot(const std::string& command, Io io);
 
 // The state store (locked for changes when `lock`) and the state it holds. Prints the
@@ -85,9 +96,22 @@ Result<Ok> RunBackground(const ChangeSet& background, const std::string& workspa
                          const std::map<std::string, Observation>& observed, const Plan& plan, Host& host, State& state,
                          const StateStore& store, AuditLog& audit, Io io, bool quiet);
 
-// Starts `sandboxctl apply --background-worker` for this workspace, detached; records
-// the pending work in the progress record. Returns the worker's pid.
+// Per OS: whether read grants can go to a background worker. Where they cannot, apply
+// makes them itself, after the rest, with a progress bar on a terminal.
+bool BackgroundWorkersSupported();
+// Per OS: starts `sandboxctl apply --background-worker` for this workspace, detached;
+// records the pending work in the progress record. Returns the worker's pid.
 Result<int> StartBackgroundWorker(const GlobalOptions& g, const MachineOptions& m, const std::filesystem::path& workspace,
                                   size_t grants);
+// Per OS: the lock a background worker holds while it runs (at most one runs per state
+// directory); nullptr when another worker holds it.
+std::shared_ptr<void> LockBackgroundWorker(const MachineOptions& m);
+// Per OS: whether the process `pid` (a background worker's) still runs.
+bool WorkerAlive(int pid);
+
+// Per OS: marks, and after a successful run unmarks, that machine changes are under way
+// (on Linux the runner starts nothing meanwhile).
+Result<Ok> MarkChangesStarting(const StateStore& store);
+void MarkChangesDone(const StateStore& store);
 
 }  // namespace sbx::cli
