@@ -89,7 +89,7 @@ Result<LocalAccount> CreateSandboxUser(const std::string& name, const std::strin
   auto found = LookupLocalUser(name);
   if (!found.ok() || !*found) {
     NetUserDel(nullptr, wide.c_str());  // nothing half made
-    SetHidden(name, false);
+    SetHidden(name, false).ok();  // best effort: the error that matters is returned below
     if (!found.ok()) return found.error();
     return Error{"host_error", "NetUserGetInfo", name, "the account just made is not there"};
   }
@@ -110,6 +110,17 @@ Result<Ok> SetSandboxUserPassword(const std::string& name, const std::string& pa
   return Ok{};
 }
 
+Result<bool> SandboxUserHidden(const std::string& name) {
+  DWORD value = 1, size = sizeof value;
+  const LSTATUS rc = RegGetValueW(HKEY_LOCAL_MACHINE, kHiddenUsersKey, Wide(name).c_str(), RRF_RT_REG_DWORD, nullptr,
+                                  &value, &size);
+  if (rc == ERROR_FILE_NOT_FOUND) return false;
+  if (rc != ERROR_SUCCESS) return Error{"host_error", "RegGetValueW", "HKLM\\...\\UserList\\" + name, Win32Message(rc)};
+  return value == 0;
+}
+
+Result<Ok> HideSandboxUser(const std::string& name) { return SetHidden(name, true); }
+
 Result<Ok> DeleteSandboxUser(const std::string& name) {
   auto found = LookupLocalUser(name);
   if (!found.ok()) return found.error();
@@ -117,9 +128,9 @@ Result<Ok> DeleteSandboxUser(const std::string& name) {
     if ((*found)->comment != kSandboxUserComment) {
       return Error{"not_owned", "", name, "this account was not made by sandboxctl; remove it yourself if you mean to"};
     }
-    const NET_API_STATUS status = NetUserDel(nullptr, Wide(name).c_str());
-    if (status != NERR_Success && status != NERR_UserNotFound) return NetError("NetUserDel", name, status);
-    // Its profile (C:\Users\<name> and the ProfileList entry), if it ever logged on.
+    // Its profile (C:\Users\<name> and the ProfileList entry), if it ever logged on;
+    // first, while the account still names its SID: a run stopped after the account went
+    // could no longer find the profile.
     const std::wstring sid = Wide(FormatSid((*found)->sid));
     if (!DeleteProfileW(sid.c_str(), nullptr, nullptr)) {
       const DWORD err = GetLastError();
@@ -127,6 +138,8 @@ Result<Ok> DeleteSandboxUser(const std::string& name) {
         return Error{"host_error", "DeleteProfileW", name, Win32Message(err)};
       }
     }
+    const NET_API_STATUS status = NetUserDel(nullptr, Wide(name).c_str());
+    if (status != NERR_Success && status != NERR_UserNotFound) return NetError("NetUserDel", name, status);
   }
   return SetHidden(name, false);
 }

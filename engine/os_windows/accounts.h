@@ -31,6 +31,11 @@ Result<LocalAccount> CreateSandboxUser(const std::string& name, const std::strin
 // Sets a new password (apply does when the stored one cannot be read back).
 Result<Ok> SetSandboxUserPassword(const std::string& name, const std::string& password);
 
+// Whether the account is hidden from the sign-in screen, and hiding it (again): a run
+// stopped between NetUserAdd and hiding leaves one shown, which apply repairs.
+Result<bool> SandboxUserHidden(const std::string& name);
+Result<Ok> HideSandboxUser(const std::string& name);
+
 // Removes the account and its entry in the sign-in screen's hidden list. Refuses an
 // account sandboxctl did not make (its comment says so).
 Result<Ok> DeleteSandboxUser(const std::string& name);

@@ -36,6 +36,29 @@ std::string FlagsText(uint8_t f) {
   return out;
 }
 
+// CREATOR OWNER (S-1-3-0) and CREATOR GROUP (S-1-3-1): placeholders in inheritable ACEs.
+const Sid& CreatorOwnerSid() {
+  static const Sid sid{1, 3, {0}};
+  return sid;
+}
+const Sid& CreatorGroupSid() {
+  static const Sid sid{1, 3, {1}};
+  return sid;
+}
+
+constexpr uint32_t kGenericBits =
+    ntfs::kGenericReadBit | ntfs::kGenericWriteBit | ntfs::kGenericExecuteBit | ntfs::kGenericAllBit;
+
+// The generic mapping of files and directories (FILE_GENERIC_READ, ..., FILE_ALL_ACCESS).
+uint32_t MapGenericRights(uint32_t mask) {
+  uint32_t out = mask & ~kGenericBits;
+  if (mask & ntfs::kGenericReadBit) out |= ntfs::kGenericRead;
+  if (mask & ntfs::kGenericWriteBit) out |= ntfs::kGenericWrite;
+  if (mask & ntfs::kGenericExecuteBit) out |= ntfs::kGenericExecute;
+  if (mask & ntfs::kGenericAllBit) out |= ntfs::kFullControl;
+  return out;
+}
+
 }  // namespace
 
 std::vector<Ace> CanonicalOrder(std::vector<Ace> aces) {
@@ -85,6 +108,55 @@ std::vector<Ace> RemoveAces(const std::vector<Ace>& dacl, const std::vector<Ace>
     const bool mine = !(a.flags & ntfs::kInherited) && std::find(owned.begin(), owned.end(), a) != owned.end();
     if (!mine) out.push_back(a);
   }
+  return out;
+}
+
+std::vector<Ace> InheritedAces(const std::vector<Ace>& parent, bool child_is_directory, const Sid& owner,
+                               const Sid& group) {
+  std::vector<Ace> out;
+  for (const Ace& p : parent) {
+    if (!p.other.empty()) continue;  // not passed on (see the header)
+    const bool oi = p.flags & ntfs::kObjectInherit, ci = p.flags & ntfs::kContainerInherit,
+               np = p.flags & ntfs::kNoPropagate;
+    bool effective = false;  // takes effect on the child
+    uint8_t passes_on = 0;   // the inheritance flags the child keeps
+    if (!child_is_directory) {
+      effective = oi;
+    } else if (ci) {
+      effective = true;
+      if (!np) passes_on = p.flags & (ntfs::kObjectInherit | ntfs::kContainerInherit);
+    } else if (oi && !np) {
+      passes_on = ntfs::kObjectInherit;
+    }
+    if (!effective && passes_on == 0) continue;
+    const bool generic = (p.mask & kGenericBits) || p.trustee == CreatorOwnerSid() || p.trustee == CreatorGroupSid();
+    if (effective && (passes_on == 0 || generic)) {
+      Ace a = p;
+      a.flags = ntfs::kInherited;
+      a.mask = MapGenericRights(p.mask);
+      if (p.trustee == CreatorOwnerSid()) a.trustee = owner;
+      if (p.trustee == CreatorGroupSid()) a.trustee = group;
+      out.push_back(std::move(a));
+    }
+    if (passes_on != 0) {
+      Ace a = p;
+      a.flags = passes_on | ntfs::kInherited | (effective && !generic ? 0 : ntfs::kInheritOnly);
+      out.push_back(std::move(a));
+    }
+  }
+  return out;
+}
+
+std::vector<Ace> InheritedAces(const std::vector<Ace>& parent, bool child_is_directory) {
+  return InheritedAces(parent, child_is_directory, CreatorOwnerSid(), CreatorGroupSid());
+}
+
+std::vector<Ace> WithInherited(const std::vector<Ace>& child, const std::vector<Ace>& inherited) {
+  std::vector<Ace> out;
+  for (const Ace& a : child) {
+    if (!(a.flags & ntfs::kInherited)) out.push_back(a);
+  }
+  out.insert(out.end(), inherited.begin(), inherited.end());
   return out;
 }
 

@@ -38,6 +38,10 @@ inline constexpr uint32_t kWriteRights = kWriteData | kAppendData | kWriteEa | k
 // The masks the Windows lowering writes (engine/plan/lower_windows.cc).
 inline constexpr uint32_t kReadExecuteMask = 0x001200A9, kModifyMask = 0x001301BF, kDenyWriteMask = 0x00010156,
                           kDenyReadMask = 0x00000029;
+// The generic rights (GENERIC_READ, _WRITE, _EXECUTE, _ALL), which an ACE that takes
+// effect on a file or directory holds as the rights above (kGenericRead ... kFullControl).
+inline constexpr uint32_t kGenericReadBit = 0x80000000u, kGenericWriteBit = 0x40000000u,
+                          kGenericExecuteBit = 0x20000000u, kGenericAllBit = 0x10000000u;
 inline constexpr uint8_t kObjectInherit = 0x01, kContainerInherit = 0x02, kNoPropagate = 0x04, kInheritOnly = 0x08,
                          kInherited = 0x10;
 }  // namespace ntfs
@@ -76,6 +80,31 @@ bool RestrictedAccessGranted(const Dacl& dacl, const std::vector<Sid>& token, co
 std::vector<Ace> MergeAces(const std::vector<Ace>& dacl, const std::vector<Ace>& wanted, bool* changed);
 // The DACL without these explicit ACEs (what destroy takes away); inherited ones stay.
 std::vector<Ace> RemoveAces(const std::vector<Ace>& dacl, const std::vector<Ace>& owned);
+
+// What a new or existing child inherits from its parent's DACL, by Windows' rules of ACE
+// inheritance, in the parent's order:
+//   to a file:      each ACE with OBJECT_INHERIT, taking effect (flags: INHERITED only);
+//   to a directory: each ACE with CONTAINER_INHERIT, taking effect and keeping OI and CI
+//                   (INHERIT_ONLY cleared), or with no inheritance flag left when it has
+//                   NO_PROPAGATE; each OBJECT_INHERIT ACE without CONTAINER_INHERIT as
+//                   INHERIT_ONLY|OI, to pass on to the files below, unless it has
+//                   NO_PROPAGATE (then it does not reach directories at all).
+// Every inherited ACE carries INHERITED_ACE. Where an inherited ACE takes effect, generic
+// rights become the file rights they stand for and CREATOR OWNER / CREATOR GROUP the
+// child's owner / primary group; where it is only passed on they stay as they are, so a
+// directory gets two ACEs from an ACE that both takes effect there and passes on and holds
+// generic rights or a creator SID: the effective one (mapped) first, then the inherit-only
+// one. ACEs of other types (Ace::other) are not passed on: sandboxctl never writes them,
+// and the host refuses to walk below a directory whose own ACEs would pass one on.
+std::vector<Ace> InheritedAces(const std::vector<Ace>& parent, bool child_is_directory, const Sid& owner,
+                               const Sid& group);
+// The same where the child's owner and group do not matter: CREATOR OWNER and CREATOR
+// GROUP stay what they are in effective ACEs too, where they grant nobody anything.
+std::vector<Ace> InheritedAces(const std::vector<Ace>& parent, bool child_is_directory);
+// The child's DACL with its inherited part replaced by `inherited`: its explicit ACEs
+// (those without INHERITED_ACE) first, in their order, then `inherited` (what Windows
+// writes when it propagates).
+std::vector<Ace> WithInherited(const std::vector<Ace>& child, const std::vector<Ace>& inherited);
 
 // The binary ACL of the Windows API (ACL header, then each ACE: type, flags, size, mask,
 // SID, padded to 4 bytes) and back. Reading checks every size against the buffer.

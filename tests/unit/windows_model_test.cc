@@ -257,6 +257,101 @@ TEST(Acl, ResourcesWithBadAcesAreRefused) {
   refused(nlohmann::json::object(), "the resource has no list of ACEs");
 }
 
+// --- inheritance --------------------------------------------------------------------
+
+constexpr uint8_t kOI = ntfs::kObjectInherit, kCI = ntfs::kContainerInherit, kNP = ntfs::kNoPropagate,
+                  kIO = ntfs::kInheritOnly, kID = ntfs::kInherited;
+const Sid kCreatorOwner = Sid{1, 3, {0}};
+const Sid kCreatorGroup = Sid{1, 3, {1}};
+
+TEST(WindowsInheritance, FilesInheritTheObjectInheritAcesAsEffectiveOnes) {
+  const std::vector<Ace> parent{Allow(kUser, kModify, kOI | kCI),      Allow(kDev, kModify, kCI),
+                                Deny(kCap, kDenyWrite, kOI),           Allow(kDev, kReadExecute),
+                                Allow(kCap, kReadExecute, kOI | kCI | kIO | kID)};
+  EXPECT_EQ(InheritedAces(parent, false), (std::vector<Ace>{Allow(kUser, kModify, kID), Deny(kCap, kDenyWrite, kID),
+                                                            Allow(kCap, kReadExecute, kID)}));
+}
+
+TEST(WindowsInheritance, DirectoriesKeepContainerInheritAndPassObjectInheritOnAsInheritOnly) {
+  const std::vector<Ace> parent{Allow(kUser, kModify, kOI | kCI),      Allow(kDev, kModify, kCI),
+                                Deny(kCap, kDenyWrite, kOI),           Allow(kDev, kReadExecute),
+                                Allow(kCap, kReadExecute, kOI | kCI | kIO | kID)};
+  EXPECT_EQ(InheritedAces(parent, true),
+            (std::vector<Ace>{Allow(kUser, kModify, kOI | kCI | kID), Allow(kDev, kModify, kCI | kID),
+                              Deny(kCap, kDenyWrite, kOI | kIO | kID), Allow(kCap, kReadExecute, kOI | kCI | kID)}));
+}
+
+TEST(WindowsInheritance, NoPropagateStopsAfterOneLevel) {
+  const std::vector<Ace> parent{Allow(kUser, kModify, kOI | kCI | kNP), Allow(kDev, kModify, kCI | kNP),
+                                Allow(kCap, kModify, kOI | kNP), Allow(kDev, kReadExecute, kOI | kCI | kNP | kIO)};
+  const std::vector<Ace> dir = InheritedAces(parent, true);
+  EXPECT_EQ(dir, (std::vector<Ace>{Allow(kUser, kModify, kID), Allow(kDev, kModify, kID), Allow(kDev, kReadExecute, kID)}));
+  EXPECT_EQ(InheritedAces(parent, false), (std::vector<Ace>{Allow(kUser, kModify, kID), Allow(kCap, kModify, kID),
+                                                            Allow(kDev, kReadExecute, kID)}));
+  EXPECT_EQ(InheritedAces(dir, true), std::vector<Ace>{});
+  EXPECT_EQ(InheritedAces(dir, false), std::vector<Ace>{});
+}
+
+TEST(WindowsInheritance, GenericRightsAndCreatorSidsAreMappedWhereTheAceTakesEffect) {
+  const uint32_t kGR = ntfs::kGenericReadBit, kGX = ntfs::kGenericExecuteBit, kGA = ntfs::kGenericAllBit;
+  const std::vector<Ace> parent{Allow(kCreatorOwner, kGA, kOI | kCI | kIO), Allow(kDev, kGR | kGX | ntfs::kDelete, kOI | kCI),
+                                Allow(kCreatorGroup, kReadExecute, kCI | kNP), Allow(kCap, kGA, kOI)};
+  // A file: every effective ACE mapped, the creator SIDs replaced by its owner and group.
+  EXPECT_EQ(InheritedAces(parent, false, kUser, kCap),
+            (std::vector<Ace>{Allow(kUser, ntfs::kFullControl, kID), Allow(kDev, kReadExecute | ntfs::kDelete, kID),
+                              Allow(kCap, ntfs::kFullControl, kID)}));
+  // A directory: what takes effect and passes on becomes two ACEs, the mapped effective
+  // one first; what only passes on stays generic; what only takes effect is mapped.
+  EXPECT_EQ(InheritedAces(parent, true, kUser, kCap),
+            (std::vector<Ace>{Allow(kUser, ntfs::kFullControl, kID), Allow(kCreatorOwner, kGA, kOI | kCI | kIO | kID),
+                              Allow(kDev, kReadExecute | ntfs::kDelete, kID),
+                              Allow(kDev, kGR | kGX | ntfs::kDelete, kOI | kCI | kIO | kID),
+                              Allow(kCap, kReadExecute, kID), Allow(kCap, kGA, kOI | kIO | kID)}));
+  // Without an owner and group the creator SIDs stay, granting nobody anything.
+  const std::vector<Ace> unmapped = InheritedAces(parent, false);
+  EXPECT_EQ(unmapped.front(), Allow(kCreatorOwner, ntfs::kFullControl, kID));
+  EXPECT_FALSE(AccessGranted(unmapped, {kUser}, ntfs::kWriteData));
+}
+
+TEST(WindowsInheritance, AcesOfOtherTypesAreNotPassedOn) {
+  const std::vector<uint8_t> callback{9, kOI | kCI, 20, 0, 0xA9, 0, 0x12, 0, 1, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0};
+  const std::vector<Ace> parent{Ace{true, kOI | kCI, 0, {}, callback}, Allow(kUser, kModify, kOI | kCI)};
+  EXPECT_EQ(InheritedAces(parent, true), (std::vector<Ace>{Allow(kUser, kModify, kOI | kCI | kID)}));
+  EXPECT_EQ(InheritedAces(parent, false), (std::vector<Ace>{Allow(kUser, kModify, kID)}));
+}
+
+TEST(WindowsInheritance, WithInheritedKeepsTheExplicitAcesAndReplacesTheInheritedOnes) {
+  const std::vector<Ace> child{Allow(kDev, kModify, kID), Deny(kUser, kDenyWrite), Allow(kCap, kModify, kID),
+                               Allow(kUser, kReadExecute, kOI)};
+  const std::vector<Ace> inherited{Deny(kCap, kDenyWrite, kID), Allow(kUser, kModify, kID)};
+  EXPECT_EQ(WithInherited(child, inherited), (std::vector<Ace>{Deny(kUser, kDenyWrite), Allow(kUser, kReadExecute, kOI),
+                                                               Deny(kCap, kDenyWrite, kID), Allow(kUser, kModify, kID)}));
+  EXPECT_EQ(WithInherited(child, {}), (std::vector<Ace>{Deny(kUser, kDenyWrite), Allow(kUser, kReadExecute, kOI)}));
+  EXPECT_TRUE(IsCanonical(WithInherited(child, inherited)));
+}
+
+// A writable root with a carve-out below it, as apply lays it out: the capability writes
+// two levels down except under the carve-out, and its explicit deny wins over the
+// inherited allow.
+TEST(WindowsInheritance, TheTreeBelowGrantsWhatTheRootAndItsCarveOutsSay) {
+  const std::vector<Ace> root{Allow(kCap, kModify, kOI | kCI), Allow(kDev, kModify, kOI | kCI | kNP)};
+  const std::vector<Ace> dir = WithInherited({Allow(kDev, ntfs::kFullControl)}, InheritedAces(root, true));
+  const std::vector<Ace> file = WithInherited({}, InheritedAces(dir, false));
+  EXPECT_TRUE(AccessGranted(file, {kCap}, ntfs::kWriteData | ntfs::kReadData));
+  EXPECT_FALSE(AccessGranted(file, {kDev}, ntfs::kReadData));  // NO_PROPAGATE: one level only
+  EXPECT_TRUE(AccessGranted(dir, {kDev}, ntfs::kFullControl));
+
+  const std::vector<Ace> carve_out = WithInherited({Deny(kCap, kDenyWrite, kOI | kCI)}, InheritedAces(root, true));
+  const std::vector<Ace> inside = WithInherited({}, InheritedAces(carve_out, false));
+  EXPECT_TRUE(AccessGranted(inside, {kCap}, ntfs::kReadData));
+  EXPECT_FALSE(AccessGranted(inside, {kCap}, ntfs::kWriteData));
+  EXPECT_FALSE(AccessGranted(carve_out, {kCap}, ntfs::kWriteData));
+  // Without the carve-out's own ACE (destroy took it away) the inherited allow is back.
+  const std::vector<Ace> restored = WithInherited(RemoveAces(carve_out, {Deny(kCap, kDenyWrite, kOI | kCI)}),
+                                                  InheritedAces(root, true));
+  EXPECT_TRUE(AccessGranted(WithInherited({}, InheritedAces(restored, false)), {kCap}, ntfs::kWriteData));
+}
+
 // --- firewall rules -----------------------------------------------------------------
 
 TEST(FirewallRule, OfflineProfileBlocksEverythingForItsUserOnly) {
