@@ -98,7 +98,7 @@ int RunApply(GlobalOptions g, const std::vector<std::string>& args, Io io) {
       auto pid = StartBackgroundWorker(g, m, ws, background.changes.size());
       if (!pid.ok()) {
         io.err << "sandboxctl apply: cannot start the background worker: " << pid.error().Render()
-               << "; run 'sudo sandboxctl apply --wait' to finish\n";
+               << "; run " << PrivilegedCommand("apply --wait") << " to finish\n";
         return kExitFailure;
       }
       if (!g.json) {

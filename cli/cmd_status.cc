@@ -47,11 +47,11 @@ int RunStatus(GlobalOptions g, const std::vector<std::string>& args, Io io) {
   if (progress.is_object()) {
     io.out << "Read grants in the background: " << progress.value("done", 0) << " of " << progress.value("total", 0)
            << " done, now " << progress.value("current", "") << " (pid " << progress.value("pid", 0) << ", "
-           << (progress["running"].get<bool>() ? "running" : "stopped; run 'sudo sandboxctl apply' to finish")
+           << (progress["running"].get<bool>() ? "running" : "stopped; run " + PrivilegedCommand("apply") + " to finish")
            << ").\n";
   }
   if (drifted) {
-    io.out << "Drift between the machine and the profiles (run 'sudo sandboxctl apply' to repair):\n"
+    io.out << "Drift between the machine and the profiles (run " << PrivilegedCommand("apply") << " to repair):\n"
            << RenderChangesText(changes);
   } else {
     io.out << "In sync" << (deep ? "" : " (roots of granted trees checked; --deep checks every file)") << ".\n";

@@ -59,7 +59,8 @@ std::optional<Plan> CompileWorkspacePlan(const GlobalOptions& g, const MachineOp
 
 std::optional<Loaded> LoadState(const std::string& command, const MachineOptions& m, bool lock, Io io) {
   auto store = StateStore::Open(m.state_dir, lock, std::chrono::seconds(m.lock_timeout), [&] {
-    io.err << "sandboxctl: waiting for another sandboxctl run to finish (lock " << m.state_dir << "/lock)...\n";
+    io.err << "sandboxctl: waiting for another sandboxctl run to finish (lock "
+           << (fs::path(m.state_dir) / "lock").string() << ")...\n";
   });
   auto state = store.ok() ? store->Load() : Result<State>(store.error());
   if (!state.ok()) {

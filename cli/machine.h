@@ -52,6 +52,9 @@ std::unique_ptr<Host> MakeHost(const MachineOptions& m, const StateStore& store,
 // Per OS: fails (exit 1) before anything is touched without root (Linux) or an elevated
 // administrator (Windows).
 bool RequireRoot(const std::string& command, Io io);
+// Per OS: how a person runs `sandboxctl <command>` with the privileges it needs, for
+// messages: "sudo sandboxctl apply", or "sandboxctl apply" as an administrator.
+std::string PrivilegedCommand(const std::string& command);
 
 // The state store (locked for changes when `lock`) and the state it holds. Prints the
 // error as "sandboxctl <command>: ..." and returns nullopt on failure.

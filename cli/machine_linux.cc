@@ -63,6 +63,8 @@ RunnerConfig RunnerSetup(const MachineOptions& m) {
                       fs::absolute(m.state_dir)};
 }
 
+std::string PrivilegedCommand(const std::string& command) { return "'sudo sandboxctl " + command + "'"; }
+
 bool RequireRoot(const std::string& command, Io io) {
   if (RunningAsRoot()) return true;
   io.err << "sandboxctl " << command << ": must run as root (it creates users, ACL entries and firewall rules); "

@@ -35,6 +35,10 @@ std::unique_ptr<Host> MakeHost(const MachineOptions&, const StateStore& store, b
   return std::make_unique<WindowsHost>(config);
 }
 
+std::string PrivilegedCommand(const std::string& command) {
+  return "'sandboxctl " + command + "' as an administrator";
+}
+
 bool RequireRoot(const std::string& command, Io io) {
   if (RunningAsRoot()) return true;
   io.err << "sandboxctl " << command
