@@ -351,8 +351,10 @@ Result<Observation> ObserveDirectory(const Resource& r) {
   auto wanted = WantedDirectoryAces();
   if (!wanted.ok()) return wanted.error();
   std::vector<std::string> differ;
-  // The grants add their ACEs to a directory's DACL: what matters here is that it is
-  // protected, holds SYSTEM's and Administrators' ACEs, and lets no one else write it.
+  // The grants add their ACEs to a directory's DACL, so other ACEs are not drift here:
+  // what is checked is that it is protected (inherits nothing) and holds SYSTEM's and
+  // Administrators' ACEs. (An ACE someone else added by hand is not noticed: see the
+  // README's list of what is open.)
   bool missing_aces = false;
   MergeAces(facts->dacl.value_or(std::vector<Ace>{}), *wanted, &missing_aces);
   if (!facts->is_protected || missing_aces) differ.push_back("its DACL is not SYSTEM and Administrators only");
