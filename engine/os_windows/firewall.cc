@@ -318,11 +318,9 @@ Result<std::optional<RuleRead>> ReadNamed(const std::string& name) {
   return std::optional<RuleRead>{std::move(*read)};
 }
 
-// Writes the spec's fields one by one (each write to a rule already added takes effect at
-// once), in the order Windows checks them in: ports are cleared before the protocol
-// changes and set after it, and the rule is enabled last. `now`: how an existing rule is,
-// nullptr for a new one (which has every field unset yet).
-Result<Ok> Apply(INetFwRule3* rule, const FirewallRuleSpec& spec, const RuleRead* now) {
+// Writes the spec's fields one by one into a new rule (every field unset yet), before it is
+// added: ports after the protocol, which Windows checks them against; enabled last.
+Result<Ok> Apply(INetFwRule3* rule, const FirewallRuleSpec& spec) {
   const std::string& name = spec.name;
   auto text = [&](TextSetter set, const char* call, const char* value) -> Result<Ok> {
     Bstr b;
@@ -335,7 +333,6 @@ Result<Ok> Apply(INetFwRule3* rule, const FirewallRuleSpec& spec, const RuleRead
     if (FAILED(hr)) return ComFailed(call, name, hr);
     return Ok{};
   };
-  const int protocol_now = now ? now->spec.protocol : netfw::kProtocolAny;
   std::vector<std::function<Result<Ok>()>> steps = {
       [&] { return text(&INetFwRule3::put_Name, "INetFwRule::put_Name", spec.name.c_str()); },
       [&] { return text(&INetFwRule3::put_Description, "INetFwRule::put_Description", spec.description.c_str()); },
@@ -344,16 +341,6 @@ Result<Ok> Apply(INetFwRule3* rule, const FirewallRuleSpec& spec, const RuleRead
         return check("INetFwRule::put_Direction", rule->put_Direction(static_cast<NET_FW_RULE_DIRECTION>(spec.direction)));
       },
       [&] { return check("INetFwRule::put_Action", rule->put_Action(static_cast<NET_FW_ACTION>(spec.action))); },
-      // What belongs to the protocol the rule has now goes before the protocol changes.
-      [&]() -> Result<Ok> {
-        if (!TakesPorts(protocol_now) || protocol_now == spec.protocol) return Ok{};
-        if (auto r = text(&INetFwRule3::put_RemotePorts, "INetFwRule::put_RemotePorts", "*"); !r.ok()) return r;
-        return text(&INetFwRule3::put_LocalPorts, "INetFwRule::put_LocalPorts", "*");
-      },
-      [&]() -> Result<Ok> {
-        if (!IsIcmp(protocol_now) || protocol_now == spec.protocol) return Ok{};
-        return text(&INetFwRule3::put_IcmpTypesAndCodes, "INetFwRule::put_IcmpTypesAndCodes", "*");
-      },
       [&] { return check("INetFwRule::put_Protocol", rule->put_Protocol(spec.protocol)); },
       [&]() -> Result<Ok> {
         if (!TakesPorts(spec.protocol)) return Ok{};
@@ -372,32 +359,6 @@ Result<Ok> Apply(INetFwRule3* rule, const FirewallRuleSpec& spec, const RuleRead
       [&] {
         return text(&INetFwRule3::put_LocalUserAuthorizedList, "INetFwRule3::put_LocalUserAuthorizedList",
                     spec.local_user_authorized_list.c_str());
-      },
-      // Conditions the spec does not model, cleared where an existing rule carries one.
-      [&]() -> Result<Ok> {
-        if (!now || now->narrowed.empty()) return Ok{};
-        for (const Unmodelled& u : kUnmodelled) {
-          if (!u.applies(spec.protocol)) continue;
-          auto value = GetText(rule, u.get, u.get_call, name);
-          if (!value.ok()) return value.error();
-          if (IsUnset(*value)) continue;
-          if (auto r = text(u.set, u.set_call, u.cleared); !r.ok()) return r;
-        }
-        VARIANT interfaces;
-        VariantInit(&interfaces);
-        HRESULT hr = rule->get_Interfaces(&interfaces);
-        if (FAILED(hr)) return ComFailed("INetFwRule::get_Interfaces", name, hr);
-        const bool has_interfaces = interfaces.vt != VT_EMPTY && interfaces.vt != VT_NULL;
-        VariantClear(&interfaces);
-        if (has_interfaces) {
-          VARIANT none;
-          VariantInit(&none);
-          if (auto r = check("INetFwRule::put_Interfaces", rule->put_Interfaces(none)); !r.ok()) return r;
-        }
-        LONG flags = 0;
-        if (FAILED(hr = rule->get_SecureFlags(&flags))) return ComFailed("INetFwRule3::get_SecureFlags", name, hr);
-        if (flags != 0) return check("INetFwRule3::put_SecureFlags", rule->put_SecureFlags(0));
-        return Ok{};
       },
       [&] { return check("INetFwRule::put_Enabled", rule->put_Enabled(spec.enabled ? VARIANT_TRUE : VARIANT_FALSE)); },
   };
@@ -439,31 +400,78 @@ Result<Ok> Validate(const FirewallRuleSpec& spec) {
   return Ok{};
 }
 
+// The name a complete replacement carries while it takes an existing rule's place.
+std::string ReplacementName(const std::string& name) { return name + " (replacing)"; }
+
+// Makes a new rule of `spec` and adds it: every field is set while it is no one's rule
+// yet; adding it is the moment it takes effect.
+Result<Ok> AddNew(INetFwRules* rules, const FirewallRuleSpec& spec) {
+  const std::string& name = spec.name;
+  Com<INetFwRule> rule;
+  HRESULT hr = CoCreateInstance(__uuidof(NetFwRule), nullptr, CLSCTX_INPROC_SERVER, __uuidof(INetFwRule), rule.OutVoid());
+  if (FAILED(hr)) return ComFailed("CoCreateInstance(NetFwRule)", name, hr);
+  Com<INetFwRule3> rule3;
+  hr = rule->QueryInterface(__uuidof(INetFwRule3), rule3.OutVoid());
+  if (FAILED(hr)) return ComFailed("QueryInterface(INetFwRule3)", name, hr);
+  if (auto r = Apply(rule3.get(), spec); !r.ok()) return r;
+  hr = rules->Add(rule.get());
+  if (FAILED(hr)) return ComFailed("INetFwRules::Add", name, hr);
+  return Ok{};
+}
+
+Result<Ok> Remove(const std::string& name);
+
+// Gives the one rule called `from` the name `to`.
+Result<Ok> Rename(const std::string& from, const std::string& to) {
+  auto rules = OpenRules(from);
+  if (!rules.ok()) return rules.error();
+  auto found = RulesNamed(rules->get(), from);
+  if (!found.ok()) return found.error();
+  if (found->size() != 1) return Ambiguous(from, found->size());
+  Bstr b;
+  if (!b.Assign(to)) return NoMemory(to);
+  const HRESULT hr = found->front()->put_Name(b.get());
+  if (FAILED(hr)) return ComFailed("INetFwRule::put_Name", from, hr);
+  return Ok{};
+}
+
+// An existing rule that differs is never rewritten field by field, live (in between it
+// would block less than either version): make before break. The complete replacement is
+// added under another name, the old rule goes, and the replacement takes its name; at
+// every moment one complete rule or both are in force, and two block rules block at least
+// what each does. A run stopped in between is finished by the next.
 Result<Ok> Ensure(const FirewallRuleSpec& spec) {
   const std::string& name = spec.name;
+  const std::string next = ReplacementName(name);
   auto rules = OpenRules(name);
   if (!rules.ok()) return rules.error();
   auto found = RulesNamed(rules->get(), name);
   if (!found.ok()) return found.error();
   if (found->size() > 1) return Ambiguous(name, found->size());
-  if (found->empty()) {
-    // A new rule: every field set while it is no one's rule yet; adding it is the moment
-    // it takes effect.
-    Com<INetFwRule> rule;
-    HRESULT hr = CoCreateInstance(__uuidof(NetFwRule), nullptr, CLSCTX_INPROC_SERVER, __uuidof(INetFwRule), rule.OutVoid());
-    if (FAILED(hr)) return ComFailed("CoCreateInstance(NetFwRule)", name, hr);
-    Com<INetFwRule3> rule3;
-    hr = rule->QueryInterface(__uuidof(INetFwRule3), rule3.OutVoid());
-    if (FAILED(hr)) return ComFailed("QueryInterface(INetFwRule3)", name, hr);
-    if (auto r = Apply(rule3.get(), spec, nullptr); !r.ok()) return r;
-    hr = (*rules)->Add(rule.get());
-    if (FAILED(hr)) return ComFailed("INetFwRules::Add", name, hr);
-  } else {
-    auto now = ReadRule(found->front().get(), name);
-    if (!now.ok()) return now.error();
-    if (auto r = Apply(found->front().get(), spec, &*now); !r.ok()) return r;
+  auto pending = RulesNamed(rules->get(), next);
+  if (!pending.ok()) return pending.error();
+  if (!pending->empty()) {
+    const bool finish = found->empty() && pending->size() == 1;
+    found->clear();
+    pending->clear();  // no reference to a rule being renamed or removed
+    // Stopped after the old rule went: the replacement takes the name. Stopped before:
+    // the replacement goes, and is made again below if the rule still differs.
+    if (auto r = finish ? Rename(next, name) : Remove(next); !r.ok()) return r;
+    rules = OpenRules(name);
+    if (!rules.ok()) return rules.error();
+    found = RulesNamed(rules->get(), name);
+    if (!found.ok()) return found.error();
   }
-  return Ok{};
+  if (found->empty()) return AddNew(rules->get(), spec);
+  auto now = ReadRule(found->front().get(), name);
+  if (!now.ok()) return now.error();
+  if (now->spec == CanonicalFirewallRule(spec) && now->narrowed.empty()) return Ok{};
+  found->clear();
+  FirewallRuleSpec replacement = spec;
+  replacement.name = next;
+  if (auto r = AddNew(rules->get(), replacement); !r.ok()) return r;
+  if (auto r = Remove(name); !r.ok()) return r;
+  return Rename(next, name);
 }
 
 Result<Ok> Verify(const FirewallRuleSpec& spec) {
@@ -513,6 +521,26 @@ Result<Ok> CheckPolicy() {
     const HRESULT hr = (*policy)->get_FirewallEnabled(type, &enabled);
     if (FAILED(hr)) return ComFailed("INetFwPolicy2::get_FirewallEnabled", std::string(kFirewall) + " (" + label + " profile)", hr);
     if (enabled != VARIANT_TRUE) off.push_back(label);
+    // Traffic on an interface excluded from a profile passes every rule.
+    VARIANT excluded;
+    VariantInit(&excluded);
+    const HRESULT ex = (*policy)->get_ExcludedInterfaces(type, &excluded);
+    if (FAILED(ex)) {
+      return ComFailed("INetFwPolicy2::get_ExcludedInterfaces", std::string(kFirewall) + " (" + label + " profile)", ex);
+    }
+    bool any = false;
+    if ((excluded.vt & VT_ARRAY) && excluded.parray) {
+      LONG low = 0, high = -1;
+      SafeArrayGetLBound(excluded.parray, 1, &low);
+      SafeArrayGetUBound(excluded.parray, 1, &high);
+      any = high >= low;
+    }
+    VariantClear(&excluded);
+    if (any) {
+      return Error{"unsupported", "INetFwPolicy2::get_ExcludedInterfaces", kFirewall,
+                   std::string("interfaces are excluded from the firewall's ") + label +
+                       " profile, so sandboxctl's block rules would not apply to their traffic; include every interface"};
+    }
   }
   if (!off.empty()) {
     return Error{"unsupported", "INetFwPolicy2::get_FirewallEnabled", kFirewall,
@@ -687,6 +715,8 @@ Result<Ok> EnsureFirewallRule(const FirewallRuleSpec& spec) {
 Result<Ok> RemoveFirewallRule(const std::string& name) {
   ComSession com;
   if (!com.ok()) return com.error();
+  // A replacement a stopped apply left goes too.
+  if (auto r = Remove(ReplacementName(name)); !r.ok()) return r;
   return Remove(name);
 }
 
