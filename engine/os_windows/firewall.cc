@@ -201,38 +201,28 @@ Result<std::string> GetText(INetFwRule3* rule, TextGetter get, const char* call,
 
 // Conditions a rule can carry that FirewallRuleSpec does not model. Each narrows what a
 // rule matches (to one program, service, local address, interface, app container...), so
-// on a sandboxctl rule each must stay unset: read, cleared when set, and verified.
+// on a sandboxctl rule each must stay unset: read, the rule replaced when one is set, and
+// verified.
 struct Unmodelled {
   const char* field;
   TextGetter get;
-  TextSetter set;
   const char* get_call;
-  const char* set_call;
-  const char* cleared;  // written to clear it: nullptr for no value, or "*"
   bool (*applies)(int protocol);
 };
 
 bool Always(int) { return true; }
 
 const Unmodelled kUnmodelled[] = {
-    {"application_name", &INetFwRule3::get_ApplicationName, &INetFwRule3::put_ApplicationName,
-     "INetFwRule::get_ApplicationName", "INetFwRule::put_ApplicationName", nullptr, Always},
-    {"service_name", &INetFwRule3::get_ServiceName, &INetFwRule3::put_ServiceName, "INetFwRule::get_ServiceName",
-     "INetFwRule::put_ServiceName", nullptr, Always},
-    {"local_addresses", &INetFwRule3::get_LocalAddresses, &INetFwRule3::put_LocalAddresses,
-     "INetFwRule::get_LocalAddresses", "INetFwRule::put_LocalAddresses", "*", Always},
-    {"local_ports", &INetFwRule3::get_LocalPorts, &INetFwRule3::put_LocalPorts, "INetFwRule::get_LocalPorts",
-     "INetFwRule::put_LocalPorts", "*", TakesPorts},
-    {"icmp_types_and_codes", &INetFwRule3::get_IcmpTypesAndCodes, &INetFwRule3::put_IcmpTypesAndCodes,
-     "INetFwRule::get_IcmpTypesAndCodes", "INetFwRule::put_IcmpTypesAndCodes", "*", IsIcmp},
-    {"local_app_package_id", &INetFwRule3::get_LocalAppPackageId, &INetFwRule3::put_LocalAppPackageId,
-     "INetFwRule3::get_LocalAppPackageId", "INetFwRule3::put_LocalAppPackageId", nullptr, Always},
+    {"application_name", &INetFwRule3::get_ApplicationName, "INetFwRule::get_ApplicationName", Always},
+    {"service_name", &INetFwRule3::get_ServiceName, "INetFwRule::get_ServiceName", Always},
+    {"local_addresses", &INetFwRule3::get_LocalAddresses, "INetFwRule::get_LocalAddresses", Always},
+    {"local_ports", &INetFwRule3::get_LocalPorts, "INetFwRule::get_LocalPorts", TakesPorts},
+    {"icmp_types_and_codes", &INetFwRule3::get_IcmpTypesAndCodes, "INetFwRule::get_IcmpTypesAndCodes", IsIcmp},
+    {"local_app_package_id", &INetFwRule3::get_LocalAppPackageId, "INetFwRule3::get_LocalAppPackageId", Always},
     {"remote_user_authorized_list", &INetFwRule3::get_RemoteUserAuthorizedList,
-     &INetFwRule3::put_RemoteUserAuthorizedList, "INetFwRule3::get_RemoteUserAuthorizedList",
-     "INetFwRule3::put_RemoteUserAuthorizedList", nullptr, Always},
+     "INetFwRule3::get_RemoteUserAuthorizedList", Always},
     {"remote_machine_authorized_list", &INetFwRule3::get_RemoteMachineAuthorizedList,
-     &INetFwRule3::put_RemoteMachineAuthorizedList, "INetFwRule3::get_RemoteMachineAuthorizedList",
-     "INetFwRule3::put_RemoteMachineAuthorizedList", nullptr, Always},
+     "INetFwRule3::get_RemoteMachineAuthorizedList", Always},
 };
 
 bool IsUnset(const std::string& value) { return value.empty() || value == "*"; }
@@ -391,6 +381,14 @@ Result<Ok> Validate(const FirewallRuleSpec& spec) {
     return bad("is not a name Windows Firewall takes for a rule (empty, 'all', or with '|')");
   }
   if (spec.description.find('|') != std::string::npos) return bad("the description holds '|'");
+  // Replacing a rule relies on two rules of a name together blocking at least what each
+  // does: block rules only, and never a name a replacement carries.
+  if (spec.action != netfw::kActionBlock) return bad("is not a block rule");
+  const std::string suffix = " (replacing)";
+  if (spec.name.size() >= suffix.size() &&
+      spec.name.compare(spec.name.size() - suffix.size(), suffix.size(), suffix) == 0) {
+    return bad("ends like the name of a replacement rule");
+  }
   if (!TakesPorts(spec.protocol) && spec.remote_ports != "*") {
     return bad("remote ports on a rule that is neither TCP nor UDP");
   }
@@ -427,7 +425,8 @@ Result<Ok> Rename(const std::string& from, const std::string& to) {
   if (!rules.ok()) return rules.error();
   auto found = RulesNamed(rules->get(), from);
   if (!found.ok()) return found.error();
-  if (found->size() != 1) return Ambiguous(from, found->size());
+  if (found->empty()) return Error{"host_error", "", from, "the replacement rule is not there to rename"};
+  if (found->size() > 1) return Ambiguous(from, found->size());
   Bstr b;
   if (!b.Assign(to)) return NoMemory(to);
   const HRESULT hr = found->front()->put_Name(b.get());
@@ -451,16 +450,25 @@ Result<Ok> Ensure(const FirewallRuleSpec& spec) {
   auto pending = RulesNamed(rules->get(), next);
   if (!pending.ok()) return pending.error();
   if (!pending->empty()) {
-    const bool finish = found->empty() && pending->size() == 1;
+    const bool old_gone = found->empty(), one = pending->size() == 1;
     found->clear();
     pending->clear();  // no reference to a rule being renamed or removed
-    // Stopped after the old rule went: the replacement takes the name. Stopped before:
-    // the replacement goes, and is made again below if the rule still differs.
-    if (auto r = finish ? Rename(next, name) : Remove(next); !r.ok()) return r;
+    if (old_gone && one) {
+      // Stopped after the old rule went: the replacement takes the name.
+      if (auto r = Rename(next, name); !r.ok()) return r;
+    } else {
+      // Stopped before (the old rule is in force), or replacements of several runs: they
+      // go, after a complete rule of the name is in force.
+      if (old_gone) {
+        if (auto r = AddNew(rules->get(), spec); !r.ok()) return r;
+      }
+      if (auto r = Remove(next); !r.ok()) return r;
+    }
     rules = OpenRules(name);
     if (!rules.ok()) return rules.error();
     found = RulesNamed(rules->get(), name);
     if (!found.ok()) return found.error();
+    if (found->size() > 1) return Ambiguous(name, found->size());
   }
   if (found->empty()) return AddNew(rules->get(), spec);
   auto now = ReadRule(found->front().get(), name);
@@ -487,6 +495,9 @@ Result<Ok> Verify(const FirewallRuleSpec& spec) {
     what.push_back(f + " (wanted '" + FieldText(wanted, f) + "', found '" + FieldText(found, f) + "')");
   }
   for (const auto& n : (*read)->narrowed) what.push_back(n + " (wanted unset)");
+  auto left = ReadNamed(ReplacementName(spec.name));
+  if (!left.ok()) return left.error();
+  if (*left) what.push_back("a replacement rule '" + ReplacementName(spec.name) + "' is still there");
   if (what.empty()) return Ok{};
   return Error{"host_error", "", spec.name, "the firewall rule read back differs from what was written: " + Join(what, ", ")};
 }
@@ -511,6 +522,31 @@ Result<Ok> Remove(const std::string& name) {
   }
 }
 
+// The names in an ExcludedInterfaces value: nothing (VT_EMPTY, VT_NULL) or a
+// one-dimensional array of VARIANTs holding BSTRs. Anything else is an error: the check
+// fails closed.
+Result<std::vector<std::string>> ExcludedInterfaceNames(const VARIANT& v) {
+  std::vector<std::string> names;
+  if (v.vt == VT_EMPTY || v.vt == VT_NULL) return names;
+  auto odd = [&](const std::string& why) { return Error{"host_error", "", "", "the excluded interfaces " + why}; };
+  if (v.vt != (VT_ARRAY | VT_VARIANT) || !v.parray) return odd("come as a VARIANT of type " + std::to_string(v.vt));
+  if (SafeArrayGetDim(v.parray) != 1) return odd("are not a list");
+  LONG low = 0, high = -1;
+  if (FAILED(SafeArrayGetLBound(v.parray, 1, &low)) || FAILED(SafeArrayGetUBound(v.parray, 1, &high))) {
+    return odd("have no bounds");
+  }
+  for (LONG i = low; i <= high; ++i) {
+    VARIANT item;
+    VariantInit(&item);
+    if (FAILED(SafeArrayGetElement(v.parray, &i, &item))) return odd("cannot be read");
+    const bool text = item.vt == VT_BSTR;
+    if (text) names.push_back(item.bstrVal ? Utf8(std::wstring_view(item.bstrVal, SysStringLen(item.bstrVal))) : "");
+    VariantClear(&item);
+    if (!text) return odd("hold something that is not a name");
+  }
+  return names;
+}
+
 Result<Ok> CheckPolicy() {
   auto policy = OpenPolicy();
   if (!policy.ok()) return policy.error();
@@ -528,17 +564,15 @@ Result<Ok> CheckPolicy() {
     if (FAILED(ex)) {
       return ComFailed("INetFwPolicy2::get_ExcludedInterfaces", std::string(kFirewall) + " (" + label + " profile)", ex);
     }
-    bool any = false;
-    if ((excluded.vt & VT_ARRAY) && excluded.parray) {
-      LONG low = 0, high = -1;
-      SafeArrayGetLBound(excluded.parray, 1, &low);
-      SafeArrayGetUBound(excluded.parray, 1, &high);
-      any = high >= low;
-    }
+    auto names = ExcludedInterfaceNames(excluded);
     VariantClear(&excluded);
-    if (any) {
+    if (!names.ok()) {
+      return Error{"unsupported", "INetFwPolicy2::get_ExcludedInterfaces", std::string(kFirewall) + " (" + label +
+                   " profile)", names.error().message + "; sandboxctl cannot tell whether its rules apply everywhere"};
+    }
+    if (!names->empty()) {
       return Error{"unsupported", "INetFwPolicy2::get_ExcludedInterfaces", kFirewall,
-                   std::string("interfaces are excluded from the firewall's ") + label +
+                   "the interfaces " + Join(*names, ", ") + " are excluded from the firewall's " + label +
                        " profile, so sandboxctl's block rules would not apply to their traffic; include every interface"};
     }
   }

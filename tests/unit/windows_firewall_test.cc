@@ -264,7 +264,7 @@ TEST(WindowsFirewall, ReadBackOfCidrsAndMasksIsCanonical) {
   EXPECT_EQ(read->remote_ports, "80,443");
 }
 
-TEST(WindowsFirewall, EnsureRestoresFieldsChangedByHand) {
+TEST(WindowsFirewall, EnsureReplacesARuleChangedByHand) {
   const FirewallRuleSpec spec = TestRule();
   RemovedAtEnd cleanup{spec.name};
   auto r = EnsureFirewallRule(spec);
@@ -282,6 +282,7 @@ TEST(WindowsFirewall, EnsureRestoresFieldsChangedByHand) {
   r = EnsureFirewallRule(spec);
   ASSERT_TRUE(r.ok()) << r.error().Render();
   EXPECT_EQ(ReadOrFail(spec.name), spec);
+  EXPECT_EQ(ReadOrFail(spec.name + " (replacing)"), std::nullopt);
   WithRule(spec.name, [](INetFwRule3* rule) {
     BSTR program = nullptr;
     ASSERT_EQ(rule->get_ApplicationName(&program), S_OK);
@@ -290,11 +291,11 @@ TEST(WindowsFirewall, EnsureRestoresFieldsChangedByHand) {
   });
 }
 
-TEST(WindowsFirewall, EnsureWithAnotherSpecRewritesEveryField) {
+TEST(WindowsFirewall, EnsureWithAnotherSpecReplacesTheRule) {
   const FirewallRuleSpec spec = TestRule();
   FirewallRuleSpec other = spec;
   other.description = "sandboxctl unit test rule, changed";
-  other.protocol = netfw::kProtocolAny;  // from TCP with ports: the ports go first
+  other.protocol = netfw::kProtocolAny;  // from TCP with ports
   other.remote_ports = "*";
   other.remote_addresses = "2001:db8:1::-2001:db8:1::ff";
   other.profiles = NET_FW_PROFILE2_PRIVATE | NET_FW_PROFILE2_PUBLIC;
@@ -306,9 +307,54 @@ TEST(WindowsFirewall, EnsureWithAnotherSpecRewritesEveryField) {
   r = EnsureFirewallRule(other);
   ASSERT_TRUE(r.ok()) << r.error().Render();
   EXPECT_EQ(ReadOrFail(spec.name), other);
-  r = EnsureFirewallRule(spec);  // and back, the ports after the protocol
+  EXPECT_EQ(ReadOrFail(spec.name + " (replacing)"), std::nullopt);
+  r = EnsureFirewallRule(spec);  // and back
   ASSERT_TRUE(r.ok()) << r.error().Render();
   EXPECT_EQ(ReadOrFail(spec.name), spec);
+  EXPECT_EQ(ReadOrFail(spec.name + " (replacing)"), std::nullopt);
+}
+
+// A run stopped while replacing a rule leaves "<name> (replacing)"; the next one finishes.
+TEST(WindowsFirewall, AReplacementAStoppedRunLeftIsFinishedOrRemoved) {
+  const FirewallRuleSpec spec = TestRule();
+  const std::string replacement = spec.name + " (replacing)";
+  RemovedAtEnd cleanup{spec.name};  // the replacement too
+  auto leave_replacement = [&](const FirewallRuleSpec& of) {
+    FirewallRuleSpec made = of;
+    made.name = spec.name + " made";
+    RemovedAtEnd made_cleanup{made.name};
+    auto r = EnsureFirewallRule(made);
+    ASSERT_TRUE(r.ok()) << r.error().Render();
+    WithRule(made.name, [&](INetFwRule3* rule) {
+      Bstr name(replacement);
+      EXPECT_EQ(rule->put_Name(name.b), S_OK);
+    });
+    ASSERT_TRUE(ReadOrFail(replacement).has_value());
+  };
+  FirewallRuleSpec other = spec;
+  other.remote_addresses = "203.0.113.0-203.0.113.255";
+  // Stopped after the old rule went: the replacement takes the name, then is made as
+  // the spec says.
+  leave_replacement(other);
+  ASSERT_FALSE(HasFatalFailure());
+  auto r = EnsureFirewallRule(spec);
+  ASSERT_TRUE(r.ok()) << r.error().Render();
+  EXPECT_EQ(ReadOrFail(spec.name), spec);
+  EXPECT_EQ(ReadOrFail(replacement), std::nullopt);
+  // Stopped before: the old rule stays, the replacement goes.
+  leave_replacement(other);
+  ASSERT_FALSE(HasFatalFailure());
+  r = EnsureFirewallRule(spec);
+  ASSERT_TRUE(r.ok()) << r.error().Render();
+  EXPECT_EQ(ReadOrFail(spec.name), spec);
+  EXPECT_EQ(ReadOrFail(replacement), std::nullopt);
+  // And destroy takes a leftover replacement with the rule.
+  leave_replacement(other);
+  ASSERT_FALSE(HasFatalFailure());
+  r = RemoveFirewallRule(spec.name);
+  ASSERT_TRUE(r.ok()) << r.error().Render();
+  EXPECT_EQ(ReadOrFail(spec.name), std::nullopt);
+  EXPECT_EQ(ReadOrFail(replacement), std::nullopt);
 }
 
 TEST(WindowsFirewall, RemoveDeletesTheRuleAndSucceedsWhenItIsGone) {
@@ -361,6 +407,17 @@ TEST(WindowsFirewall, CheckAgreesWithThePolicy) {
       VARIANT_BOOL on = VARIANT_FALSE;
       ASSERT_EQ(policy->get_FirewallEnabled(type, &on), S_OK);
       if (on != VARIANT_TRUE) expect_ok = false;
+      VARIANT excluded;
+      VariantInit(&excluded);
+      ASSERT_EQ(policy->get_ExcludedInterfaces(type, &excluded), S_OK);
+      if (excluded.vt != VT_EMPTY && excluded.vt != VT_NULL) {
+        LONG low = 0, high = -1;
+        if (!(excluded.vt & VT_ARRAY) || FAILED(SafeArrayGetLBound(excluded.parray, 1, &low)) ||
+            FAILED(SafeArrayGetUBound(excluded.parray, 1, &high)) || high >= low) {
+          expect_ok = false;
+        }
+      }
+      VariantClear(&excluded);
     }
     NET_FW_MODIFY_STATE state = NET_FW_MODIFY_STATE_OK;
     ASSERT_EQ(policy->get_LocalPolicyModifyState(&state), S_OK);

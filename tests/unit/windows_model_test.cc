@@ -82,8 +82,8 @@ const Sid kUser = Sid{1, 5, {21, 1, 2, 3, 1001}};
 const Sid kCap = Sid{1, 5, {21, 9, 9, 9, 9}};
 const Sid kDev = Sid{1, 5, {21, 1, 2, 3, 1000}};
 
-Ace Allow(const Sid& who, uint32_t mask, uint8_t flags = 0) { return Ace{true, flags, mask, who}; }
-Ace Deny(const Sid& who, uint32_t mask, uint8_t flags = 0) { return Ace{false, flags, mask, who}; }
+Ace Allow(const Sid& who, uint32_t mask, uint8_t flags = 0) { return Ace{true, flags, mask, who, {}}; }
+Ace Deny(const Sid& who, uint32_t mask, uint8_t flags = 0) { return Ace{false, flags, mask, who, {}}; }
 
 constexpr uint32_t kModify = 0x001301BF;
 constexpr uint32_t kReadExecute = 0x001200A9;
