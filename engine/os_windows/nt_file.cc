@@ -27,12 +27,8 @@ constexpr NTSTATUS kStatusDeletePending = static_cast<NTSTATUS>(0xC0000056);
 constexpr auto kFileDispositionInfoEx = static_cast<FILE_INFO_BY_HANDLE_CLASS>(21);
 constexpr DWORD kDispositionDelete = 0x00000001, kDispositionIgnoreReadOnly = 0x00000010;
 
-Error Failed(const char* call, const std::string& object, DWORD code) {
-  return Error{code == ERROR_ACCESS_DENIED ? "permission_denied" : "host_error", call, object, Win32Message(code)};
-}
-
 Error NtFailed(const char* call, const std::string& object, NTSTATUS status) {
-  return Failed(call, object, RtlNtStatusToDosError(status));
+  return Win32Failed(call, object, RtlNtStatusToDosError(status));
 }
 
 // Whether SetFileInformationByHandle refused an information class it does not know (older
@@ -50,7 +46,7 @@ Result<Ok> DeleteByHandle(HANDLE h, const std::string& shown) {
   DWORD dispose_ex = kDispositionDelete | kDispositionIgnoreReadOnly;
   if (SetFileInformationByHandle(h, kFileDispositionInfoEx, &dispose_ex, sizeof dispose_ex)) return Ok{};
   DWORD err = GetLastError();
-  if (!NotSupported(err)) return Failed("SetFileInformationByHandle(FileDispositionInfoEx)", shown, err);
+  if (!NotSupported(err)) return Win32Failed("SetFileInformationByHandle(FileDispositionInfoEx)", shown, err);
   FILE_DISPOSITION_INFO dispose{TRUE};
   if (SetFileInformationByHandle(h, FileDispositionInfo, &dispose, sizeof dispose)) return Ok{};
   err = GetLastError();
@@ -72,7 +68,7 @@ Result<Ok> DeleteByHandle(HANDLE h, const std::string& shown) {
     }
     err = GetLastError();
   }
-  return Failed("SetFileInformationByHandle(FileDispositionInfo)", shown, err);
+  return Win32Failed("SetFileInformationByHandle(FileDispositionInfo)", shown, err);
 }
 
 // Empties the open directory `dir`, depth first, by handle.
@@ -92,7 +88,7 @@ Result<Ok> EmptyDirectory(HANDLE dir, const std::string& shown, int depth) {
     }
     FILE_BASIC_INFO basic{};
     if (!GetFileInformationByHandleEx(h->get(), FileBasicInfo, &basic, sizeof basic)) {
-      return Failed("GetFileInformationByHandleEx", child, GetLastError());
+      return Win32Failed("GetFileInformationByHandleEx", child, GetLastError());
     }
     // A reparse point goes as itself: what it leads to is not sandboxctl's to delete.
     const bool enter = (basic.FileAttributes & FILE_ATTRIBUTE_DIRECTORY) &&
@@ -189,10 +185,10 @@ Result<OwnedHandle> OpenPathNoFollow(const std::string& path, DWORD access) {
     if (err == ERROR_FILE_NOT_FOUND || err == ERROR_PATH_NOT_FOUND) {
       return Error{"not_found", "CreateFileW", path, Win32Message(err)};
     }
-    return Failed("CreateFileW", path, err);
+    return Win32Failed("CreateFileW", path, err);
   }
   BY_HANDLE_FILE_INFORMATION info{};
-  if (!GetFileInformationByHandle(h.get(), &info)) return Failed("GetFileInformationByHandle", path, GetLastError());
+  if (!GetFileInformationByHandle(h.get(), &info)) return Win32Failed("GetFileInformationByHandle", path, GetLastError());
   if (info.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) {
     return Error{"host_error", "", path, "is a junction or symbolic link; name the real directory in the profile"};
   }
@@ -204,11 +200,11 @@ Result<OwnedHandle> OpenPathNoFollow(const std::string& path, DWORD access) {
   // the path itself, not what a junction above it leads to.
   std::vector<wchar_t> full(32768), final_path(32768);
   const DWORD n = GetFullPathNameW(wide.c_str(), static_cast<DWORD>(full.size()), full.data(), nullptr);
-  if (n == 0 || n >= full.size()) return Failed("GetFullPathNameW", path, n == 0 ? GetLastError() : ERROR_FILENAME_EXCED_RANGE);
+  if (n == 0 || n >= full.size()) return Win32Failed("GetFullPathNameW", path, n == 0 ? GetLastError() : ERROR_FILENAME_EXCED_RANGE);
   const DWORD m = GetFinalPathNameByHandleW(h.get(), final_path.data(), static_cast<DWORD>(final_path.size()),
                                             FILE_NAME_NORMALIZED | VOLUME_NAME_DOS);
   if (m == 0 || m >= final_path.size()) {
-    return Failed("GetFinalPathNameByHandleW", path, m == 0 ? GetLastError() : ERROR_FILENAME_EXCED_RANGE);
+    return Win32Failed("GetFinalPathNameByHandleW", path, m == 0 ? GetLastError() : ERROR_FILENAME_EXCED_RANGE);
   }
   std::wstring opened(final_path.data(), m), wanted(full.data(), n);
   if (opened.rfind(L"\\\\?\\UNC\\", 0) == 0) {
@@ -230,7 +226,7 @@ Result<Ok> RemoveTree(const std::string& path) {
   if (!top.ok()) return top.error().code == "not_found" ? Result<Ok>(Ok{}) : Result<Ok>(top.error());
   FILE_BASIC_INFO basic{};
   if (!GetFileInformationByHandleEx(top->get(), FileBasicInfo, &basic, sizeof basic)) {
-    return Failed("GetFileInformationByHandleEx", path, GetLastError());
+    return Win32Failed("GetFileInformationByHandleEx", path, GetLastError());
   }
   if ((basic.FileAttributes & FILE_ATTRIBUTE_DIRECTORY) && !(basic.FileAttributes & FILE_ATTRIBUTE_REPARSE_POINT)) {
     if (auto emptied = EmptyDirectory(top->get(), path, 0); !emptied.ok()) return emptied;

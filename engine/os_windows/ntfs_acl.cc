@@ -20,10 +20,6 @@ namespace {
 // Objects done between two calls of a walk's progress.
 constexpr size_t kProgressEvery = 256;
 
-Error Failed(const char* call, const std::string& path, DWORD code) {
-  return Error{code == ERROR_ACCESS_DENIED ? "permission_denied" : "host_error", call, path, Win32Message(code)};
-}
-
 // What the walk needs of an object's security descriptor.
 struct Security {
   DaclState state;
@@ -37,7 +33,7 @@ Result<Security> ReadFrom(HANDLE h, const std::string& path) {
   DWORD rc = GetSecurityInfo(h, SE_FILE_OBJECT, DACL_SECURITY_INFORMATION | OWNER_SECURITY_INFORMATION |
                                                     GROUP_SECURITY_INFORMATION,
                              &owner, &group, &dacl, nullptr, &sd);
-  if (rc != ERROR_SUCCESS) return Failed("GetSecurityInfo", path, rc);
+  if (rc != ERROR_SUCCESS) return Win32Failed("GetSecurityInfo", path, rc);
   Security out;
   DaclState& state = out.state;
   SECURITY_DESCRIPTOR_CONTROL control = 0;
@@ -63,7 +59,7 @@ Result<Security> ReadFrom(HANDLE h, const std::string& path) {
                                                             nullptr)) {
     const DWORD err = GetLastError();
     LocalFree(sd);
-    return Failed("ConvertSecurityDescriptorToStringSecurityDescriptorW", path, err);
+    return Win32Failed("ConvertSecurityDescriptorToStringSecurityDescriptorW", path, err);
   }
   state.sddl = Utf8(text);
   LocalFree(text);
@@ -86,13 +82,13 @@ Result<Ok> WriteDacl(HANDLE h, const std::string& path, const std::vector<Ace>& 
       !SetSecurityDescriptorDacl(&sd, TRUE, reinterpret_cast<PACL>(acl.data()), FALSE) ||
       !SetSecurityDescriptorControl(&sd, SE_DACL_AUTO_INHERITED | SE_DACL_PROTECTED, bits)) {
     const DWORD err = GetLastError();
-    return Failed("InitializeSecurityDescriptor", path, err);
+    return Win32Failed("InitializeSecurityDescriptor", path, err);
   }
   const SECURITY_INFORMATION what = DACL_SECURITY_INFORMATION | (is_protected ? PROTECTED_DACL_SECURITY_INFORMATION
                                                                               : UNPROTECTED_DACL_SECURITY_INFORMATION);
   if (!SetKernelObjectSecurity(h, what, &sd)) {
     const DWORD err = GetLastError();
-    return Failed("SetKernelObjectSecurity", path, err);
+    return Win32Failed("SetKernelObjectSecurity", path, err);
   }
   return Ok{};
 }
@@ -209,7 +205,7 @@ Result<Visited> VisitEntry(const Level& parent, const DirectoryEntry& entry, con
   BY_HANDLE_FILE_INFORMATION info{};
   if (!GetFileInformationByHandle(h.get(), &info)) {
     const DWORD err = GetLastError();
-    return Failed("GetFileInformationByHandle", path, err);
+    return Win32Failed("GetFileInformationByHandle", path, err);
   }
   const bool is_directory = (info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) != 0;
   // A junction or symbolic link leads out of the tree: neither it nor its target is ours;
@@ -256,7 +252,7 @@ Result<bool> IsDirectory(HANDLE h, const std::string& path) {
   BY_HANDLE_FILE_INFORMATION info{};
   if (!GetFileInformationByHandle(h, &info)) {
     const DWORD err = GetLastError();
-    return Failed("GetFileInformationByHandle", path, err);
+    return Win32Failed("GetFileInformationByHandle", path, err);
   }
   return (info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) != 0;
 }
@@ -346,7 +342,7 @@ Result<RestoreDescriptor> ParseRecorded(const std::string& path, const std::stri
   RestoreDescriptor out;
   if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(Wide(sddl).c_str(), SDDL_REVISION_1, &out.sd, nullptr)) {
     const DWORD err = GetLastError();
-    return Failed("ConvertStringSecurityDescriptorToSecurityDescriptorW", path, err);
+    return Win32Failed("ConvertStringSecurityDescriptorToSecurityDescriptorW", path, err);
   }
   BOOL present = FALSE, defaulted = FALSE;
   PACL dacl = nullptr;
@@ -378,7 +374,7 @@ Result<Ok> WriteRecorded(HANDLE h, const std::string& path, const RestoreDescrip
                                                                                        : UNPROTECTED_DACL_SECURITY_INFORMATION);
   if (!SetKernelObjectSecurity(h, what, recorded.sd)) {
     const DWORD err = GetLastError();
-    return Failed("SetKernelObjectSecurity", path, err);
+    return Win32Failed("SetKernelObjectSecurity", path, err);
   }
   return Ok{};
 }

@@ -12,10 +12,6 @@
 namespace sbx {
 namespace {
 
-Error Failed(const char* call, const std::string& object, DWORD code) {
-  return Error{"host_error", call, object, Win32Message(code)};
-}
-
 // The label as DPAPI's optional entropy: unprotecting needs the same bytes.
 DATA_BLOB EntropyOf(std::string_view label) {
   return DATA_BLOB{static_cast<DWORD>(label.size()), reinterpret_cast<BYTE*>(const_cast<char*>(label.data()))};
@@ -51,7 +47,7 @@ Result<std::vector<uint8_t>> ProtectSecret(std::string_view secret, std::string_
   const DWORD flags = CRYPTPROTECT_UI_FORBIDDEN | (machine ? CRYPTPROTECT_LOCAL_MACHINE : 0);
   if (!CryptProtectData(&in, description.c_str(), &entropy, nullptr, nullptr, flags, &out)) {
     const DWORD err = GetLastError();
-    return Failed("CryptProtectData", std::string(label), err);
+    return Win32Failed("CryptProtectData", std::string(label), err);
   }
   std::vector<uint8_t> blob(out.pbData, out.pbData + out.cbData);
   LocalFree(out.pbData);
@@ -64,7 +60,7 @@ Result<std::string> UnprotectSecret(const std::vector<uint8_t>& blob, std::strin
   DATA_BLOB out{};
   if (!CryptUnprotectData(&in, nullptr, &entropy, nullptr, nullptr, CRYPTPROTECT_UI_FORBIDDEN, &out)) {
     const DWORD err = GetLastError();
-    return Failed("CryptUnprotectData", std::string(label), err);
+    return Win32Failed("CryptUnprotectData", std::string(label), err);
   }
   std::string secret(reinterpret_cast<const char*>(out.pbData), out.cbData);
   SecureZeroMemory(out.pbData, out.cbData);

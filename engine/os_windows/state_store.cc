@@ -215,10 +215,7 @@ using LocalMemory = std::unique_ptr<void, LocalFreer>;
 
 std::string Show(const fs::path& path) { return Utf8(path.wstring()); }
 
-Error Failed(const char* call, const fs::path& object, DWORD code) {
-  const bool denied = code == ERROR_ACCESS_DENIED || code == ERROR_INVALID_OWNER || code == ERROR_PRIVILEGE_NOT_HELD;
-  return Error{denied ? "permission_denied" : "host_error", call, Show(object), Win32Message(code)};
-}
+Error Failed(const char* call, const fs::path& object, DWORD code) { return Win32Failed(call, Show(object), code); }
 
 bool IsMissing(DWORD code) { return code == ERROR_FILE_NOT_FOUND || code == ERROR_PATH_NOT_FOUND; }
 

@@ -31,4 +31,9 @@ std::string Win32Message(DWORD code) {
   return (message.empty() ? "error" : message) + " (Win32 error " + std::to_string(code) + ")";
 }
 
+Error Win32Failed(const char* call, const std::string& object, DWORD code) {
+  const bool denied = code == ERROR_ACCESS_DENIED || code == ERROR_INVALID_OWNER || code == ERROR_PRIVILEGE_NOT_HELD;
+  return Error{denied ? "permission_denied" : "host_error", call, object, Win32Message(code)};
+}
+
 }  // namespace sbx

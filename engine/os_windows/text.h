@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "engine/core/result.h"
+
 namespace sbx {
 
 // Invalid sequences become U+FFFD.
@@ -15,5 +17,9 @@ std::wstring Wide(std::string_view utf8);
 
 // FormatMessageW's text for a Win32 error code, with the code itself.
 std::string Win32Message(DWORD code);
+
+// The error of a failed Win32 call on `object`: code "permission_denied" when access,
+// ownership or a privilege refused it, "host_error" otherwise.
+Error Win32Failed(const char* call, const std::string& object, DWORD code);
 
 }  // namespace sbx

@@ -27,10 +27,6 @@ std::string Str(const nlohmann::json& a, const char* key) {
   return a.is_object() && a.contains(key) && a[key].is_string() ? a[key].get<std::string>() : std::string();
 }
 
-Error Failed(const char* call, const std::string& object, DWORD code) {
-  return Error{code == ERROR_ACCESS_DENIED ? "permission_denied" : "host_error", call, object, Win32Message(code)};
-}
-
 Error BadPlan(const Resource& r, const std::string& why) { return Error{"invalid_plan", "", r.id, why}; }
 
 // Names reach the account database and the registry: checked here as in the compiler.
@@ -131,13 +127,13 @@ class CapabilityStore {
     HKEY key = nullptr;
     LSTATUS rc = RegOpenKeyExW(hive_, key_.c_str(), 0, KEY_QUERY_VALUE, &key);
     if (rc == ERROR_FILE_NOT_FOUND) return std::optional<Sid>{};
-    if (rc != ERROR_SUCCESS) return Failed("RegOpenKeyExW", shown_, rc);
+    if (rc != ERROR_SUCCESS) return Win32Failed("RegOpenKeyExW", shown_, rc);
     wchar_t text[256];
     DWORD size = sizeof text - sizeof(wchar_t), type = 0;
     rc = RegQueryValueExW(key, Wide(profile).c_str(), nullptr, &type, reinterpret_cast<BYTE*>(text), &size);
     RegCloseKey(key);
     if (rc == ERROR_FILE_NOT_FOUND) return std::optional<Sid>{};
-    if (rc != ERROR_SUCCESS) return Failed("RegQueryValueExW", shown_ + "\\" + profile, rc);
+    if (rc != ERROR_SUCCESS) return Win32Failed("RegQueryValueExW", shown_ + "\\" + profile, rc);
     if (type != REG_SZ) return Error{"host_error", "", shown_ + "\\" + profile, "is not a string"};
     text[size / sizeof(wchar_t)] = L'\0';
     auto sid = ParseSid(Utf8(text));
@@ -151,13 +147,13 @@ class CapabilityStore {
   Result<Ok> Write(const std::string& profile, const Sid& sid) const {
     HKEY key = nullptr;
     LSTATUS rc = RegCreateKeyExW(hive_, key_.c_str(), 0, nullptr, 0, KEY_SET_VALUE, nullptr, &key, nullptr);
-    if (rc != ERROR_SUCCESS) return Failed("RegCreateKeyExW", shown_, rc);
+    if (rc != ERROR_SUCCESS) return Win32Failed("RegCreateKeyExW", shown_, rc);
     const std::wstring text = Wide(FormatSid(sid));
     rc = RegSetValueExW(key, Wide(profile).c_str(), 0, REG_SZ, reinterpret_cast<const BYTE*>(text.c_str()),
                         static_cast<DWORD>((text.size() + 1) * sizeof(wchar_t)));
     if (rc == ERROR_SUCCESS) rc = RegFlushKey(key);
     RegCloseKey(key);
-    if (rc != ERROR_SUCCESS) return Failed("RegSetValueExW", shown_ + "\\" + profile, rc);
+    if (rc != ERROR_SUCCESS) return Win32Failed("RegSetValueExW", shown_ + "\\" + profile, rc);
     return Ok{};
   }
 
@@ -165,10 +161,10 @@ class CapabilityStore {
     HKEY key = nullptr;
     LSTATUS rc = RegOpenKeyExW(hive_, key_.c_str(), 0, KEY_SET_VALUE, &key);
     if (rc == ERROR_FILE_NOT_FOUND) return Ok{};
-    if (rc != ERROR_SUCCESS) return Failed("RegOpenKeyExW", shown_, rc);
+    if (rc != ERROR_SUCCESS) return Win32Failed("RegOpenKeyExW", shown_, rc);
     rc = RegDeleteValueW(key, Wide(profile).c_str());
     RegCloseKey(key);
-    if (rc != ERROR_SUCCESS && rc != ERROR_FILE_NOT_FOUND) return Failed("RegDeleteValueW", shown_ + "\\" + profile, rc);
+    if (rc != ERROR_SUCCESS && rc != ERROR_FILE_NOT_FOUND) return Win32Failed("RegDeleteValueW", shown_ + "\\" + profile, rc);
     return Ok{};
   }
 
@@ -239,7 +235,7 @@ Result<std::string> DirectoryPath(const Resource& r) {
 Result<std::vector<Ace>> WantedDirectoryAces() {
   PSECURITY_DESCRIPTOR sd = nullptr;
   if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(kDirectorySddl, SDDL_REVISION_1, &sd, nullptr)) {
-    return Failed("ConvertStringSecurityDescriptorToSecurityDescriptorW", Utf8(kDirectorySddl), GetLastError());
+    return Win32Failed("ConvertStringSecurityDescriptorToSecurityDescriptorW", Utf8(kDirectorySddl), GetLastError());
   }
   BOOL present = FALSE, defaulted = FALSE;
   PACL acl = nullptr;
@@ -269,7 +265,7 @@ struct DirectoryFacts {
 Result<DirectoryFacts> ReadDirectoryFacts(HANDLE h, const std::string& path) {
   DirectoryFacts f;
   BY_HANDLE_FILE_INFORMATION info{};
-  if (!GetFileInformationByHandle(h, &info)) return Failed("GetFileInformationByHandle", path, GetLastError());
+  if (!GetFileInformationByHandle(h, &info)) return Win32Failed("GetFileInformationByHandle", path, GetLastError());
   f.is_directory = info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY;
   f.is_reparse = info.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT;
   PSID owner = nullptr;
@@ -277,7 +273,7 @@ Result<DirectoryFacts> ReadDirectoryFacts(HANDLE h, const std::string& path) {
   PSECURITY_DESCRIPTOR sd = nullptr;
   DWORD rc = GetSecurityInfo(h, SE_FILE_OBJECT, OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION, &owner, nullptr,
                              &dacl, nullptr, &sd);
-  if (rc != ERROR_SUCCESS) return Failed("GetSecurityInfo", path, rc);
+  if (rc != ERROR_SUCCESS) return Win32Failed("GetSecurityInfo", path, rc);
   Result<Ok> parsed = Ok{};
   if (owner) {
     auto sid = SidFromBytes(static_cast<const uint8_t*>(owner), GetLengthSid(owner));
@@ -308,7 +304,7 @@ Result<DirectoryFacts> ReadDirectoryFacts(HANDLE h, const std::string& path) {
 Result<Ok> WriteDescriptor(HANDLE h, const std::string& path, const std::wstring& sddl) {
   PSECURITY_DESCRIPTOR sd = nullptr;
   if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl.c_str(), SDDL_REVISION_1, &sd, nullptr)) {
-    return Failed("ConvertStringSecurityDescriptorToSecurityDescriptorW", path, GetLastError());
+    return Win32Failed("ConvertStringSecurityDescriptorToSecurityDescriptorW", path, GetLastError());
   }
   SECURITY_DESCRIPTOR_CONTROL control = 0;
   DWORD revision = 0;
@@ -319,7 +315,7 @@ Result<Ok> WriteDescriptor(HANDLE h, const std::string& path, const std::wstring
   const BOOL ok = SetKernelObjectSecurity(h, what, sd);
   const DWORD err = GetLastError();
   LocalFree(sd);
-  if (!ok) return Failed("SetKernelObjectSecurity", path, err);
+  if (!ok) return Win32Failed("SetKernelObjectSecurity", path, err);
   return Ok{};
 }
 
@@ -370,14 +366,14 @@ Result<Ok> EnsureDirectory(const Resource& r) {
   // open it.
   PSECURITY_DESCRIPTOR sd = nullptr;
   if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(kDirectorySddl, SDDL_REVISION_1, &sd, nullptr)) {
-    return Failed("ConvertStringSecurityDescriptorToSecurityDescriptorW", *path, GetLastError());
+    return Win32Failed("ConvertStringSecurityDescriptorToSecurityDescriptorW", *path, GetLastError());
   }
   SECURITY_ATTRIBUTES sa{sizeof sa, sd, FALSE};
   const BOOL made = CreateDirectoryW(Wide(*path).c_str(), &sa);
   const DWORD err = GetLastError();
   LocalFree(sd);
   if (made) return Ok{};
-  if (err != ERROR_ALREADY_EXISTS) return Failed("CreateDirectoryW", *path, err);
+  if (err != ERROR_ALREADY_EXISTS) return Win32Failed("CreateDirectoryW", *path, err);
   bool missing = false;
   auto h = OpenDirectory(*path, READ_CONTROL | WRITE_DAC | WRITE_OWNER, &missing);
   if (!h.ok()) return h.error();
@@ -431,7 +427,6 @@ constexpr const char* kCapabilityPrefix = "sandboxctl-cap-";
 
 struct AceGrant {
   std::string path;
-  bool subtree = false;
 };
 
 Result<AceGrant> GrantOf(const Resource& r) {
@@ -439,7 +434,6 @@ Result<AceGrant> GrantOf(const Resource& r) {
   g.path = Str(r.attributes, "path");
   const std::string scope = Str(r.attributes, "scope");
   if (scope != "subtree" && scope != "path") return BadPlan(r, "scope '" + scope + "'");
-  g.subtree = scope == "subtree";
   const bool rooted = g.path.size() >= 3 && std::isalpha(static_cast<unsigned char>(g.path[0])) && g.path[1] == ':' &&
                       g.path[2] == '\\';
   // Only a normal path: every component is looked at as named, none is "." or "..".
