@@ -46,11 +46,9 @@ struct Grant {
   bool subtree = false;
   bool only_if_needed = false;
   bool read_only_grant = false;  // access "read": nothing to do where "other" may read
+  bool restricts = false;        // deny_write, deny_read: the entry takes access away
   std::set<std::string> except;
   std::optional<Perm> access, dflt;
-  // Processes of the grant's user run: a file read by name may be swapped for another
-  // before the write, so changes go through a descriptor of the file, read again.
-  bool careful = false;
 };
 
 std::optional<Perm> ParsePerm(const std::string& text) {
@@ -100,6 +98,7 @@ Result<Grant> ReadGrant(const Resource& r, bool allow_missing_user = false) {
   g.subtree = a.value("scope", "") == "subtree";
   g.only_if_needed = a.value("only_if_needed", false);
   g.read_only_grant = a.value("access", "") == "read";
+  g.restricts = a.value("access", "") == "deny_write" || a.value("access", "") == "deny_read";
   if (a.contains("except") && a["except"].is_array()) {
     for (const auto& e : a["except"]) {
       if (!e.is_string() || !IsNormalAbsolute(e.get<std::string>())) return bad("bad except path");
@@ -473,12 +472,13 @@ class Walker {
   Walker(const Grant& g, const Visit& visit, const Flush& flush) : g_(g), visit_(visit), flush_(flush) {}
 
   // Visits the grant's path (and its tree); `missing` tells whether the path exists at all.
-  // No component of the path may be a symbolic link: a link committed to a repository
-  // (`out -> ../../..`) must not carry a grant somewhere else.
+  // No component of the path may be a symbolic link, the last one included: a link
+  // committed to a repository (`out -> ../../..`) must not carry a grant somewhere else,
+  // nor a deny-read path that is a link be passed over, its target left readable through it.
   Result<Ok> Run(bool* missing) {
     *missing = false;
     open_how how{};
-    how.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC;
+    how.flags = O_PATH | O_CLOEXEC;
     how.resolve = RESOLVE_NO_SYMLINKS;
     int pathfd = static_cast<int>(syscall(SYS_openat2, AT_FDCWD, g_.path.c_str(), &how, sizeof how));
     if (pathfd < 0) {
@@ -689,36 +689,15 @@ Result<Ok> Walk(const Grant& g, const Visit& visit, bool* missing, const Flush& 
   return Walker(g, visit, flush).Run(missing);
 }
 
-// Whether any process runs with `uid` as its real, effective or saved user id. A fresh
-// sandbox user has none; exec starts none while apply changes grants (it refuses while a
-// step is in progress). Unknown: as if there were.
-bool UserHasProcesses(uid_t uid) {
-  DIR* proc = opendir("/proc");
-  if (!proc) return true;
-  bool found = false;
-  while (dirent* e = readdir(proc)) {
-    if (e->d_name[0] < '1' || e->d_name[0] > '9') continue;
-    const std::string status = std::string("/proc/") + e->d_name + "/status";
-    FILE* f = fopen(status.c_str(), "re");
-    if (!f) continue;  // gone meanwhile
-    char line[256];
-    while (fgets(line, sizeof line, f)) {
-      unsigned real, effective, saved;
-      if (sscanf(line, "Uid: %u %u %u", &real, &effective, &saved) == 3) {
-        found = real == uid || effective == uid || saved == uid;
-        break;
-      }
-    }
-    fclose(f);
-    if (found) break;
-  }
-  closedir(proc);
-  return found;
-}
-
-// A regular file with more than one name may be linked from outside the granted tree:
-// writing it there would write outside. Such a file gets the grant without 'w'. The link
-// count is looked up only where the entry is not already what a single-name file gets.
+// A regular file with more than one name may be linked from outside the granted tree (a
+// key of the developer's, a file of another user's), and an entry written on it is
+// written there too. It gets no entry that gives access (SharedFileGetsNothing); an entry
+// that takes access away (deny_read, a carve-out's deny_write) still goes on, no wider
+// than what "other" already allows, so that it gives nothing through the file's other
+// names (WantAccess). The link count is looked up only where the entry is not already
+// what a file with one name gets. Entries are written only through a descriptor of the
+// file (a file read by name is opened and read again first), whose link count is the one
+// that counts.
 nlink_t LinkCount(const Node& n) {
   if (n.nlink) return n.nlink;
   struct stat st {};
@@ -726,9 +705,30 @@ nlink_t LinkCount(const Node& n) {
   return rc == 0 ? st.st_nlink : 2;  // unknown: as if shared
 }
 
+bool Shared(const Grant& g, const Node& n, acl_t access) {
+  return !n.is_dir && !EntryInSync(access, g.uid, Want(*g.access, false, n.mode)) && LinkCount(n) > 1;
+}
+
+bool SharedFileGetsNothing(const Grant& g, const Node& n, acl_t access) {
+  return g.access && !g.restricts && Shared(g, n, access);
+}
+
+Perm OtherPerm(acl_t acl) {
+  acl_entry_t e;
+  for (int id = ACL_FIRST_ENTRY; acl_get_entry(acl, id, &e) == 1; id = ACL_NEXT_ENTRY) {
+    acl_tag_t tag;
+    acl_get_tag_type(e, &tag);
+    if (tag == ACL_OTHER) return PermOf(e);
+  }
+  return Perm{};
+}
+
 Perm WantAccess(const Grant& g, const Node& n, acl_t access) {
   Perm want = Want(*g.access, n.is_dir, n.mode);
-  if (want.w && !n.is_dir && !EntryInSync(access, g.uid, want) && LinkCount(n) > 1) want.w = false;
+  if (g.restricts && Shared(g, n, access)) {
+    const Perm other = OtherPerm(access);
+    want = Perm{want.r && other.r, want.w && other.w, want.x && other.x};
+  }
   return want;
 }
 
@@ -835,7 +835,8 @@ Result<Observation> ObserveAclGrant(const Resource& resource, bool shallow) {
   std::mutex mutex;  // the walk runs on several threads
   auto walked = Walk(g, [&](const Node& n, Acl& access) -> Result<Visited> {
     bool in_sync = true;
-    const bool suffices = OtherSuffices(g, n, access.get());
+    // Nothing to give: "other" already may, or the file has other names.
+    const bool suffices = OtherSuffices(g, n, access.get()) || SharedFileGetsNothing(g, n, access.get());
     if (g.access && !suffices) in_sync = EntryInSync(access.get(), g.uid, WantAccess(g, n, access.get()));
     Acl dflt;
     if (n.is_dir && g.dflt && !suffices) {
@@ -876,7 +877,6 @@ Result<Observation> ObserveAclGrant(const Resource& resource, bool shallow) {
 Result<Ok> EnsureAclGrant(const Resource& resource, const NotePrior& note_prior) {
   auto grant = ReadGrant(resource);
   if (!grant.ok()) return grant.error();
-  grant->careful = UserHasProcesses(grant->uid);
   const Grant& g = *grant;
   PriorList pending;  // met, not yet saved: their nodes wait
   // One flush at a time, the save included: a thread whose nodes went out with another
@@ -884,7 +884,8 @@ Result<Ok> EnsureAclGrant(const Resource& resource, const NotePrior& note_prior)
   std::mutex flushing;
   bool missing = false;
   return Walk(g, [&](const Node& n, Acl& access) -> Result<Visited> {
-    const bool suffices = OtherSuffices(g, n, access.get());
+    // Nothing to give: "other" already may, or the file has other names.
+    const bool suffices = OtherSuffices(g, n, access.get()) || SharedFileGetsNothing(g, n, access.get());
     Acl dflt;
     if (n.is_dir && g.dflt && !suffices) {
       if (auto r = ReadDefault(n, dflt); !r.ok()) return r.error();
@@ -899,7 +900,9 @@ Result<Ok> EnsureAclGrant(const Resource& resource, const NotePrior& note_prior)
     if (g.access && !suffices) {
       Perm want = WantAccess(g, n, access.get());
       if (!EntryInSync(access.get(), g.uid, want)) {  // skip what is right: no write, ctime kept
-        if (n.fd < 0 && g.careful) return Visited::kOpen;
+        // Read by name, the file may have been swapped for another since (one linked from
+        // outside): the whole ACL, base entries included, would go to that one.
+        if (n.fd < 0) return Visited::kOpen;
         if (!SetEntry(access.ptr(), g.uid, want)) return SysError("acl_calc_mask", n.path, errno);
         if (auto r = WriteAccess(n, access.get()); !r.ok()) return r.error();
       }
@@ -927,7 +930,6 @@ Result<Ok> RemoveAclGrant(const OwnedRecord& record) {
     if (grant.error().call == "getpwnam") return Ok{};  // no user, so no entry of it anywhere
     return grant.error();
   }
-  grant->careful = UserHasProcesses(grant->uid);
   const Grant& g = *grant;
   const auto& prior = record.prior;
   auto paths = [&](const char* key) {
@@ -966,7 +968,7 @@ Result<Ok> RemoveAclGrant(const OwnedRecord& record) {
   bool missing = false;
   return Walk(g, [&](const Node& n, Acl& access) -> Result<Visited> {
     if (g.access && Summarize(access.get(), g.uid).mine) {
-      if (n.fd < 0 && g.careful) return Visited::kOpen;
+      if (n.fd < 0) return Visited::kOpen;  // as in EnsureAclGrant
       if (!strip(access.ptr(), recorded_mask(n.path))) return SysError("acl_calc_mask", n.path, errno);
       if (auto r = WriteAccess(n, access.get()); !r.ok()) return r.error();
     }

@@ -10,10 +10,13 @@
 // been narrowed by hand, directories that already had a default ACL, and directories
 // where the invoking user's default entry already existed.
 //
-// Walking never follows a symlink: directories are opened with O_NOFOLLOW relative to
-// their parent; the access ACLs of files are read and written by name relative to that
-// descriptor without following (getxattrat/setxattrat, Linux 6.13 on) or, on older
-// kernels, through a descriptor of the file opened the same way. Default ACLs of
+// Walking never follows a symlink, and a grant's own path may not be or pass through one:
+// directories are opened with O_NOFOLLOW relative to their parent; the access ACLs of
+// files are read by name relative to that descriptor without following (getxattrat,
+// Linux 6.13 on) or, on older kernels, through a descriptor of the file opened the same
+// way. A file's ACL is changed only through such a descriptor, read again through it: a
+// name may be swapped for another file (one linked from outside the tree) at any time.
+// A file with more than one name gets no entry that gives access. Default ACLs of
 // directories are read and written through the directory's descriptor.
 #pragma once
 
