@@ -51,7 +51,9 @@ bool Id(const nlohmann::json& j, const char* key, T& out) {
 
 Result<LaunchRecord> LaunchRecordFromJson(const nlohmann::json& j, const std::string& workspace,
                                           const std::string& profile) {
-  if (!j.is_object() || j.value("format", 0) != kLaunchRecordFormat) return BadRecord("unknown format");
+  if (!j.is_object() || !j.contains("format") || !j["format"].is_number_integer() || j["format"] != kLaunchRecordFormat) {
+    return BadRecord("unknown format");
+  }
   LaunchRecord r;
   for (auto [key, field] : {std::pair{"workspace", &r.workspace}, std::pair{"profile", &r.profile},
                             std::pair{"firewall_boot_id", &r.firewall_boot_id}}) {

@@ -121,8 +121,9 @@ const std::vector<std::string>& DefaultEnvDeny();
 nlohmann::json PlanToJson(const Plan& plan);
 nlohmann::json ResourceToJson(const Resource& resource);
 nlohmann::json LaunchSpecToJson(const LaunchSpec& launch);
-// The inverse of LaunchSpecToJson, checking every field: the runner reads it back.
-Result<LaunchSpec> LaunchSpecFromJson(const nlohmann::json& json);
+// The inverse of LaunchSpecToJson, checking every field: the runner reads it back. Paths
+// are checked in the syntax of `target`.
+Result<LaunchSpec> LaunchSpecFromJson(const nlohmann::json& json, Target target = Target::kLinux);
 // The inverse of ResourceToJson; checks every field, since privileged commands read it back.
 Result<Resource> ResourceFromJson(const nlohmann::json& json);
 // The plan as text for people, rendered from the same data as PlanToJson.

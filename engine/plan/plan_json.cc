@@ -3,6 +3,8 @@
 #include <optional>
 #include <tuple>
 
+#include "engine/profile/paths.h"
+
 namespace sbx {
 
 nlohmann::json LaunchSpecToJson(const LaunchSpec& l) {
@@ -147,8 +149,8 @@ Error BadLaunch(const std::string& what) { return Error{"invalid_state", "", "la
 }  // namespace
 
 // Reads what LaunchSpecToJson wrote, trusting nothing: every field must be there with its
-// type, and every path must be absolute.
-Result<LaunchSpec> LaunchSpecFromJson(const nlohmann::json& j) {
+// type, and every path must be absolute and normalised in the target's syntax.
+Result<LaunchSpec> LaunchSpecFromJson(const nlohmann::json& j, Target target) {
   if (!j.is_object()) return BadLaunch("not an object");
   auto object = [&](const nlohmann::json& parent, const char* key) -> const nlohmann::json* {
     return parent.contains(key) && parent[key].is_object() ? &parent[key] : nullptr;
@@ -172,13 +174,23 @@ Result<LaunchSpec> LaunchSpecFromJson(const nlohmann::json& j) {
     if (!list) return BadLaunch(std::string("'") + key + "' is not a list of strings");
     *field = *list;
   }
+  const PathStyle style = target == Target::kWindows ? PathStyle::kWindows : PathStyle::kPosix;
+  auto normal = [&](const std::string& p) {
+    const auto n = NormalizePath(p, style);
+    return n && *n == p;
+  };
   for (const auto* list : {&l.writable, &l.read_only, &l.readable, &l.deny_read}) {
     for (const auto& p : *list) {
-      if (p.empty() || p[0] != '/') return BadLaunch("path '" + p + "' is not absolute");
+      if (!IsAbsolutePath(p, style)) return BadLaunch("path '" + p + "' is not absolute");
+      if (!normal(p)) return BadLaunch("path '" + p + "' is not normalised");
     }
   }
-  if (!l.tmp.empty() && l.tmp[0] != '/') return BadLaunch("tmp '" + l.tmp + "' is not absolute");
-  const std::string mode = net->value("mode", "");
+  if (!l.tmp.empty() && !normal(l.tmp)) return BadLaunch("tmp '" + l.tmp + "' is not an absolute, normalised path");
+  // A field of another type is refused like a missing one (json::value would throw).
+  auto text = [](const nlohmann::json& parent, const char* key) {
+    return parent.contains(key) && parent[key].is_string() ? parent[key].get<std::string>() : std::string();
+  };
+  const std::string mode = text(*net, "mode");
   bool known = false;
   for (auto m : {NetworkMode::kOffline, NetworkMode::kOnline, NetworkMode::kAllowlist}) {
     if (NetworkModeName(m) == mode) l.network = m, known = true;
@@ -188,7 +200,7 @@ Result<LaunchSpec> LaunchSpecFromJson(const nlohmann::json& j) {
     if (!net->contains(key) || !(*net)[key].is_boolean()) return BadLaunch(std::string("'") + key + "' is not a boolean");
     *field = (*net)[key].get<bool>();
   }
-  const std::string inherit = env->value("inherit", "");
+  const std::string inherit = text(*env, "inherit");
   known = false;
   for (auto e : {EnvInherit::kNone, EnvInherit::kCore, EnvInherit::kAll}) {
     if (EnvInheritName(e) == inherit) l.env_inherit = e, known = true;

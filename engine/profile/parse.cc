@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <cstdio>
 #include <toml++/toml.h>
 
 #include "engine/core/names.h"
@@ -347,6 +348,95 @@ std::optional<SourcePosition> FindInvalidUtf8(std::string_view text, unsigned ch
   return std::nullopt;
 }
 
+// toml++ 3.3 (Debian 12) asks of many characters whether they are non-ASCII whitespace,
+// and for some it answers with undefined behaviour: its table sends them to a switch
+// without their case (found by fuzz/fuzz_profile.cc, e.g. "version = Аtene"). Those
+// characters are kept out of its way: before parsing, each is moved to its own code point
+// in Supplementary Private Use Area-A (U+F0000 up), which the library handles safely and
+// which no profile may contain; every string read back, and every message, is moved back.
+// Positions do not change: one character stands for one.
+constexpr uint32_t kParked = 0xF0000;
+constexpr uint32_t kParkedEnd = 0xFFFFE;  // the area ends at U+FFFFD
+
+bool TomlMisjudges(uint32_t c) {
+  if (c <= 0xA0 || c >= 0xFEFF || c == 0x3000) return false;  // the ones it answers before its table
+  const uint64_t index = (c - 0xA0) / 0x3FA;                    // the library's own arithmetic
+  return !((uint64_t{1} << index) & 0x7FFFFFFFFFFFF75Eull) && index != 5 && index != 7;
+}
+
+void AppendUtf8(std::string& out, uint32_t c) {
+  if (c < 0x80) {
+    out += static_cast<char>(c);
+  } else if (c < 0x800) {
+    out += static_cast<char>(0xC0 | (c >> 6));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  } else if (c < 0x10000) {
+    out += static_cast<char>(0xE0 | (c >> 12));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (c >> 18));
+    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  }
+}
+
+// `text` with each code point c replaced by map(c); `text` is valid UTF-8.
+template <typename Map>
+std::string MapCodePoints(std::string_view text, Map map) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    uint32_t c = 0;
+    const size_t len = DecodeUtf8(text, i, &c);
+    if (len == 0) {  // not UTF-8 (a message quoting bytes): kept as it is
+      out += text[i++];
+      continue;
+    }
+    AppendUtf8(out, map(c));
+    i += len;
+  }
+  return out;
+}
+
+std::string Unpark(std::string_view text) {
+  if (text.find('\xF3') == std::string_view::npos) return std::string(text);  // no U+C0000..U+FFFFF at all
+  return MapCodePoints(text, [](uint32_t c) {
+    const uint32_t original = c - kParked + 0xA0;
+    return c >= kParked && c < kParkedEnd && TomlMisjudges(original) ? original : c;
+  });
+}
+
+// Every string value of the document, moved back in place.
+void UnparkStrings(toml::node& node) {
+  if (auto* t = node.as_table()) {
+    for (auto&& [key, child] : *t) UnparkStrings(child);
+  } else if (auto* a = node.as_array()) {
+    for (auto& child : *a) UnparkStrings(child);
+  } else if (auto* v = node.as_string()) {
+    v->get() = Unpark(v->get());
+  }
+}
+
+// The first code point a profile may not contain, with its position.
+std::optional<std::pair<SourcePosition, uint32_t>> FindParkingSpot(std::string_view text) {
+  int line = 1, column = 1;
+  for (size_t i = 0; i < text.size();) {
+    uint32_t c = 0;
+    const size_t len = std::max<size_t>(DecodeUtf8(text, i, &c), 1);
+    if (c >= kParked && c < kParkedEnd) return std::pair{SourcePosition{line, column}, c};
+    if (c == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+    i += len;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 ParsedProfile ParseProfileText(std::string_view text, const std::string& display_path, const std::string& origin,
@@ -362,17 +452,29 @@ ParsedProfile ParseProfileText(std::string_view text, const std::string& display
                                     "invalid UTF-8 (byte 0x" + Hex(bad, 2) + "); profiles must be UTF-8 text"));
     return {};
   }
+  if (auto spot = FindParkingSpot(text)) {
+    char name[16];
+    std::snprintf(name, sizeof name, "U+%04X", spot->second);
+    diagnostics.push_back(MakeError(DiagCode::kTomlSyntax, SourceRegion{display_path, origin, spot->first},
+                                    "private-use character " + std::string(name) + " is not allowed in profiles"));
+    return {};
+  }
   toml::table root;
   try {
-    root = toml::parse(text, std::string_view(display_path));
+    root = toml::parse(MapCodePoints(text, [](uint32_t c) { return TomlMisjudges(c) ? c - 0xA0 + kParked : c; }),
+                       std::string_view(display_path));
   } catch (const toml::parse_error& e) {
     const auto& b = e.source().begin;
     diagnostics.push_back(MakeError(DiagCode::kTomlSyntax,
                                     SourceRegion{display_path, origin, {static_cast<int>(b.line), static_cast<int>(b.column)}},
-                                    "not valid TOML: " + std::string(e.description())));
+                                    "not valid TOML: " + Unpark(e.description())));
     return {};
   }
-  return Parser(display_path, origin, diagnostics).Run(root);
+  UnparkStrings(root);
+  const size_t first = diagnostics.size();
+  ParsedProfile parsed = Parser(display_path, origin, diagnostics).Run(root);
+  for (size_t i = first; i < diagnostics.size(); ++i) diagnostics[i].message = Unpark(diagnostics[i].message);
+  return parsed;
 }
 
 std::optional<uint64_t> ParseDuration(std::string_view text) {

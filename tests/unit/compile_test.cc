@@ -201,6 +201,23 @@ TEST(LaunchSpecJson, ReadsBackWhatItWroteAndRejectsWhatItDidNot) {
   nlohmann::json env = LaunchSpecToJson(spec);
   env["env"].erase("deny");
   EXPECT_EQ(LaunchSpecFromJson(env).error().message, "'deny' is not a list of strings");
+  nlohmann::json dots = LaunchSpecToJson(spec);
+  dots["filesystem"]["writable"].push_back("/srv/app/../../etc");
+  EXPECT_EQ(LaunchSpecFromJson(dots).error().message, "path '/srv/app/../../etc' is not normalised");
+  nlohmann::json typed = LaunchSpecToJson(spec);  // another type is refused, never thrown
+  typed["network"]["mode"] = 3;
+  EXPECT_EQ(LaunchSpecFromJson(typed).error().message, "unknown network mode ''");
+}
+
+// Found by fuzz/fuzz_catalog.cc: a Windows plan's launch spec did not read back.
+TEST(LaunchSpecJson, ReadsBackAWindowsSpecInWindowsSyntax) {
+  Profile p = Make("offline", kOffline);
+  const LaunchSpec spec = CompilePlan({&p}, WindowsContext()).plan.launches.front();
+  ASSERT_FALSE(spec.writable.empty());
+  auto back = LaunchSpecFromJson(LaunchSpecToJson(spec), Target::kWindows);
+  ASSERT_TRUE(back.ok()) << back.error().Render();
+  EXPECT_EQ(LaunchSpecToJson(*back), LaunchSpecToJson(spec));
+  EXPECT_FALSE(LaunchSpecFromJson(LaunchSpecToJson(spec), Target::kLinux).ok());
 }
 
 TEST(Compile, RequireNamespaceReachesTheLaunchSpecAndIsInherited) {

@@ -92,6 +92,33 @@ TEST(ParseProfile, SectionThatIsNotATableIsAWrongType) {
   EXPECT_EQ(p.messages, (std::vector<std::string>{"2:11: 'network' must be a table, not a string"}));
 }
 
+// Found by fuzz/fuzz_profile.cc: the TOML library answers with undefined behaviour
+// whether some characters are whitespace. They reach it as others and come back intact,
+// in values, keys and messages alike, at the same positions.
+TEST(ParseProfile, CharactersTheTomlLibraryMisjudgesComeBackIntact) {
+  EXPECT_EQ(Parse("version = \xd0\x90tene\n").messages,
+            (std::vector<std::string>{"1:11: not valid TOML: Error while parsing value: could not determine value type"}));
+  auto p = Parse("version = 1 # \xc3\xa9t\xc3\xa9\ndescription = \"\xd0\x90 \xc3\x9c \xef\xb1\xb0 \xe3\x80\x80\"\n"
+                 "[env]\nset = { A = '\xc3\xa9' }\n");
+  EXPECT_TRUE(p.profile.ok) << Join(p.messages, "\n");
+  ASSERT_TRUE(p.profile.settings.description);
+  EXPECT_EQ(p.profile.settings.description->value, "\xd0\x90 \xc3\x9c \xef\xb1\xb0 \xe3\x80\x80");
+  EXPECT_EQ(p.profile.settings.env_set.at("A").value, "\xc3\xa9");
+  // After a line-ending backslash the library asks of the first character of the next line.
+  auto q = Parse("version = 1\ndescription = \"\"\"caf\\\n   \xc3\xa9 \xf0\x9f\x98\x80\"\"\"\n");
+  EXPECT_TRUE(q.profile.ok) << Join(q.messages, "\n");
+  ASSERT_TRUE(q.profile.settings.description);
+  EXPECT_EQ(q.profile.settings.description->value, "caf\xc3\xa9 \xf0\x9f\x98\x80");
+  EXPECT_EQ(Parse("version = 1\n[env]\nset = { \"\xc3\x9c\" = \"x\" }\n").messages,
+            (std::vector<std::string>{"3:9: invalid environment variable name '\xc3\x9c' in env.set: use letters, digits "
+                                      "and '_', not starting with a digit"}));
+}
+
+TEST(ParseProfile, PrivateUseCharactersAreRefused) {
+  EXPECT_EQ(Parse("version = 1\n# \xf3\xb0\x80\x80\n").messages,
+            (std::vector<std::string>{"2:3: private-use character U+F0000 is not allowed in profiles"}));
+}
+
 TEST(ParseProfile, WhitespaceOnlyFileIsEmpty) {
   auto p = Parse("  \n\t\n");
   EXPECT_EQ(p.messages, (std::vector<std::string>{"0:0: profile is empty; it needs at least 'version = 1'"}));
