@@ -626,11 +626,15 @@ class Walker {
 
   Result<Ok> Children(int dirfd, const std::string& path, const Entries& names, bool noted = false) {
     Entries deferred;
+    // Once a file read by name had to be opened to be changed, the files after it in the
+    // directory are opened straight away (a first apply changes them all): each is read
+    // once, through its descriptor, instead of by name and then again.
+    bool open_first = false;
     for (const auto& entry : names) {
       const auto& [name, type] = entry;
       const std::string child = path == "/" ? "/" + name : path + "/" + name;
       if (g_.except.count(child)) continue;
-      if (type == DT_REG) {
+      if (type == DT_REG && !open_first) {
         Acl access;
         mode_t mode = 0;
         nlink_t nlink = 0;
@@ -641,6 +645,7 @@ class Walker {
             if (!v.ok()) return v.error();
             if (*v == Visited::kDeferred && !noted) deferred.push_back(entry);
             if (*v != Visited::kOpen) continue;
+            open_first = true;
             break;  // to be changed: through a descriptor, below
           }
           case ByName::kSkip: continue;
