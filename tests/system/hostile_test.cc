@@ -13,14 +13,23 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <gtest/gtest.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -87,13 +96,44 @@ bool Become(const Identity& id) {
          setresuid(id.uid, id.uid, id.uid) == 0;
 }
 
+#ifndef SYS_setxattrat
+#define SYS_setxattrat 463
+#endif
+
+// A seccomp filter that holds every call writing an extended attribute (POSIX ACLs are
+// extended attributes) at its entry and tells the listener; the others go through.
+std::vector<sock_filter> HoldXattrWrites() {
+#if defined(__x86_64__)
+  constexpr uint32_t kArch = AUDIT_ARCH_X86_64;
+#elif defined(__aarch64__)
+  constexpr uint32_t kArch = AUDIT_ARCH_AARCH64;
+#else
+#error "the architecture's audit value is needed here"
+#endif
+  std::vector<sock_filter> prog{
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, kArch, 1, 0),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+  };
+  for (const long nr : {long{SYS_setxattr}, long{SYS_lsetxattr}, long{SYS_fsetxattr}, long{SYS_setxattrat}}) {
+    prog.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(nr), 0, 1));
+    prog.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF));
+  }
+  prog.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+  return prog;
+}
+
 // Runs `argv` (argv[0] is the program unless `program` is given; an empty argv gives the
 // program no arguments at all, argv[0] included) with exactly `env`, as `id`, in `cwd`.
 // `fds` maps a descriptor of the child to one of this process that it inherits;
-// everything else but the standard three is close-on-exec here.
+// everything else but the standard three is close-on-exec here. With `at_write`, every
+// call of the child's that writes an extended attribute waits at its entry until
+// `at_write` has run, then goes on as it was made: an attacker who wins every race, the
+// moment between a check and the write it allows included.
 Outcome Spawn(const Identity& id, const std::string& program, const std::vector<std::string>& argv,
               const std::vector<std::string>& env, const fs::path& cwd, const fs::path& scratch,
-              const std::map<int, int>& fds = {}) {
+              const std::map<int, int>& fds = {}, const std::function<void()>& at_write = nullptr) {
   std::vector<char*> args, envp;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
@@ -108,6 +148,18 @@ Outcome Spawn(const Identity& id, const std::string& program, const std::vector<
   // Out of the way of the numbers they are given in the child first.
   std::vector<std::pair<int, int>> moved;
   for (const auto& [to, from] : fds) moved.emplace_back(to, fcntl(from, F_DUPFD_CLOEXEC, 1000));
+  std::vector<sock_filter> filter = HoldXattrWrites();
+  const sock_fprog prog{static_cast<unsigned short>(filter.size()), filter.data()};
+  int channel[2] = {-1, -1};  // the child hands its listener over
+  if (at_write && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, channel) != 0) return r;
+  char control[CMSG_SPACE(sizeof(int))] = {};
+  char byte = 0;
+  iovec iov{&byte, 1};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
   const pid_t pid = fork();
   if (pid == 0) {
     if (dup2(null_fd, 0) != 0 || dup2(out_fd, 1) != 1 || dup2(err_fd, 2) != 2) _exit(121);
@@ -116,6 +168,18 @@ Outcome Spawn(const Identity& id, const std::string& program, const std::vector<
     }
     if (chdir(cwd.c_str()) != 0) _exit(122);
     if (id.uid != 0 && !Become(id)) _exit(123);
+    if (at_write) {
+      const int listener = static_cast<int>(
+          syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog));
+      if (listener < 0) _exit(125);
+      cmsghdr* c = CMSG_FIRSTHDR(&msg);
+      c->cmsg_level = SOL_SOCKET;
+      c->cmsg_type = SCM_RIGHTS;
+      c->cmsg_len = CMSG_LEN(sizeof(int));
+      std::memcpy(CMSG_DATA(c), &listener, sizeof(int));
+      if (sendmsg(channel[1], &msg, 0) != 1) _exit(125);
+      close(listener);
+    }
     execve(program.c_str(), args.data(), envp.data());
     _exit(124);
   }
@@ -124,7 +188,34 @@ Outcome Spawn(const Identity& id, const std::string& program, const std::vector<
   close(null_fd);
   for (const auto& m : moved) close(m.second);
   int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  bool exited = false;
+  if (at_write) {
+    close(channel[1]);
+    const int listener = recvmsg(channel[0], &msg, 0) == 1 && CMSG_FIRSTHDR(&msg)
+                             ? *reinterpret_cast<int*>(CMSG_DATA(CMSG_FIRSTHDR(&msg)))
+                             : -1;
+    close(channel[0]);
+    while (listener >= 0) {
+      pollfd p{listener, POLLIN, 0};
+      const int n = poll(&p, 1, 100);
+      if (n > 0 && (p.revents & POLLIN)) {
+        seccomp_notif call{};
+        if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &call) != 0) continue;
+        at_write();
+        seccomp_notif_resp go_on{};
+        go_on.id = call.id;
+        go_on.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+        ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &go_on);  // the caller may be gone
+        continue;
+      }
+      if ((n > 0 && (p.revents & (POLLHUP | POLLERR))) || waitpid(pid, &status, WNOHANG) == pid) {
+        exited = n <= 0 || !(p.revents & (POLLHUP | POLLERR));
+        break;
+      }
+    }
+    if (listener >= 0) close(listener);
+  }
+  while (!exited && waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   r.out = ReadFile(out);
@@ -226,11 +317,12 @@ class Hostile : public ::testing::Test {
   void TearDown() override {
     if (IsSkipped()) return;
     Sandboxctl({"destroy", "--yes"});  // whatever a failed test left
+    std::error_code ec;
+    fs::remove_all(root_ / "stash", ec);  // hard links to the outside files, of a test that stopped early
     // (Change times, which renames move too, are the tests' own to compare.)
     EXPECT_EQ(TreeState(outside_, false), outside_before_) << "the directory outside the workspace was changed";
     Sh("userdel " + user_ + " 2>/dev/null; groupdel " + user_ + " 2>/dev/null; groupdel " + Group() +
        " 2>/dev/null; nft delete table inet " + Table() + " 2>/dev/null; userdel " + invoker_ + " 2>/dev/null");
-    std::error_code ec;
     fs::remove_all(root_, ec);
     EXPECT_EQ(Capture("getent passwd " + user_ + " " + invoker_), "");
     EXPECT_EQ(Capture("getent group " + Group() + " " + user_), "");
@@ -259,8 +351,10 @@ class Hostile : public ::testing::Test {
   }
 
   // sandboxctl in the workspace, with this test's own state, log, tmp root, nft table and
-  // runner directory; as root under sudo for the invoking user, or as `as_user`.
-  Outcome Sandboxctl(const std::vector<std::string>& args, const std::string& as_user = "") {
+  // runner directory; as root under sudo for the invoking user, or as `as_user`; with
+  // `at_write` run before each of its writes of an extended attribute (see Spawn).
+  Outcome Sandboxctl(const std::vector<std::string>& args, const std::string& as_user = "",
+                     const std::function<void()>& at_write = nullptr) {
     std::vector<std::string> argv{SANDBOXCTL_BIN, "--machine-profiles", ""};
     argv.insert(argv.end(), args.begin(), args.end());
     const std::string verb = args.empty() ? "" : args[0];
@@ -286,7 +380,7 @@ class Hostile : public ::testing::Test {
     } else {
       id = IdentityOf(as_user);
     }
-    return Spawn(id, SANDBOXCTL_BIN, argv, env, ws_, root_);
+    return Spawn(id, SANDBOXCTL_BIN, argv, env, ws_, root_, {}, at_write);
   }
 
   // The runner as the invoking user (a member of the runner group after apply).
@@ -427,6 +521,54 @@ TEST_F(ApplyUnderAttack, AFileSwappedWithAHardLinkToAnOutsideFileNeverChangesIt)
   Swapper swapper(pairs, [&](const Swapper::Pair& p) { return Inode(p.first) != own.at(p.first); });
   Attack(swapper, [&] { return TreeState(outside_, /*with_ctime=*/false); });
   fs::remove_all(stash);  // the outside files' link counts as they were
+}
+
+// The same attacker, winning every race: each time apply, or the walk that takes the
+// grant away, is about to write an extended attribute, the call waits until every file
+// of the workspace has traded places with a hard link to a file outside. A write by name
+// would land on the outside file; a write through the descriptor of the file that was
+// read and checked lands on that file, wherever its name is now.
+TEST_F(ApplyUnderAttack, AFileSwappedJustBeforeEachAclWriteNeverChangesTheOutsideFile) {
+  const fs::path stash = root_ / "stash";
+  fs::create_directories(stash);
+  std::vector<Swapper::Pair> pairs;
+  std::map<fs::path, ino_t> own;
+  int k = 0;
+  for (const auto& dir : MakeTree(8, 4)) {
+    for (int f = 0; f < 4; ++f, ++k) {
+      const fs::path name = stash / ("h" + std::to_string(k));
+      fs::create_hard_link(k % 2 ? outside_ / "passwd" : outside_ / "shadow", name);
+      const fs::path file = dir / ("f" + std::to_string(f));
+      own[file] = Inode(file);
+      pairs.emplace_back(file, name);
+    }
+  }
+  const std::string before = TreeState(outside_, /*with_ctime=*/false);
+  const std::string ws_acls = Capture("getfacl -R -p " + Quote(ws_.string()));
+  size_t writes = 0;
+  auto swap_all = [&] {
+    ++writes;
+    for (const auto& [a, b] : pairs) renameat2(AT_FDCWD, a.c_str(), AT_FDCWD, b.c_str(), RENAME_EXCHANGE);
+  };
+  for (int round = 0; round < 3; ++round) {
+    WriteWithWorkspace();
+    Outcome granted = Sandboxctl({"apply", "--yes"}, "", swap_all);
+    EXPECT_EQ(granted.exit_code, 0) << granted.err;
+    ASSERT_EQ(TreeState(outside_, false), before) << "round " << round << ": apply wrote outside the workspace";
+    WriteWithoutWorkspace();
+    Outcome taken = Sandboxctl({"apply", "--yes"}, "", swap_all);
+    EXPECT_EQ(taken.exit_code, 0) << taken.err;
+    ASSERT_EQ(TreeState(outside_, false), before) << "round " << round << ": taking the grant away wrote outside";
+  }
+  EXPECT_GT(writes, 30u) << "the writes were not held";
+  for (const auto& p : pairs) {
+    if (Inode(p.first) != own.at(p.first)) renameat2(AT_FDCWD, p.first.c_str(), AT_FDCWD, p.second.c_str(), RENAME_EXCHANGE);
+  }
+  WriteWithWorkspace();
+  ASSERT_EQ(Sandboxctl({"apply", "--yes"}).exit_code, 0);
+  ASSERT_EQ(Sandboxctl({"destroy", "--yes"}).exit_code, 0);
+  EXPECT_EQ(Capture("getfacl -R -p " + Quote(ws_.string())), ws_acls) << "destroy did not restore the workspace";
+  fs::remove_all(stash);
 }
 
 // The writable root itself trades places with a symbolic link to the outside directory:
