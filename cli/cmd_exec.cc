@@ -16,6 +16,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "cli/exec_common.h"
 #include "cli/machine_linux.h"
 #include "engine/core/host_info.h"
 #include "engine/core/strings.h"
@@ -36,38 +37,7 @@ namespace sbx::cli {
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
 
-inline constexpr int kExitTimeout = 124;
-inline constexpr int kExitSetup = 125;
-inline constexpr int kExitNotFound = 127;
-
 namespace {
-
-struct ExecOptions {
-  std::string isolation = "auto";
-  std::optional<double> timeout;
-  std::optional<std::string> cwd, json_status;
-  bool verbose = false;
-};
-
-// The options end where the command begins: after "--", or at the first word that is not
-// an option or an option's value.
-std::pair<std::vector<std::string>, std::vector<std::string>> SplitCommand(const std::vector<std::string>& args) {
-  static const std::vector<std::string> kTakesValue{
-      "--profile", "-p", "--isolation", "--timeout", "--cwd", "--json-status", "--state-dir", "--log-dir",
-      "--lock-timeout", "--nft-table", "--tmp-root", "--unit-dir", "--workspace", "--log-level",
-      "--machine-profiles", "--builtin-profiles", "--runner-dir", "--runner-group"};
-  for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--") return {{args.begin(), args.begin() + i}, {args.begin() + i + 1, args.end()}};
-    if (args[i].empty() || args[i][0] != '-') return {{args.begin(), args.begin() + i}, {args.begin() + i, args.end()}};
-    if (std::find(kTakesValue.begin(), kTakesValue.end(), args[i]) != kTakesValue.end()) ++i;
-  }
-  return {args, {}};
-}
-
-// Refuses (exit 125) with what is missing and how to fix it.
-struct Refusal {
-  std::string message;
-};
 
 // A directory private to `uid`, made if missing (`create`): never a symlink, owned by
 // `uid` (or by root, as apply makes ${tmp} with an ACL entry), closed to others.
@@ -134,39 +104,17 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
   auto [args, command] = SplitCommand(all_args);
   MachineOptions m;
   ExecOptions x;
-  po::options_description specific = MachineOptionsDescription(m, true);
-  specific.add_options()("isolation", po::value(&x.isolation), "auto, user or namespace (default auto)")(
-      "timeout", po::value<double>()->notifier([&](double v) { x.timeout = v; }),
-      "seconds before the command's process group is killed (exit 124)")(
-      "cwd", po::value<std::string>()->notifier([&](const std::string& v) { x.cwd = v; }),
-      "directory to run in (default: the current one)")(
-      "json-status", po::value<std::string>()->notifier([&](const std::string& v) { x.json_status = v; }),
-      "write the result (exit code, signal, duration, isolation, peak memory) to this file as JSON")(
-      "verbose,v", po::bool_switch(&x.verbose), "say which isolation is used and why");
-  try {
-    if (!ParseCommandLine("exec", args, specific, {}, g,
-                          "sandboxctl exec [--profile NAME] [options] -- COMMAND [ARG]...\n\n"
-                          "Runs COMMAND inside the profile's sandbox: writes only beneath the writable\n"
-                          "roots, no network when offline, only the allowed environment, within the\n"
-                          "profile's limits. Isolation 'user' (after apply, as root) runs it as the\n"
-                          "sandbox user; 'namespace' (no apply, no root) as you, in namespaces; 'auto'\n"
-                          "picks user where the profile is applied for this workspace.\n\n"
-                          "Exit status: the command's own; 128+N if killed by signal N; 124 timeout;\n"
-                          "125 the sandbox could not be set up; 126 not executable; 127 not found.",
-                          io.out)) {
-      return kExitOk;
-    }
-    if (command.empty()) throw UsageError{"exec", "no command given; usage: sandboxctl exec --profile NAME -- COMMAND"};
-    if (x.isolation != "auto" && x.isolation != "user" && x.isolation != "namespace") {
-      throw UsageError{"exec", "invalid --isolation '" + x.isolation + "'; use auto, user or namespace"};
-    }
-    if (m.profiles.size() > 1) throw UsageError{"exec", "give one --profile"};
-    if (x.timeout && !(*x.timeout > 0 && *x.timeout < 1e9)) {
-      throw UsageError{"exec", "--timeout must be a positive number of seconds"};
-    }
-  } catch (UsageError& e) {
-    e.exit_code = kExitSetup;  // like env and timeout: the launcher's own failures are 125
-    throw;
+  if (!ParseExecOptions(args, command,
+                        "sandboxctl exec [--profile NAME] [options] -- COMMAND [ARG]...\n\n"
+                        "Runs COMMAND inside the profile's sandbox: writes only beneath the writable\n"
+                        "roots, no network when offline, only the allowed environment, within the\n"
+                        "profile's limits. Isolation 'user' (after apply, as root) runs it as the\n"
+                        "sandbox user; 'namespace' (no apply, no root) as you, in namespaces; 'auto'\n"
+                        "picks user where the profile is applied for this workspace.\n\n"
+                        "Exit status: the command's own; 128+N if killed by signal N; 124 timeout;\n"
+                        "125 the sandbox could not be set up; 126 not executable; 127 not found.",
+                        g, m, x, io)) {
+    return kExitOk;
   }
 
   const auto ws = ResolveWorkspace(g);
@@ -207,41 +155,11 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
     return code;
   };
   try {
-    // The plan as apply makes it (the workspace's own profiles); a profile from another
-    // layer that the workspace does not use on its own is compiled alone.
-    std::optional<Plan> plan;
-    std::string name;
-    {
-      MachineOptions own = m;
-      own.profiles.clear();
-      std::ostringstream quiet;
-      plan = CompileWorkspacePlan(g, own, ws, Io{quiet, quiet});
-      if (m.profiles.empty()) {
-        if (!plan) {
-          CompileWorkspacePlan(g, own, ws, io);  // prints the diagnostics
-          return kExitSetup;
-        }
-        if (plan->launches.size() != 1) {
-          std::vector<std::string> names;
-          for (const auto& l : plan->launches) names.push_back(l.profile);
-          throw UsageError{"exec", plan->launches.empty()
-                                       ? "this workspace has no profiles; name one with --profile"
-                                       : "name the profile with --profile: " + Join(names, ", "),
-                           kExitSetup};
-        }
-        name = plan->launches.front().profile;
-      } else {
-        name = m.profiles.front();
-        bool found = plan && std::any_of(plan->launches.begin(), plan->launches.end(),
-                                         [&](const LaunchSpec& l) { return l.profile == name; });
-        if (!found) {
-          plan = CompileWorkspacePlan(g, m, ws, io);
-          if (!plan) return kExitSetup;
-        }
-      }
-    }
-    const LaunchSpec& spec = *std::find_if(plan->launches.begin(), plan->launches.end(),
-                                           [&](const LaunchSpec& l) { return l.profile == name; });
+    auto compiled = CompileExecPlan(g, m, ws, io);
+    if (!compiled) return kExitSetup;
+    const Plan* plan = &compiled->plan;
+    const std::string& name = compiled->profile;
+    const LaunchSpec& spec = compiled->spec();
     status["profile"] = name;
 
     // Not root: user isolation goes through the runner, which re-derives everything from
@@ -316,40 +234,18 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
         throw Refusal{"profile '" + name + "' is not applied for this workspace; run 'sudo sandboxctl apply' first, "
                       "or use '--isolation namespace'"};
       }
-      // While apply or destroy changes users, firewall rules or write and deny grants, no
-      // sandbox process may start: apply writes files by name as long as none runs. (The
-      // background read grants touch only trees the sandbox cannot change.)
-      for (const auto& [id, record] : state->records) {
-        if (record.intent == Intent::kNone || record.resource.attributes.value("background", false)) continue;
-        throw Refusal{"an apply or destroy is changing " + id + " (or was interrupted there); wait for it, or run "
-                      "'sudo sandboxctl apply'"};
-      }
-      // Only what apply recorded counts: every restriction the profile asks for now (the
-      // user, its firewall rules, its deny grants) must be one that was applied. Grants
-      // that only give access may be missing (apply found them in place, or a new root is
-      // not granted yet: the sandbox user is then refused there, which is stricter).
-      for (const auto& r : plan->resources) {
-        if (std::find(r.profiles.begin(), r.profiles.end(), name) == r.profiles.end()) continue;
+      CheckAppliedAsPlanned(*plan, *state, name, [](const Resource& r) {
         // What lets others use the runner depends on who applied; it restricts nothing here.
-        if (r.kind == ResourceKind::kLaunch || r.type == "group_member") continue;
+        if (r.kind == ResourceKind::kLaunch || r.type == "group_member") return AppliedCheck::kNot;
         const std::string access = r.attributes.value("access", "");
-        const bool restricts = r.type == "user" || r.type == "group" || r.type.rfind("nft_", 0) == 0 ||
-                               (r.type == "posix_acl" && (access == "deny_read" || access == "deny_write"));
-        auto rec = state->records.find(r.id);
-        if (!restricts && rec == state->records.end()) continue;
-        // A deny grant on a path that does not exist has nothing to protect yet (apply
-        // records none); once the path exists, apply must give it its entry first.
+        const bool deny = r.type == "posix_acl" && (access == "deny_read" || access == "deny_write");
         struct stat st {};
-        if (r.type == "posix_acl" && rec == state->records.end() &&
-            lstat(r.attributes.value("path", "").c_str(), &st) != 0 && errno == ENOENT) {
-          continue;
+        if (deny && lstat(r.attributes.value("path", "").c_str(), &st) != 0 && errno == ENOENT) {
+          return AppliedCheck::kIfRecorded;
         }
-        if (rec == state->records.end() || rec->second.resource.type != r.type ||
-            rec->second.resource.attributes != r.attributes) {
-          throw Refusal{"profile '" + name + "' changed since it was applied (" + r.id +
-                        "); run 'sudo sandboxctl apply' to bring the machine in step"};
-        }
-      }
+        const bool restricts = r.type == "user" || r.type == "group" || r.type.rfind("nft_", 0) == 0 || deny;
+        return restricts ? AppliedCheck::kAlways : AppliedCheck::kIfRecorded;
+      });
       // The user and the firewall rules must be in place. The rules need not be listed
       // again when an earlier exec found them in place at the ruleset's generation now:
       // read before listing, so a change made meanwhile makes the next exec list again.

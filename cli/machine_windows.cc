@@ -1,7 +1,7 @@
 // The machine commands on Windows: an elevated administrator, the Windows host (local
 // users, capability SIDs, NTFS ACEs, Windows Firewall), and read grants made within
-// apply, after the rest. `exec` and `restore` are not part of this build yet: each says
-// so plainly and changes nothing.
+// apply, after the rest. `exec` and `restore` are cmd_exec_windows.cc and
+// cmd_restore_windows.cc.
 #include <string>
 
 #include "cli/machine.h"
@@ -59,19 +59,5 @@ Result<int> StartBackgroundWorker(const GlobalOptions&, const MachineOptions&, c
 std::shared_ptr<void> LockBackgroundWorker(const MachineOptions&) { return nullptr; }
 
 bool WorkerAlive(int) { return false; }
-
-namespace {
-
-int NotYet(const std::string& command, Io io) {
-  io.err << "sandboxctl " << command
-         << ": not part of this Windows build yet, so nothing was changed. 'sandboxctl apply', 'plan', "
-            "'status' and 'destroy' work on Windows.\n";
-  return kExitFailure;
-}
-
-}  // namespace
-
-int RunRestore(GlobalOptions, const std::vector<std::string>&, Io io) { return NotYet("restore", io); }
-int RunExec(GlobalOptions, const std::vector<std::string>&, Io io) { return NotYet("exec", io); }
 
 }  // namespace sbx::cli

@@ -106,6 +106,8 @@ std::string Noun(StoreItem item) {
     case StoreItem::kSecretsDir: return "secrets directory";
     case StoreItem::kStateFile: return "state file";
     case StoreItem::kSecretFile: return "secret";
+    case StoreItem::kProgramDir: return "program's directory";
+    case StoreItem::kProgram: return "program";
   }
   return "object";
 }
@@ -114,7 +116,7 @@ std::string Noun(StoreItem item) {
 
 Result<Ok> CheckStoreSecurity(const std::string& path, StoreItem item, const Sid& owner, const Dacl& dacl,
                               const std::vector<Sid>& trusted) {
-  const bool directory = item == StoreItem::kStateDir || item == StoreItem::kSecretsDir;
+  const bool directory = item == StoreItem::kStateDir || item == StoreItem::kSecretsDir || item == StoreItem::kProgramDir;
   const bool secret = item == StoreItem::kSecretsDir || item == StoreItem::kSecretFile;
   const std::string noun = Noun(item), only = "; only " + NamesOf(trusted) + " may";
   auto is_trusted = [&](const Sid& sid) { return std::find(trusted.begin(), trusted.end(), sid) != trusted.end(); };
@@ -230,7 +232,7 @@ Result<LocalMemory> Descriptor(const wchar_t* sddl, const fs::path& object) {
 // The object open at `h` is what `item` says it is (a real directory or a plain file, never
 // a junction or symbolic link), and its owner and DACL pass CheckStoreSecurity.
 Result<Ok> CheckOpened(HANDLE h, const fs::path& path, StoreItem item, const std::vector<Sid>& trusted) {
-  const bool directory = item == StoreItem::kStateDir || item == StoreItem::kSecretsDir;
+  const bool directory = item == StoreItem::kStateDir || item == StoreItem::kSecretsDir || item == StoreItem::kProgramDir;
   BY_HANDLE_FILE_INFORMATION info{};
   if (!GetFileInformationByHandle(h, &info)) return Failed("GetFileInformationByHandle", path, GetLastError());
   if (info.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) {
@@ -430,6 +432,10 @@ fs::path SecretPath(const fs::path& dir, const std::string& user) {
 }
 
 }  // namespace
+
+Result<Ok> CheckOpenedSecurity(void* handle, const fs::path& path, StoreItem item, const std::vector<Sid>& trusted) {
+  return CheckOpened(static_cast<HANDLE>(handle), path, item, trusted);
+}
 
 fs::path DefaultStateDir() {
   fs::path base = L"C:\\ProgramData";

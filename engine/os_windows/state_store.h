@@ -37,8 +37,10 @@ std::filesystem::path DefaultStateDir();
 inline std::vector<Sid> DefaultStoreTrustees() { return {LocalSystemSid(), AdministratorsSid()}; }
 
 // What a checked object of the store is: its state (which others may read but not change)
-// or its secrets (which others may neither read nor change), a directory or a file in it.
-enum class StoreItem { kStateDir, kSecretsDir, kStateFile, kSecretFile };
+// or its secrets (which others may neither read nor change), a directory or a file in it;
+// or a program an administrator's sandboxctl starts (the runner) and its directory, which
+// others may read but not change either.
+enum class StoreItem { kStateDir, kSecretsDir, kStateFile, kSecretFile, kProgramDir, kProgram };
 
 // Whether an object of the store with this owner and DACL is safe to trust: owned by one
 // of `trusted`, and no one else may write it, delete or rename it, change its DACL or
@@ -56,6 +58,12 @@ enum class StoreItem { kStateDir, kSecretsDir, kStateFile, kSecretFile };
 //   and Administrators may
 Result<Ok> CheckStoreSecurity(const std::string& path, StoreItem item, const Sid& owner, const Dacl& dacl,
                               const std::vector<Sid>& trusted = DefaultStoreTrustees());
+
+// The object open at `handle` (a HANDLE with READ_CONTROL and FILE_READ_ATTRIBUTES) is
+// what `item` says it is, a real directory or a plain file and never a junction or
+// symbolic link, and its owner and DACL pass CheckStoreSecurity; `path` names it.
+Result<Ok> CheckOpenedSecurity(void* handle, const std::filesystem::path& path, StoreItem item,
+                               const std::vector<Sid>& trusted);
 
 class StateStore {
  public:

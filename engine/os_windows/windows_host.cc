@@ -635,6 +635,17 @@ Error Unknown(const Resource& r) { return Error{"invalid_plan", "", r.id, "no Wi
 
 }  // namespace
 
+Result<std::string> LoadSandboxPassword(const StateStore& store, const std::string& user) {
+  auto secret = store.LoadSecret(user);
+  if (!secret.ok()) return secret.error();
+  if (!*secret) return Error{"host_error", "", "sandbox user " + user, "no stored password"};
+  return UnprotectSecret(**secret, PasswordLabel(user));
+}
+
+Result<std::optional<Sid>> ReadCapabilitySid(const WindowsHostConfig& config, const std::string& profile) {
+  return CapabilityStore(config).Read(profile);
+}
+
 Result<Observation> WindowsHost::Observe(const Resource& r) {
   const CapabilityStore caps(config_);
   if (r.type == "ntfs_ace") return ObserveAces(r, caps);

@@ -7,8 +7,10 @@
 // Resource types: local_user, capability_sid, directory, ntfs_ace, firewall_rule.
 #pragma once
 
+#include <optional>
 #include <string>
 
+#include "engine/os_windows/sid.h"
 #include "engine/os_windows/state_store.h"
 #include "engine/reconcile/host.h"
 
@@ -22,6 +24,15 @@ struct WindowsHostConfig {
   bool machine_hive = true;
   std::string capability_key = "SOFTWARE\\sandboxctl\\CapabilitySids";
 };
+
+// The capability SID apply made for `profile`, from where the host keeps them; nullopt
+// when there is none. Only a SID of the shape sandboxctl makes is given back.
+Result<std::optional<Sid>> ReadCapabilitySid(const WindowsHostConfig& config, const std::string& profile);
+
+// The sandbox user's password as apply stored it in `store`, unprotected; an error naming
+// the user when there is none or it cannot be unprotected (only SYSTEM and Administrators
+// may read it).
+Result<std::string> LoadSandboxPassword(const StateStore& store, const std::string& user);
 
 class WindowsHost : public Host {
  public:

@@ -25,12 +25,32 @@ bool MatchEnvPattern(std::string_view pattern, std::string_view name) {
   return p == pattern.size();
 }
 
+namespace {
+
+// A name as `target` compares it: on Windows by its upper-case form (the names are ASCII;
+// the Windows host refuses others when it builds the block).
+std::string Folded(std::string_view name, Target target) {
+  std::string out(name);
+  if (target == Target::kWindows) {
+    for (char& c : out) {
+      if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 std::vector<std::string> SandboxEnvironment(const LaunchSpec& spec, const std::vector<std::string>& caller,
-                                            const std::map<std::string, std::string>& fixed) {
-  auto any = [](const std::vector<std::string>& patterns, const std::string& name) {
-    return std::any_of(patterns.begin(), patterns.end(), [&](const std::string& p) { return MatchEnvPattern(p, name); });
+                                            const std::map<std::string, std::string>& fixed, Target target) {
+  auto any = [&](const std::vector<std::string>& patterns, const std::string& name) {
+    const std::string folded = Folded(name, target);
+    return std::any_of(patterns.begin(), patterns.end(),
+                       [&](const std::string& p) { return MatchEnvPattern(Folded(p, target), folded); });
   };
-  std::map<std::string, std::string> env;
+  // By the name as compared: the name as first written, and its value.
+  std::map<std::string, std::pair<std::string, std::string>> env;
+  auto set = [&](const std::string& name, const std::string& value) { env[Folded(name, target)] = {name, value}; };
   for (const auto& entry : caller) {
     const size_t eq = entry.find('=');
     if (eq == std::string::npos || eq == 0) continue;
@@ -38,22 +58,25 @@ std::vector<std::string> SandboxEnvironment(const LaunchSpec& spec, const std::v
     const bool inherited = spec.env_inherit == EnvInherit::kAll ||
                            (spec.env_inherit == EnvInherit::kCore && any(spec.env_core, name));
     if ((inherited || any(spec.env_allow, name)) && !any(spec.env_deny, name)) {
-      env.emplace(name, entry.substr(eq + 1));  // the first of duplicates, as getenv finds it
+      env.emplace(Folded(name, target), std::pair{name, entry.substr(eq + 1)});  // the first of duplicates, as getenv finds it
     }
   }
-  for (const auto& [name, value] : spec.env_set) env[name] = value;
+  for (const auto& [name, value] : spec.env_set) set(name, value);
+  const bool sets_home = std::any_of(spec.env_set.begin(), spec.env_set.end(),
+                                     [&](const auto& e) { return Folded(e.first, target) == "HOME"; });
   for (const auto& [name, value] : fixed) {
-    if (name == "HOME" && spec.env_set.count("HOME")) continue;
-    env[name] = value;
+    if (Folded(name, target) == "HOME" && sets_home) continue;
+    set(name, value);
   }
   std::vector<std::string> out;
-  for (const auto& [name, value] : env) out.push_back(name + "=" + value);
+  for (const auto& [folded, entry] : env) out.push_back(entry.first + "=" + entry.second);
   return out;
 }
 
-bool MayRunIn(const LaunchSpec& spec, const std::string& workspace, const std::string& tmp, const std::string& cwd) {
+bool MayRunIn(const LaunchSpec& spec, const std::string& workspace, const std::string& tmp, const std::string& cwd,
+              Target target) {
   auto within = [&](const std::vector<std::string>& roots) {
-    return std::any_of(roots.begin(), roots.end(), [&](const std::string& r) { return IsWithin(cwd, r, PathStyle::kPosix); });
+    return std::any_of(roots.begin(), roots.end(), [&](const std::string& r) { return IsWithin(cwd, r, StyleFor(target)); });
   };
   std::vector<std::string> readable = spec.writable;
   for (const auto* list : {&spec.read_only, &spec.readable}) readable.insert(readable.end(), list->begin(), list->end());
@@ -62,8 +85,11 @@ bool MayRunIn(const LaunchSpec& spec, const std::string& workspace, const std::s
   return within(readable) && !within(spec.deny_read);
 }
 
-std::map<std::string, std::string> SandboxUserVariables(const LaunchSpec& spec, const std::string& workspace) {
-  std::map<std::string, std::string> fixed{{"USER", spec.user}, {"LOGNAME", spec.user}};
+std::map<std::string, std::string> SandboxUserVariables(const LaunchSpec& spec, const std::string& workspace,
+                                                        Target target) {
+  using Variables = std::map<std::string, std::string>;
+  Variables fixed = target == Target::kWindows ? Variables{{"USERNAME", spec.user}}
+                                               : Variables{{"USER", spec.user}, {"LOGNAME", spec.user}};
   if (!spec.env_set.count("GIT_CONFIG_COUNT")) {
     fixed["GIT_CONFIG_COUNT"] = "1";
     fixed["GIT_CONFIG_KEY_0"] = "safe.directory";

@@ -6,6 +6,11 @@
 // or the default secret list matches (deny wins over allow and inherit); then env.set,
 // which the profile's author wrote out and so is kept; finally what sandboxctl itself
 // sets (TMPDIR, HOME unless env.set has it, USER and LOGNAME).
+//
+// For Windows (`target`), names are matched without regard to case, as Windows compares
+// them: "Path" is the core list's PATH, "github_token" meets the "*_TOKEN" deny pattern,
+// and env.set's or sandboxctl's "PATH" replaces the caller's "Path" instead of standing
+// beside it.
 #pragma once
 
 #include <map>
@@ -23,16 +28,20 @@ bool MatchEnvPattern(std::string_view pattern, std::string_view name);
 // "NAME=value" strings, sorted by name. `caller`: NAME=value strings as in environ;
 // malformed ones (no '=') are dropped. `fixed`: the variables sandboxctl sets.
 std::vector<std::string> SandboxEnvironment(const LaunchSpec& spec, const std::vector<std::string>& caller,
-                                            const std::map<std::string, std::string>& fixed);
+                                            const std::map<std::string, std::string>& fixed,
+                                            Target target = Target::kLinux);
 
 // Whether the command may start in `cwd`: inside something the sandbox may read (a
 // writable, read-only or readable root, the workspace, its ${tmp}) and not in a deny-read
-// path.
-bool MayRunIn(const LaunchSpec& spec, const std::string& workspace, const std::string& tmp, const std::string& cwd);
+// path. Paths are compared as `target` compares them (on Windows without regard to case).
+bool MayRunIn(const LaunchSpec& spec, const std::string& workspace, const std::string& tmp, const std::string& cwd,
+              Target target = Target::kLinux);
 
 // What sandboxctl sets for a command run as the sandbox user: USER, LOGNAME, and git's
 // trust of the workspace (it belongs to someone else than the sandbox user, so git would
 // refuse it as a "dubious ownership" repository) unless the profile sets git's config.
-std::map<std::string, std::string> SandboxUserVariables(const LaunchSpec& spec, const std::string& workspace);
+// On Windows USERNAME instead of USER and LOGNAME.
+std::map<std::string, std::string> SandboxUserVariables(const LaunchSpec& spec, const std::string& workspace,
+                                                        Target target = Target::kLinux);
 
 }  // namespace sbx

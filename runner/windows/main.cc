@@ -15,7 +15,10 @@
 // member of Administrators, so a misconfigured caller cannot turn it into a way to run a
 // command with an administrator's token under the name of a sandbox.
 //
-// Usage: sandboxctl-runner.exe --capability SID [--timeout SECONDS] [--cwd DIR] -- PROGRAM [ARG]...
+// Usage: sandboxctl-runner.exe --capability SID [--timeout SECONDS] [--cwd DIR] [--memory BYTES]
+//        [--processes N] -- PROGRAM [ARG]...
+// --memory limits the memory each process of the command may commit, --processes how many
+// may run at once (the profile's limits.memory and limits.processes).
 // Exit status: the command's own; 124 timeout; 125 the runner failed; 126 not
 // executable; 127 not found.
 #include <windows.h>
@@ -38,6 +41,8 @@ struct Options {
   std::string capability;
   double timeout = 0;
   std::string cwd;
+  unsigned long long memory = 0;    // bytes; 0: no limit
+  unsigned long processes = 0;      // 0: no limit
   std::vector<std::string> command;
 };
 
@@ -50,7 +55,7 @@ int Fail(const std::string& what, DWORD code) {
 int Usage(const std::string& why) {
   std::fprintf(stderr,
                "sandboxctl-runner: %s\nusage: sandboxctl-runner.exe --capability SID [--timeout SECONDS] [--cwd DIR] "
-               "-- PROGRAM [ARG]...\n",
+               "[--memory BYTES] [--processes N] -- PROGRAM [ARG]...\n",
                why.c_str());
   return kExitSetup;
 }
@@ -75,6 +80,16 @@ bool ParseOptions(const std::vector<std::string>& args, Options& o, std::string&
       }
     } else if (a == "--cwd") {
       o.cwd = v;
+    } else if (a == "--memory" || a == "--processes") {
+      char* end = nullptr;
+      const unsigned long long n = std::strtoull(v.c_str(), &end, 10);
+      const unsigned long long most = a == "--memory" ? (1ull << 50) : 1000000ull;
+      if (v.empty() || v[0] == '-' || *end || n == 0 || n > most) {
+        why = a + " must be a positive whole number up to " + std::to_string(most);
+        return false;
+      }
+      if (a == "--memory") o.memory = n;
+      else o.processes = static_cast<unsigned long>(n);
     } else {
       why = "unknown option " + a;
       return false;
@@ -242,6 +257,14 @@ int wmain(int argc, wchar_t** argv) {
   }
   JOBOBJECT_EXTENDED_LIMIT_INFORMATION limits{};
   limits.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE | JOB_OBJECT_LIMIT_DIE_ON_UNHANDLED_EXCEPTION;
+  if (o.memory) {
+    limits.BasicLimitInformation.LimitFlags |= JOB_OBJECT_LIMIT_PROCESS_MEMORY;
+    limits.ProcessMemoryLimit = static_cast<SIZE_T>(o.memory);
+  }
+  if (o.processes) {
+    limits.BasicLimitInformation.LimitFlags |= JOB_OBJECT_LIMIT_ACTIVE_PROCESS;
+    limits.BasicLimitInformation.ActiveProcessLimit = static_cast<DWORD>(o.processes);
+  }
   // The logon SID lets the command use the desktop: not to reach the user's windows,
   // hooks, clipboard or display settings.
   JOBOBJECT_BASIC_UI_RESTRICTIONS ui{JOB_OBJECT_UILIMIT_HANDLES | JOB_OBJECT_UILIMIT_READCLIPBOARD |

@@ -48,6 +48,40 @@ TEST(SandboxEnvironment, NoneStartsEmptyThenAllowAndSetApply) {
             (std::vector<std::string>{"CI_TOKEN=from-profile", "EDITOR=vi", "HOME=/work/home", "TMPDIR=/t"}));
 }
 
+TEST(SandboxEnvironment, WindowsNamesMatchWithoutRegardToCase) {
+  const std::vector<std::string> caller = {"Path=C:\\Windows", "github_token=ghp_x", "Lc_All=C", "Aws_Region=eu",
+                                           "SystemRoot=C:\\Windows"};
+  // The core list's PATH and LC_* are the caller's "Path" and "Lc_All".
+  EXPECT_EQ(SandboxEnvironment(Spec(EnvInherit::kCore), caller, {}, Target::kWindows),
+            (std::vector<std::string>{"Lc_All=C", "Path=C:\\Windows"}));
+  // The deny patterns meet lower-case secrets; the profile's PATH replaces the caller's
+  // "Path" instead of standing beside it.
+  LaunchSpec s = Spec(EnvInherit::kAll);
+  s.env_set = {{"PATH", "C:\\tools"}};
+  EXPECT_EQ(SandboxEnvironment(s, caller, {{"TEMP", "C:\\t"}}, Target::kWindows),
+            (std::vector<std::string>{"Lc_All=C", "PATH=C:\\tools", "SystemRoot=C:\\Windows", "TEMP=C:\\t"}));
+  // On Linux they are other variables.
+  EXPECT_EQ(SandboxEnvironment(s, caller, {}),
+            (std::vector<std::string>{"Aws_Region=eu", "Lc_All=C", "PATH=C:\\tools", "Path=C:\\Windows",
+                                      "SystemRoot=C:\\Windows", "github_token=ghp_x"}));
+}
+
+TEST(SandboxEnvironment, WindowsKeepsTheProfilesHomeWhateverItsCase) {
+  LaunchSpec s = Spec(EnvInherit::kNone);
+  s.env_set = {{"Home", "D:\\h"}};
+  EXPECT_EQ(SandboxEnvironment(s, {}, {{"HOME", "C:\\t"}, {"TMP", "C:\\t"}}, Target::kWindows),
+            (std::vector<std::string>{"Home=D:\\h", "TMP=C:\\t"}));
+}
+
+TEST(LaunchEnv, WindowsPathsCompareWithoutRegardToCase) {
+  LaunchSpec spec;
+  spec.writable = {"C:\\src\\app"};
+  spec.deny_read = {"C:\\src\\app\\.env"};
+  EXPECT_TRUE(MayRunIn(spec, "C:\\src\\app", "C:\\t", "c:\\SRC\\App\\lib", Target::kWindows));
+  EXPECT_FALSE(MayRunIn(spec, "C:\\src\\app", "C:\\t", "C:\\SRC\\APP\\.ENV", Target::kWindows));
+  EXPECT_FALSE(MayRunIn(spec, "C:\\src\\app", "C:\\t", "C:\\src\\apps", Target::kWindows));
+}
+
 TEST(LaunchEnv, CommandsStartOnlyWhereTheSandboxMayRead) {
   LaunchSpec spec;
   spec.writable = {"/w"};
@@ -73,6 +107,8 @@ TEST(LaunchEnv, SandboxUserTrustsTheWorkspaceForGitUnlessTheProfileSetsGitConfig
   spec.env_set["GIT_CONFIG_COUNT"] = "0";
   EXPECT_EQ(SandboxUserVariables(spec, "/w"),
             (std::map<std::string, std::string>{{"LOGNAME", "sbx-offline"}, {"USER", "sbx-offline"}}));
+  EXPECT_EQ(SandboxUserVariables(spec, "C:\\w", Target::kWindows),
+            (std::map<std::string, std::string>{{"USERNAME", "sbx-offline"}}));
 }
 
 }  // namespace
