@@ -56,6 +56,12 @@ int RunDestroy(GlobalOptions g, const std::vector<std::string>& args, Io io) {
     return kExitFailure;
   }
   audit.Run("ok", summary);
+  // The progress of read grants that a killed apply left behind: the grants are gone now.
+  nlohmann::json progress = loaded->store.LoadProgress();
+  if (progress.is_object() && (all || progress.value("workspace", "") == ws.string()) &&
+      !WorkerAlive(progress.value("pid", 0))) {
+    loaded->store.ClearProgress();
+  }
   if (g.json) io.out << ChangesToJson(changes).dump(2) << "\n";
   else if (changes.HasMachineChanges()) io.out << "\nDestroy complete: " << changes.Count(Action::kDelete) << " destroyed.\n";
   return kExitOk;

@@ -94,6 +94,7 @@ Result<Ok> RemoveBootUnit(const OwnedRecord& record, const BootUnitConfig& c) {
   if (!u.ok()) return u.error();
   std::error_code ec;
   fs::remove(u->link, ec);
+  unlink((u->file.string() + ".sandboxctl-new").c_str());  // what an interrupted apply was writing
   if (record.prior.is_string()) return WriteFileReplacing(u->file, record.prior.get<std::string>(), 0, 0644, nullptr);
   fs::remove(u->file, ec);
   if (ec) return Error{"host_error", "unlink", u->file.string(), ec.message()};

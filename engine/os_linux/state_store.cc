@@ -54,6 +54,8 @@ Result<StateStore> StateStore::Open(const fs::path& dir, bool lock, std::chrono:
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
+  // What a killed run was saving; only the holder of the lock writes these.
+  for (const char* name : {"state.json.new", "background.json.new"}) unlink((dir / name).c_str());
   return StateStore(dir, fd);
 }
 

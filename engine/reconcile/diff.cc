@@ -126,9 +126,10 @@ ChangeSet ComputeChanges(const Plan& plan, const std::string& workspace, const S
       out.unobserved.push_back(id + ": " + o.detail);
       continue;
     }
-    // Gone already and nothing to restore: only the record goes (unless a run stopped
-    // inside its removal, which may have left a part, e.g. a stored password).
-    if (!o.present && record.prior.is_null() && record.intent != Intent::kRemove) {
+    // Gone already and nothing to restore: only the record goes, unless a run stopped
+    // inside making or removing it, which may have left a part that Observe does not look
+    // at (a file being written, the directory made for it, a stored password).
+    if (!o.present && record.prior.is_null() && record.intent == Intent::kNone) {
       out.record_only.push_back(id);
       continue;
     }

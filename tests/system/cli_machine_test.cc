@@ -302,6 +302,25 @@ TEST_F(MachineCli, ASecondRunWaitsForTheLockThenGivesUp) {
   EXPECT_EQ(Snapshot(), before_);
 }
 
+// A run killed while it saved the state file, or while its read grants went on, leaves
+// the new state file and the progress record: the next run takes the one away and
+// destroy the other, with the grants it was about.
+TEST_F(MachineCli, NothingAKilledRunLeftStaysInTheStateDirectoryAfterDestroy) {
+  ASSERT_EQ(Sandboxctl({"apply", "--yes"}).exit_code, 0);
+  const pid_t gone = fork();
+  if (gone == 0) _exit(0);
+  ASSERT_EQ(waitpid(gone, nullptr, 0), gone);
+  const fs::path state = root_ / "state";
+  std::ofstream(state / "state.json.new") << "{\"format\": 1, \"rec";
+  std::ofstream(state / "background.json")
+      << nlohmann::json{{"pid", gone}, {"workspace", fs::canonical(ws_).string()}, {"total", 1}, {"done", 0},
+                        {"current", "grant:read"}}.dump() << "\n";
+  ASSERT_EQ(Sandboxctl({"destroy", "--yes"}).exit_code, 0);
+  EXPECT_FALSE(fs::exists(state / "state.json.new"));
+  EXPECT_FALSE(fs::exists(state / "background.json"));
+  EXPECT_EQ(Sandboxctl({"status"}).out.find("Read grants in the background"), std::string::npos);
+}
+
 // SIGKILL lands somewhere in the middle of apply (or of destroy); each time the next
 // apply converges, a further apply finds nothing to do, and destroy restores the machine.
 TEST_F(MachineCli, KilledMidwayApplyConvergesAndDestroyRestores) {

@@ -284,6 +284,22 @@ TEST_F(LinuxHostTest, InterruptedAtEachStepApplyConvergesAndDestroyRestores) {
   }
 }
 
+// A run killed while it wrote the boot unit leaves the new file not yet renamed into place
+// and the .wants directory made for the link: destroy takes both away.
+TEST_F(LinuxHostTest, DestroyRemovesTheBootUnitAKilledRunWasWriting) {
+  Plan plan = Compile(false);
+  ASSERT_TRUE(Apply(plan, host_).ok());
+  const fs::path unit = units_ / "sandboxctl-firewall.service", wants = units_ / "sysinit.target.wants";
+  fs::remove(wants / unit.filename());
+  fs::remove(unit);
+  std::ofstream(unit.string() + ".sandboxctl-new") << "[Unit]\n";
+  state_.records.at("boot:firewall").intent = Intent::kEnsure;
+  ASSERT_TRUE(Apply(Plan{}, host_).ok());
+  EXPECT_FALSE(fs::exists(unit.string() + ".sandboxctl-new"));
+  EXPECT_FALSE(fs::exists(wants));
+  EXPECT_TRUE(state_.records.empty());
+}
+
 // --- POSIX ACL grants -----------------------------------------------------------------
 
 

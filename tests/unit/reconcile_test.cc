@@ -245,6 +245,28 @@ TEST(Reconcile, AStepARunStoppedInsideIsMadeAgain) {
   EXPECT_TRUE(m.Load().records.empty());
 }
 
+// Killed inside the making of an object before Observe can see it (a file written but not
+// yet renamed into place, the directory made for it): destroy still runs Remove, which
+// takes away those parts, instead of only dropping the record.
+TEST(Reconcile, DestroyRemovesWhatARunStoppedInsideMakingLeftUnseen) {
+  Plan plan = PlanFor(kWs, {{"offline", kOffline}});
+  Machine m;
+  ASSERT_TRUE(m.Apply(plan, kWs).ok());
+  const std::string user = "user:sbx-offline";
+  State state = m.Load();
+  state.records.at(user).intent = Intent::kEnsure;
+  m.saved = StateToJson(state);
+  m.host.objects.erase(user);
+  m.host.calls.clear();
+  ChangeSet destroy;
+  ASSERT_TRUE(m.Apply(Plan{}, kWs, false, &destroy).ok());
+  EXPECT_TRUE(std::any_of(destroy.changes.begin(), destroy.changes.end(),
+                          [&](const Change& c) { return c.resource.id == user && c.action == Action::kDelete; }))
+      << RenderChangesText(destroy);
+  EXPECT_NE(std::find(m.host.calls.begin(), m.host.calls.end(), "remove " + user), m.host.calls.end());
+  EXPECT_TRUE(m.Load().records.empty());
+}
+
 TEST(ReconcileRender, SummaryLineCountsEachAction) {
   ChangeSet c;
   Resource r;
