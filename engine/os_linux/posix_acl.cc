@@ -895,6 +895,14 @@ Result<Ok> EnsureAclGrant(const Resource& resource, const NotePrior& note_prior)
     if (n.is_dir && g.dflt && !suffices) {
       if (auto r = ReadDefault(n, dflt); !r.ok()) return r.error();
     }
+    // Skip what is right: no write, ctime kept.
+    const Perm want_access = g.access && !suffices ? WantAccess(g, n, access.get()) : Perm{};
+    const bool access_differs = g.access && !suffices && !EntryInSync(access.get(), g.uid, want_access);
+    const Perm want_default = dflt ? Want(*g.dflt, true, n.mode) : Perm{};
+    const bool default_differs = dflt && !EntryInSync(dflt.get(), g.uid, want_default);
+    // Nor is anything noted there: what the grant finds in place may be its own work, from
+    // a run stopped inside this step; what was there before is in the prior value already.
+    if (!access_differs && !default_differs) return Visited::kDone;
     if (note_prior && !n.noted) {
       Prior p = PriorOf(g, access.get(), dflt.get());
       if (p.Any()) {
@@ -902,23 +910,17 @@ Result<Ok> EnsureAclGrant(const Resource& resource, const NotePrior& note_prior)
         return Visited::kDeferred;
       }
     }
-    if (g.access && !suffices) {
-      Perm want = WantAccess(g, n, access.get());
-      if (!EntryInSync(access.get(), g.uid, want)) {  // skip what is right: no write, ctime kept
-        // Read by name, the file may have been swapped for another since (one linked from
-        // outside): the whole ACL, base entries included, would go to that one.
-        if (n.fd < 0) return Visited::kOpen;
-        if (!SetEntry(access.ptr(), g.uid, want)) return SysError("acl_calc_mask", n.path, errno);
-        if (auto r = WriteAccess(n, access.get()); !r.ok()) return r.error();
-      }
+    if (access_differs) {
+      // Read by name, the file may have been swapped for another since (one linked from
+      // outside): the whole ACL, base entries included, would go to that one.
+      if (n.fd < 0) return Visited::kOpen;
+      if (!SetEntry(access.ptr(), g.uid, want_access)) return SysError("acl_calc_mask", n.path, errno);
+      if (auto r = WriteAccess(n, access.get()); !r.ok()) return r.error();
     }
-    if (dflt) {
-      Perm want = Want(*g.dflt, true, n.mode);
-      if (!EntryInSync(dflt.get(), g.uid, want)) {
-        if (Summarize(dflt.get(), g.uid).entries == 0) dflt = NewDefaultFrom(access.get());
-        if (!SetEntry(dflt.ptr(), g.uid, want)) return SysError("acl_calc_mask", n.path, errno);
-        if (auto r = WriteDefault(n, dflt.get()); !r.ok()) return r.error();
-      }
+    if (default_differs) {
+      if (Summarize(dflt.get(), g.uid).entries == 0) dflt = NewDefaultFrom(access.get());
+      if (!SetEntry(dflt.ptr(), g.uid, want_default)) return SysError("acl_calc_mask", n.path, errno);
+      if (auto r = WriteDefault(n, dflt.get()); !r.ok()) return r.error();
     }
     return Visited::kDone;
   }, &missing, [&]() -> Result<Ok> {

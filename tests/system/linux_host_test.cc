@@ -302,6 +302,31 @@ TEST_F(LinuxHostTest, DestroyRemovesTheBootUnitAKilledRunWasWriting) {
 
 // --- POSIX ACL grants -----------------------------------------------------------------
 
+// A step a run was stopped inside is made again by the next run. The entries it finds in
+// place there are its own work, not anyone's prior value: the invoking user's default
+// entry on a directory where the sandbox user has none (a deny-read one) looks like one.
+TEST_F(LinuxHostTest, AGrantMadeAgainNotesNothingItMadeItself) {
+  const fs::path ws = root_ / "ws";
+  fs::create_directories(ws / "secret");
+  const std::string acls = Capture("getfacl -R -p " + ws.string());
+  Plan plan = CompileProfile("version = 1\n[identity]\nuser = \"" + user_ + "\"\n[filesystem]\n" +
+                                 "writable = [\"${workspace}\"]\ndeny_read = [\"${workspace}/secret\"]\n" +
+                                 "[network]\nmode = \"online\"\n",
+                             ws.string(), "nobody", "/nonexistent");
+  ASSERT_TRUE(Apply(plan, host_).ok());
+  const Resource* owner = plan.Find("grant:owner_default:nobody:" + ws.string());
+  ASSERT_NE(owner, nullptr);
+  nlohmann::json noted;
+  auto again = host_.Ensure(*owner, [&](const nlohmann::json& part) -> Result<Ok> {
+    MergePrior(noted, part);
+    return Ok{};
+  });
+  ASSERT_TRUE(again.ok()) << again.error().Render();
+  EXPECT_TRUE(noted.is_null()) << noted.dump();
+  ASSERT_TRUE(Apply(Plan{}, host_).ok());
+  EXPECT_EQ(Capture("getfacl -R -p " + ws.string()), acls);
+}
+
 
 // Each test runs twice: files reached by name (getxattrat/setxattrat, this kernel) and
 // through descriptors (the path of kernels before 6.13).
