@@ -27,16 +27,24 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// One private workspace per process, removed at exit.
-const fs::path& Workspace() {
-  static const fs::path dir = [] {
+// One private workspace per process, removed when the process exits.
+struct ScratchWorkspace {
+  fs::path dir;
+  ScratchWorkspace() {
     std::string pattern = (fs::temp_directory_path() / "sandboxctl-fuzz-XXXXXX").string();
     if (!mkdtemp(pattern.data())) std::abort();
-    fs::create_directory(fs::path(pattern) / sbx::kWorkspaceProfileDir);
-    std::atexit([] { fs::remove_all(Workspace()); });
-    return fs::path(pattern);
-  }();
-  return dir;
+    dir = pattern;
+    fs::create_directory(dir / sbx::kWorkspaceProfileDir);
+  }
+  ~ScratchWorkspace() {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+  }
+};
+
+const fs::path& Workspace() {
+  static const ScratchWorkspace scratch;
+  return scratch.dir;
 }
 
 std::vector<std::pair<std::string, std::string>> SplitFiles(std::string_view input) {
