@@ -90,7 +90,7 @@ std::optional<ExecPlan> CompileExecPlan(const GlobalOptions& g, const MachineOpt
 void CheckAppliedAsPlanned(const Plan& plan, const State& state, const std::string& profile,
                            const std::function<AppliedCheck(const Resource&)>& check) {
   // While apply or destroy changes users, firewall rules or write and deny grants, no
-  // sandbox process may start: apply writes files by name as long as none runs. (The
+  // sandbox process may start under a profile that is only half in place. (The
   // background read grants touch only trees the sandbox cannot change.)
   for (const auto& [id, record] : state.records) {
     if (record.intent == Intent::kNone || record.resource.attributes.value("background", false)) continue;
