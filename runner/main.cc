@@ -57,12 +57,9 @@
 #include "engine/os_linux/seccomp.h"
 #include "engine/plan/launch_env.h"
 
-extern char** environ;
-
 namespace {
 
 namespace fs = std::filesystem;
-using sbx::Error;
 
 constexpr int kExitSetup = 125;
 constexpr int kExitNotFound = 127;
@@ -187,7 +184,8 @@ void WriteStatus(const std::string& path, const nlohmann::json& status) {
   if (fd >= 0) close(fd);
 }
 
-// One JSON line per run: to the system log (authpriv) and to the caller's own audit log.
+// One JSON line per run: to the system log (authpriv) and, with the time, to the caller's
+// own audit log.
 // Arguments need not be UTF-8: invalid bytes are replaced rather than the line lost.
 void Audit(const Options& o, uid_t caller, nlohmann::json entry) {
   entry["event"] = "exec";
@@ -204,7 +202,7 @@ void Audit(const Options& o, uid_t caller, nlohmann::json entry) {
   const std::time_t now = std::time(nullptr);
   std::tm tm{};
   gmtime_r(&now, &tm);
-  std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  (void)std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);  // 20 characters fit
   entry["time"] = when;
   std::error_code ec;
   fs::create_directories(*o.log_dir, ec);
@@ -214,7 +212,7 @@ void Audit(const Options& o, uid_t caller, nlohmann::json entry) {
   how.resolve = RESOLVE_NO_SYMLINKS;
   const std::string file = *o.log_dir + "/audit.log";
   int fd = static_cast<int>(syscall(SYS_openat2, AT_FDCWD, file.c_str(), &how, sizeof how));
-  const std::string line = text + "\n";
+  const std::string line = entry.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   if (fd < 0 || write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
     std::cerr << "sandboxctl exec: cannot write the audit log " << file << ": " << std::strerror(errno) << "\n";
   }
@@ -323,7 +321,8 @@ int Run(const Options& o, nlohmann::json& status) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+// Past the try below only an allocation can throw, and terminating is the answer to that.
+int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   const uid_t caller = getuid();  // the launch makes the sandbox user the real uid
   Options o;
   nlohmann::json status = nlohmann::json::object();

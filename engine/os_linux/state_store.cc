@@ -2,7 +2,7 @@
 #include "engine/os_linux/state_store.h"
 
 #include <fcntl.h>
-#include <signal.h>
+#include <signal.h>  // NOLINT(modernize-deprecated-headers): kill is POSIX
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -82,9 +82,11 @@ Result<State> StateStore::Load() const {
   }
   std::string text;
   char buf[65536];
-  ssize_t n;
+  ssize_t n = 0;
   while ((n = read(fd, buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
+  const int err = errno;
   close(fd);
+  if (n < 0) return SysError("read", path.string(), err);  // not a state cut short
   auto state = StateFromJson(text);
   if (!state.ok()) {
     Error e = state.error();
