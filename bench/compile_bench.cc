@@ -30,7 +30,6 @@ std::vector<fs::path> ProfileFiles() {
   return files;
 }
 
-// cppcheck-suppress constParameterCallback ; Google Benchmark's signature takes a State&
 void TomlParse(benchmark::State& state) {
   const auto files = ProfileFiles();
   for (auto _ : state) {

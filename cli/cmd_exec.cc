@@ -183,16 +183,15 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
         if (x.cwd) argv.insert(argv.end(), {"--cwd", fs::absolute(*x.cwd).lexically_normal().string()});
         if (x.json_status) argv.insert(argv.end(), {"--json-status", fs::absolute(*x.json_status).string()});
         if (!log_dir.empty()) argv.insert(argv.end(), {"--log-dir", fs::absolute(log_dir).string()});
-        if (x.verbose) argv.emplace_back("--verbose");
-        argv.emplace_back("--");
+        if (x.verbose) argv.push_back("--verbose");
+        argv.push_back("--");
         argv.insert(argv.end(), command.begin(), command.end());
-        std::vector<char*> exec_argv;
-        exec_argv.reserve(argv.size() + 1);
-        for (auto& a : argv) exec_argv.push_back(a.data());
-        exec_argv.push_back(nullptr);
+        std::vector<char*> args;
+        for (auto& a : argv) args.push_back(a.data());
+        args.push_back(nullptr);
         io.out.flush();
         io.err.flush();
-        execv(runner.c_str(), exec_argv.data());
+        execv(runner.c_str(), args.data());
         const int err = errno;
         if (err == EACCES || err == EPERM) {
           throw Refusal{"you may not start " + runner.string() + " (" + std::strerror(err) + "): only members of group '" +
@@ -320,8 +319,8 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
         q.switch_first = true;
       } else {
         // Supplementary groups stay in a user namespace; some of them are root.
-        for (gid_t gid : SupplementaryGroups()) {
-          auto group = GroupName(gid);
+        for (gid_t g : SupplementaryGroups()) {
+          auto group = GroupName(g);
           if (group && std::find(kRootEquivalentGroups.begin(), kRootEquivalentGroups.end(), *group) !=
                            kRootEquivalentGroups.end()) {
             throw Refusal{"you are in the group '" + *group + "', which the sandbox would keep and which can act "

@@ -6,8 +6,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
-#include <thread>
 #include <vector>
 
 #include "engine/os_linux/run_command.h"
@@ -60,7 +58,7 @@ Result<Ok> RunAccountTool(const std::vector<std::string>& argv) {
   for (int attempt = 0;; ++attempt) {
     auto r = RunCommand(argv);
     if (r.ok() || attempt >= 50 || r.error().message.find("cannot lock") == std::string::npos) return r;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    usleep(100 * 1000);
   }
 }
 

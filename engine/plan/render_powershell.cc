@@ -43,14 +43,14 @@ std::string Quote(const std::string& s) {
       continue;
     }
     flush();
-    char buf[40];  // fits the longest, 27 characters: snprintf cannot fail or cut it short
+    char buf[40];
     if (c >= 0x10000) {  // UTF-16: a surrogate pair
-      (void)std::snprintf(buf, sizeof buf, "[char]0x%04X + [char]0x%04X", 0xD800 + ((c - 0x10000) >> 10),
-                          0xDC00 + ((c - 0x10000) & 0x3FF));
+      std::snprintf(buf, sizeof buf, "[char]0x%04X + [char]0x%04X", 0xD800 + ((c - 0x10000) >> 10),
+                    0xDC00 + ((c - 0x10000) & 0x3FF));
     } else {
-      (void)std::snprintf(buf, sizeof buf, "[char]0x%04X", c);
+      std::snprintf(buf, sizeof buf, "[char]0x%04X", c);
     }
-    parts.emplace_back(buf);
+    parts.push_back(buf);
   }
   flush();
   if (parts.empty()) return "''";

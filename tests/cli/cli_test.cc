@@ -35,7 +35,11 @@ std::string ReadFile(const fs::path& p) {
 
 class Scratch {
  public:
-  Scratch() : dir_(UniquePath()) { fs::create_directories(dir_); }
+  Scratch() {
+    std::random_device rd;
+    dir_ = fs::temp_directory_path() / ("sandboxctl-cli-" + std::to_string(rd()) + std::to_string(rd()));
+    fs::create_directories(dir_);
+  }
   ~Scratch() {
     std::error_code ec;
     fs::remove_all(dir_, ec);
@@ -43,11 +47,6 @@ class Scratch {
   const fs::path& dir() const { return dir_; }
 
  private:
-  static fs::path UniquePath() {
-    std::random_device rd;
-    return fs::temp_directory_path() / ("sandboxctl-cli-" + std::to_string(rd()) + std::to_string(rd()));
-  }
-
   fs::path dir_;
 };
 

@@ -293,7 +293,6 @@ TEST_F(MachineCli, ASecondRunWaitsForTheLockThenGivesUp) {
   fs::permissions(root_ / "state", fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
                                        fs::perms::others_read | fs::perms::others_exec);
   int fd = open((root_ / "state" / "lock").c_str(), O_RDWR | O_CREAT, 0600);
-  // cppcheck-suppress resourceLeak ; a failed assertion ends the test; its descriptors close with the process
   ASSERT_EQ(flock(fd, LOCK_EX), 0);
   Outcome r = Sandboxctl({"apply", "--yes"});
   close(fd);

@@ -974,9 +974,7 @@ TEST_F(RunnerUnderAttack, InheritedDescriptorsNeverReachTheCommand) {
             0);
   const int file = open((secret_dir / "secret-file").c_str(), O_RDONLY | O_CLOEXEC);
   const int dir = open(secret_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  // cppcheck-suppress resourceLeak ; a failed assertion ends the test; its descriptors close with the process
   ASSERT_GE(file, 0);
-  // cppcheck-suppress resourceLeak ; a failed assertion ends the test; its descriptors close with the process
   ASSERT_GE(dir, 0);
   const std::map<int, int> fds{{5, file}, {6, dir}, {200, file}};
   Outcome r = RunnerAs(Command("ls /proc/self/fd | tr '\\n' ' '; echo; cat <&5; cat /proc/self/fd/200; ls /proc/self/fd/6/; "

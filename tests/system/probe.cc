@@ -60,14 +60,6 @@ int Report(int rc) {
 
 int Errno() { return errno ? errno : EIO; }
 
-// Whether a socket of this kind may be made (closed again at once).
-int MakeSocket(int domain, int type, int protocol) {
-  const int s = socket(domain, type, protocol);
-  if (s < 0) return Errno();
-  close(s);
-  return 0;
-}
-
 bool Address(const char* text, int port, sockaddr_storage* out, socklen_t* len) {
   std::memset(out, 0, sizeof *out);
   auto* v4 = reinterpret_cast<sockaddr_in*>(out);
@@ -244,8 +236,8 @@ int main(int argc, char** argv) {
     iovec local{buf, sizeof buf}, remote{reinterpret_cast<void*>(0x400000), sizeof buf};
     return Report(process_vm_readv(std::atoi(arg(2)), &local, 1, &remote, 1, 0) >= 0 ? 0 : Errno());
   }
-  if (a == "raw-socket") return Report(MakeSocket(AF_INET, SOCK_RAW, IPPROTO_ICMP));
-  if (a == "packet-socket") return Report(MakeSocket(AF_PACKET, SOCK_RAW, 0));
+  if (a == "raw-socket") return Report(socket(AF_INET, SOCK_RAW, IPPROTO_ICMP) >= 0 ? 0 : Errno());
+  if (a == "packet-socket") return Report(socket(AF_PACKET, SOCK_RAW, 0) >= 0 ? 0 : Errno());
   if (a == "keyring") {
     long rc = syscall(SYS_add_key, "user", "sandboxctl-probe", "x", 1, KEY_SPEC_SESSION_KEYRING);
     return Report(rc >= 0 ? 0 : Errno());

@@ -45,7 +45,11 @@ void MakeWritableByEveryone(const std::filesystem::path& dir);
 
 class TempTree {
  public:
-  TempTree() : root_(UniquePath()) { std::filesystem::create_directories(root_); }
+  TempTree() {
+    std::random_device rd;
+    root_ = std::filesystem::temp_directory_path() / ("sandboxctl-test-" + std::to_string(rd()) + std::to_string(rd()));
+    std::filesystem::create_directories(root_);
+  }
   ~TempTree() {
     std::error_code ec;
     std::filesystem::remove_all(root_, ec);
@@ -62,11 +66,6 @@ class TempTree {
   }
 
  private:
-  static std::filesystem::path UniquePath() {
-    std::random_device rd;
-    return std::filesystem::temp_directory_path() / ("sandboxctl-test-" + std::to_string(rd()) + std::to_string(rd()));
-  }
-
   std::filesystem::path root_;
 };
 
