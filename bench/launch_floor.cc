@@ -52,7 +52,7 @@ constexpr uid_t kNobody = 65534;
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: launch_floor COMMAND [ARG]...\n");
+    (void)std::fprintf(stderr, "usage: launch_floor COMMAND [ARG]...\n");
     return 125;
   }
   if (unshare(CLONE_NEWNET | CLONE_NEWPID) != 0) Fail("unshare");

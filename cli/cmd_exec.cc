@@ -15,6 +15,7 @@
 
 #include <fstream>
 #include <iostream>
+#include <tuple>
 
 #include "cli/exec_common.h"
 #include "cli/machine_linux.h"
@@ -30,11 +31,8 @@
 #include "engine/plan/launch_env.h"
 #include "engine/profile/paths.h"
 
-extern char** environ;
-
 namespace sbx::cli {
 
-namespace po = boost::program_options;
 namespace fs = std::filesystem;
 
 namespace {
@@ -101,7 +99,9 @@ std::optional<std::string> GroupName(gid_t gid) {
 }  // namespace
 
 int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
-  auto [args, command] = SplitCommand(all_args);
+  // Not a structured binding: lambdas below capture `command`, which clang before 16 refuses.
+  std::vector<std::string> args, command;
+  std::tie(args, command) = SplitCommand(all_args);
   MachineOptions m;
   ExecOptions x;
   if (!ParseExecOptions(args, command,
@@ -183,15 +183,16 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
         if (x.cwd) argv.insert(argv.end(), {"--cwd", fs::absolute(*x.cwd).lexically_normal().string()});
         if (x.json_status) argv.insert(argv.end(), {"--json-status", fs::absolute(*x.json_status).string()});
         if (!log_dir.empty()) argv.insert(argv.end(), {"--log-dir", fs::absolute(log_dir).string()});
-        if (x.verbose) argv.push_back("--verbose");
-        argv.push_back("--");
+        if (x.verbose) argv.emplace_back("--verbose");
+        argv.emplace_back("--");
         argv.insert(argv.end(), command.begin(), command.end());
-        std::vector<char*> args;
-        for (auto& a : argv) args.push_back(a.data());
-        args.push_back(nullptr);
+        std::vector<char*> exec_argv;
+        exec_argv.reserve(argv.size() + 1);
+        for (auto& a : argv) exec_argv.push_back(a.data());
+        exec_argv.push_back(nullptr);
         io.out.flush();
         io.err.flush();
-        execv(runner.c_str(), args.data());
+        execv(runner.c_str(), exec_argv.data());
         const int err = errno;
         if (err == EACCES || err == EPERM) {
           throw Refusal{"you may not start " + runner.string() + " (" + std::strerror(err) + "): only members of group '" +
@@ -211,7 +212,7 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
       }
     }
     const std::string user_id = "user:" + spec.user;
-    const bool applied = state && state->records.count(user_id) && state->records.at(user_id).workspaces.count(ws.string());
+    const bool applied = state && state->records.contains(user_id) && state->records.at(user_id).workspaces.contains(ws.string());
     Isolation isolation = Isolation::kNamespace;
     std::string why = "profile '" + name + "' is not applied for this workspace" +
                       (RunningAsRoot() ? "" : ", or you are not in group '" + m.runner_group + "'");
@@ -319,8 +320,8 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
         q.switch_first = true;
       } else {
         // Supplementary groups stay in a user namespace; some of them are root.
-        for (gid_t g : SupplementaryGroups()) {
-          auto group = GroupName(g);
+        for (gid_t gid : SupplementaryGroups()) {
+          auto group = GroupName(gid);
           if (group && std::find(kRootEquivalentGroups.begin(), kRootEquivalentGroups.end(), *group) !=
                            kRootEquivalentGroups.end()) {
             throw Refusal{"you are in the group '" + *group + "', which the sandbox would keep and which can act "
@@ -351,7 +352,7 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
       q.hidden = spec.deny_read;
       // The user's own sockets to the desktop and its agents: session bus, X11, ssh-agent.
       q.hidden.push_back("/run/user/" + std::to_string(q.uid));
-      q.hidden.push_back("/tmp/.X11-unix");
+      q.hidden.emplace_back("/tmp/.X11-unix");
       for (const char* var : {"SSH_AUTH_SOCK", "GPG_AGENT_INFO"}) {
         const char* v = std::getenv(var);
         if (v && v[0] == '/') q.hidden.push_back(fs::path(v).parent_path().string());

@@ -14,9 +14,10 @@ std::pair<std::vector<std::string>, std::vector<std::string>> SplitCommand(const
       "--profile", "-p", "--isolation", "--timeout", "--cwd", "--json-status", "--state-dir", "--log-dir",
       "--lock-timeout", "--nft-table", "--tmp-root", "--unit-dir", "--workspace", "--log-level",
       "--machine-profiles", "--builtin-profiles", "--runner-dir", "--runner-group"};
+  auto at = [&](size_t i) { return args.begin() + static_cast<std::ptrdiff_t>(i); };
   for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--") return {{args.begin(), args.begin() + i}, {args.begin() + i + 1, args.end()}};
-    if (args[i].empty() || args[i][0] != '-') return {{args.begin(), args.begin() + i}, {args.begin() + i, args.end()}};
+    if (args[i] == "--") return {{args.begin(), at(i)}, {at(i + 1), args.end()}};
+    if (args[i].empty() || args[i][0] != '-') return {{args.begin(), at(i)}, {at(i), args.end()}};
     if (std::find(kTakesValue.begin(), kTakesValue.end(), args[i]) != kTakesValue.end()) ++i;
   }
   return {args, {}};

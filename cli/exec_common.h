@@ -49,7 +49,7 @@ struct ExecPlan {
   const LaunchSpec& spec() const;
 };
 std::optional<ExecPlan> CompileExecPlan(const GlobalOptions& g, const MachineOptions& m,
-                                        const std::filesystem::path& workspace, Io io);
+                                        const std::filesystem::path& ws, Io io);
 
 // How CheckAppliedAsPlanned looks at a resource of the profile.
 enum class AppliedCheck {

@@ -41,9 +41,9 @@ void AddPlatformOptions(boost::program_options::options_description& d, MachineO
 // Compiles the plan of the workspace's profiles (or those named) for this machine;
 // prints the diagnostics. nullopt when a profile is invalid.
 std::optional<Plan> CompileWorkspacePlan(const GlobalOptions& g, const MachineOptions& m,
-                                         const std::filesystem::path& workspace, Io io);
+                                         const std::filesystem::path& ws, Io io);
 // Per OS: the plan's context for this machine; throws UsageError for a bad option.
-Context MachineContext(const MachineOptions& m, const std::filesystem::path& workspace);
+Context MachineContext(const MachineOptions& m, const std::filesystem::path& ws);
 
 // Per OS: the host that observes and changes this machine. `shallow`: observe file
 // grants on their root only (a quick status).

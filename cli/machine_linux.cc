@@ -43,7 +43,7 @@ Context MachineContext(const MachineOptions& m, const fs::path& ws) {
   return context;
 }
 
-std::unique_ptr<Host> MakeHost(const MachineOptions& m, const StateStore&, bool shallow) {
+std::unique_ptr<Host> MakeHost(const MachineOptions& m, const StateStore& /*store*/, bool shallow) {
   auto host = std::make_unique<LinuxHost>(BootConfig(m), RunnerSetup(m));
   host->set_shallow(shallow);
   return host;
@@ -96,6 +96,7 @@ std::shared_ptr<void> LockBackgroundWorker(const MachineOptions& m) {
   fs::create_directories(m.state_dir, ec);
   auto held = TryLockBackground(m.state_dir);
   if (!held.ok() || *held < 0) return nullptr;
+  // NOLINTNEXTLINE(modernize-return-braced-init-list): the type says what is made
   return std::shared_ptr<void>(new int(*held), [](void* p) {
     close(*static_cast<int*>(p));
     delete static_cast<int*>(p);

@@ -79,14 +79,14 @@ void Compile(const sbx::Profile& profile, sbx::Target target) {
   for (const auto& r : result.plan.resources) {
     const nlohmann::json j = sbx::ResourceToJson(r);
     const auto back = sbx::ResourceFromJson(j);
-    if (!back.ok()) std::fprintf(stderr, "%s\n%s\n", back.error().Render().c_str(), j.dump(2).c_str());
+    if (!back.ok()) (void)std::fprintf(stderr, "%s\n%s\n", back.error().Render().c_str(), j.dump(2).c_str());
     SBX_FUZZ_CHECK(back.ok());
     SBX_FUZZ_CHECK(sbx::ResourceToJson(*back) == j);
   }
   for (const auto& l : result.plan.launches) {
     const nlohmann::json j = sbx::LaunchSpecToJson(l);
     const auto back = sbx::LaunchSpecFromJson(j, target);
-    if (!back.ok()) std::fprintf(stderr, "%s\n%s\n", back.error().Render().c_str(), j.dump(2).c_str());
+    if (!back.ok()) (void)std::fprintf(stderr, "%s\n%s\n", back.error().Render().c_str(), j.dump(2).c_str());
     SBX_FUZZ_CHECK(back.ok());
     SBX_FUZZ_CHECK(sbx::LaunchSpecToJson(*back) == j);
   }
@@ -98,7 +98,7 @@ void Compile(const sbx::Profile& profile, sbx::Target target) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  if (size > 64 * 1024) return -1;
+  if (size > size_t{64} * 1024) return -1;
   const fs::path dir = Workspace() / sbx::kWorkspaceProfileDir;
   for (const auto& entry : fs::directory_iterator(dir)) fs::remove(entry.path());
   for (const auto& [name, text] : SplitFiles(std::string_view(reinterpret_cast<const char*>(data), size))) {

@@ -5,10 +5,10 @@
 #include <cstdio>
 #include <cstdlib>
 
-#define SBX_FUZZ_CHECK(condition)                                                         \
-  do {                                                                                    \
-    if (!(condition)) {                                                                   \
-      std::fprintf(stderr, "%s:%d: property violated: %s\n", __FILE__, __LINE__, #condition); \
-      std::abort();                                                                       \
-    }                                                                                     \
+#define SBX_FUZZ_CHECK(condition)                                                                   \
+  do {                                                                                              \
+    if (!(condition)) {                                                                             \
+      (void)std::fprintf(stderr, "%s:%d: property violated: %s\n", __FILE__, __LINE__, #condition); \
+      std::abort();                                                                                 \
+    }                                                                                               \
   } while (0)

@@ -19,7 +19,7 @@ std::string Field(const nlohmann::json& j, const char* key) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  if (size > 256 * 1024) return -1;
+  if (size > size_t{256} * 1024) return -1;
   const auto j = nlohmann::json::parse(data, data + size, nullptr, false);
   if (j.is_discarded()) return 0;
   // The runner asks for one workspace and profile; the record must name the same.

@@ -53,9 +53,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const PathStyle style : {PathStyle::kPosix, PathStyle::kWindows}) {
     const bool win = style == PathStyle::kWindows;
     sbx::PathVariables vars;
-    vars.workspace = Variable(fields, 1, win ? "C:\\src\\app" : "/src/app", style);
-    vars.home = Variable(fields, 2, win ? "C:\\Users\\dev" : "/home/dev", style);
-    vars.tmp = Variable(fields, 3, win ? "C:\\ProgramData\\sandboxctl\\tmp\\p" : "/var/tmp/sandboxctl/p", style);
+    vars.workspace = Variable(fields, 1, win ? R"(C:\src\app)" : "/src/app", style);
+    vars.home = Variable(fields, 2, win ? R"(C:\Users\dev)" : "/home/dev", style);
+    vars.tmp = Variable(fields, 3, win ? R"(C:\ProgramData\sandboxctl\tmp\p)" : "/var/tmp/sandboxctl/p", style);
     vars.user = fields.size() > 4 ? fields[4] : "dev";
     if (const auto n = sbx::NormalizePath(fields[0], style)) CheckNormal(*n, style);
     const sbx::ExpandedPath expanded = sbx::ExpandPathTemplate(fields[0], vars, style);

@@ -35,7 +35,7 @@ void Launch(const nlohmann::json& j, sbx::Target target) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  if (size > 256 * 1024) return -1;
+  if (size > size_t{256} * 1024) return -1;
   const auto j = nlohmann::json::parse(data, data + size, nullptr, false);
   if (j.is_discarded()) return 0;
   // A whole plan, or one resource or launch spec.

@@ -8,7 +8,7 @@
 #include "fuzz/fuzz_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  if (size > 1024 * 1024) return -1;
+  if (size > size_t{1024} * 1024) return -1;
   const auto state = sbx::StateFromJson(std::string_view(reinterpret_cast<const char*>(data), size));
   if (!state.ok()) {
     SBX_FUZZ_CHECK(!state.error().message.empty());

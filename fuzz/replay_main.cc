@@ -26,13 +26,13 @@ int main(int argc, char** argv) {
       files.emplace_back(argv[i]);
     }
     if (ec) {
-      std::fprintf(stderr, "%s: %s\n", argv[i], ec.message().c_str());
+      (void)std::fprintf(stderr, "%s: %s\n", argv[i], ec.message().c_str());
       return 2;
     }
     for (const auto& file : files) {
       std::ifstream in(file, std::ios::binary);
       if (!in) {
-        std::fprintf(stderr, "%s: cannot be read\n", file.c_str());
+        (void)std::fprintf(stderr, "%s: cannot be read\n", file.c_str());
         return 2;
       }
       const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
     }
   }
   if (count == 0) {
-    std::fprintf(stderr, "no input files\n");
+    (void)std::fprintf(stderr, "no input files\n");
     return 2;
   }
   std::printf("%zu inputs ran without a failure\n", count);

@@ -99,7 +99,7 @@ static std::string Printable(std::string_view text) {
   std::string out;
   static const char* kHex = "0123456789abcdef";
   for (char c : text) {
-    unsigned char u = static_cast<unsigned char>(c);
+    const auto u = static_cast<unsigned char>(c);
     if ((u < 0x20 && c != '\t') || u == 0x7F) {
       out += "\\x";
       out += kHex[u >> 4];
@@ -128,7 +128,7 @@ std::string RenderDiagnostic(const Diagnostic& d, const SourceMap& sources) {
   out += "\n    ";
   size_t prefix = BytesForColumns(line, d.region.begin.column - 1);
   for (size_t i = 0; i < prefix && i < line.size(); ++i) {
-    unsigned char ch = static_cast<unsigned char>(line[i]);
+    const auto ch = static_cast<unsigned char>(line[i]);
     if (ch == '\t') out += '\t';
     else if ((ch & 0xC0) != 0x80) out += ' ';
   }

@@ -57,17 +57,13 @@ std::optional<Uint128> ParseIpv6(std::string_view s) {
       if (!v4) return std::nullopt;
       current->push_back(static_cast<uint16_t>(*v4 >> 16));
       current->push_back(static_cast<uint16_t>(*v4 & 0xFFFF));
-      i = s.size();
       break;
     }
     if (j == i || j - i > 4) return std::nullopt;
     unsigned group = 0;
     std::from_chars(s.data() + i, s.data() + j, group, 16);
     current->push_back(static_cast<uint16_t>(group));
-    if (j == s.size()) {
-      i = j;
-      break;
-    }
+    if (j == s.size()) break;
     if (s[j] != ':') return std::nullopt;
     if (j + 1 < s.size() && s[j + 1] == ':') {
       if (compressed) return std::nullopt;
@@ -130,7 +126,7 @@ std::string Ipv6ToString(Uint128 v) {
 
 std::string IpAddress::ToString() const {
   if (v6) return Ipv6ToString(value);
-  uint32_t v = static_cast<uint32_t>(value);
+  const auto v = static_cast<uint32_t>(value);
   return std::to_string(v >> 24) + "." + std::to_string((v >> 16) & 0xFF) + "." +
          std::to_string((v >> 8) & 0xFF) + "." + std::to_string(v & 0xFF);
 }

@@ -12,7 +12,7 @@
 
 namespace sbx {
 
-__extension__ typedef unsigned __int128 Uint128;
+__extension__ using Uint128 = unsigned __int128;
 
 struct IpAddress {
   bool v6 = false;

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 #include <vector>
 
 #include "engine/os_linux/run_command.h"
@@ -58,7 +60,7 @@ Result<Ok> RunAccountTool(const std::vector<std::string>& argv) {
   for (int attempt = 0;; ++attempt) {
     auto r = RunCommand(argv);
     if (r.ok() || attempt >= 50 || r.error().message.find("cannot lock") == std::string::npos) return r;
-    usleep(100 * 1000);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
 }
 

@@ -16,7 +16,7 @@ std::optional<std::string> ReadFileNoFollow(const std::filesystem::path& path) {
   if (fd < 0) return std::nullopt;
   std::string text;
   char buf[65536];
-  ssize_t n;
+  ssize_t n = 0;
   while ((n = read(fd, buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
   close(fd);
   if (n < 0) return std::nullopt;

@@ -7,7 +7,7 @@
 #include <net/if.h>
 #include <poll.h>
 #include <sched.h>
-#include <signal.h>
+#include <signal.h>  // NOLINT(modernize-deprecated-headers): sigaction, kill, NSIG are POSIX
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -23,6 +23,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <thread>
 
 #include "engine/core/strings.h"
 #include "engine/os_linux/landlock.h"
@@ -177,7 +178,7 @@ int AsExitCode(int status) { return WIFSIGNALED(status) ? 128 + WTERMSIG(status)
     if (sig < 0) continue;
     if (sig == SIGCHLD) {
       int status = 0;
-      pid_t done;
+      pid_t done = 0;
       while ((done = waitpid(-1, &status, WNOHANG)) > 0) {
         if (done == command) _exit(AsExitCode(status));
       }
@@ -193,7 +194,7 @@ int AsExitCode(int status) { return WIFSIGNALED(status) ? 128 + WTERMSIG(status)
   // Every disposition back to the default: an ignored SIGCHLD inherited from the caller
   // would leave process 1 below waiting for ever.
   for (int sig = 1; sig < NSIG; ++sig) {
-    if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_DFL);
+    if (sig != SIGKILL && sig != SIGSTOP) (void)signal(sig, SIG_DFL);  // the C library keeps a few for itself
   }
   if (sigprocmask(SIG_SETMASK, &none, nullptr) != 0) Fail(report, kStepSignals);
   // Descriptors this process inherited stay out of the sandbox (Landlock does not look at
@@ -432,7 +433,7 @@ Result<LaunchOutcome> Launch(const LaunchRequest& q) {
     if (root.empty()) continue;
     std::vector<std::string> parents;
     for (std::string d = q.read_only[i]; ;) {
-      d = d.substr(0, d.rfind('/'));
+      d.resize(std::min(d.rfind('/'), d.size()));
       if (d.size() <= root.size()) break;
       parents.push_back(d);
     }
@@ -551,7 +552,7 @@ Result<LaunchOutcome> Launch(const LaunchRequest& q) {
   // The command runs. Hand it the terminal if we have it in the foreground.
   const bool terminal = isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp();
   if (terminal) {
-    signal(SIGTTOU, SIG_IGN);
+    (void)signal(SIGTTOU, SIG_IGN);
     tcsetpgrp(STDIN_FILENO, pid);
   }
   // One descriptor tells of both: signals to forward and SIGCHLD when the command ends.
@@ -583,7 +584,7 @@ Result<LaunchOutcome> Launch(const LaunchRequest& q) {
     }
     if (wait4(pid, &status, WNOHANG, &usage) == pid) break;
     if (sigfd < 0) {  // no signalfd: poll the command's state
-      usleep(10000);
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
       continue;
     }
     pollfd fd{sigfd, POLLIN, 0};

@@ -67,15 +67,15 @@ struct LaunchOutcome {
 
 // Errors: code "not_found" (127), "not_executable" (126), anything else is a setup
 // failure (125) naming the step's system call and object.
-Result<LaunchOutcome> Launch(const LaunchRequest& request);
+Result<LaunchOutcome> Launch(const LaunchRequest& q);
 
 // Fills in what every mode takes from the profile's launch spec the same way: the
 // read-only carve-outs, the Landlock ruleset for `writable` (the writable roots as this
 // run has them, ${tmp} included), the seccomp filters, the limits, and the timeout (the
 // shorter of the profile's and `timeout`). Set private_network and unix_only_fallback
 // first: the AF_UNIX-only filter is compiled only where it may serve.
-Result<Ok> PrepareConfinement(LaunchRequest& request, const LaunchSpec& spec, const std::vector<std::string>& writable,
-                              int landlock_abi, std::optional<double> timeout);
+Result<Ok> PrepareConfinement(LaunchRequest& q, const LaunchSpec& spec, const std::vector<std::string>& writable,
+                              int abi, std::optional<double> timeout);
 
 // The exit status of a launch, as `sandboxctl exec` reports it (the command's own; 127 not
 // found, 126 not executable, 125 setup failed), after saying on `err` what went wrong

@@ -138,7 +138,7 @@ Result<std::string> ReadRootOwnedFile(const fs::path& path, size_t max_bytes) {
   }
   std::string text;
   char buf[8192];
-  ssize_t n;
+  ssize_t n = 0;
   while ((n = read(dir, buf, sizeof buf)) > 0) {
     text.append(buf, static_cast<size_t>(n));
     if (text.size() > max_bytes) {

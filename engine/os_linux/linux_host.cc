@@ -61,7 +61,7 @@ Result<Observation> ObserveUser(const Resource& r) {
   std::vector<std::string> differ;
   if (account->shell != Str(r.attributes, "shell")) differ.push_back("shell is " + account->shell);
   if (account->home != Str(r.attributes, "home")) differ.push_back("home is " + account->home);
-  if (!gid || *gid != account->gid) differ.push_back("primary group differs");
+  if (!gid || *gid != account->gid) differ.emplace_back("primary group differs");
   o.in_sync = differ.empty();
   o.detail = Join(differ, ", ");
   return o;
@@ -86,6 +86,7 @@ Result<Ok> EnsureUser(const Resource& r) {
   if (!LookupUser(*name)) {
     auto added = RunAccountTool({"useradd", "--system", "--gid", group, "--no-create-home", "--home-dir", home,
                                  "--shell", shell, "--comment", "sandboxctl sandbox user", *name});
+    // cppcheck-suppress knownConditionTrueFalse ; the failed useradd may have made the user all the same
     if (added.ok() || !LookupUser(*name)) return added;
     // A useradd of an interrupted run finished meanwhile: make sure it is as planned.
   }
@@ -117,8 +118,8 @@ Result<mode_t> ParseMode(const Resource& r) {
 }
 
 std::string ModeText(mode_t mode) {
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "%04o", mode & 07777);
+  char buf[8];  // four octal digits: snprintf cannot fail or cut them short
+  (void)std::snprintf(buf, sizeof buf, "%04o", mode & 07777);
   return buf;
 }
 
@@ -154,7 +155,7 @@ Result<Observation> ObserveDirectory(const Resource& r) {
     return o;
   }
   std::vector<std::string> differ;
-  if (st.st_uid != 0 || st.st_gid != 0) differ.push_back("not owned by root:root");
+  if (st.st_uid != 0 || st.st_gid != 0) differ.emplace_back("not owned by root:root");
   // With an extended ACL the group bits show the ACL mask, which the grants manage.
   const mode_t compared = HasExtendedAcl(*path) ? 07707 : 07777;
   if ((st.st_mode & compared) != (*mode & compared)) {

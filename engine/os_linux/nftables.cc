@@ -66,7 +66,7 @@ const Api& Library() {
 
 }  // namespace
 
-Nftables::Nftables() : ctx_(nullptr) {}
+Nftables::Nftables() = default;
 
 Nftables::~Nftables() {
   if (ctx_) Library().ctx_free(ctx_);
@@ -155,11 +155,11 @@ Result<uint32_t> NftRulesetGeneration() {
     }
     if (h->nlmsg_type != ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWGEN)) continue;
     for (size_t at = NLMSG_SPACE(sizeof(nfgenmsg)); at + sizeof(nlattr) <= h->nlmsg_len;) {
-      nlattr a;
+      nlattr a{};
       std::memcpy(&a, reinterpret_cast<const char*>(h) + at, sizeof a);
       if (a.nla_len < sizeof a || at + a.nla_len > h->nlmsg_len) break;
       if ((a.nla_type & NLA_TYPE_MASK) == NFTA_GEN_ID && a.nla_len >= sizeof a + sizeof(uint32_t)) {
-        uint32_t id;
+        uint32_t id = 0;
         std::memcpy(&id, reinterpret_cast<const char*>(h) + at + NLA_HDRLEN, sizeof id);
         return ntohl(id);
       }

@@ -27,7 +27,7 @@ class Nftables {
 
  private:
   Result<Ok> Open();  // loads the library and makes the context, once
-  nft_ctx* ctx_;
+  nft_ctx* ctx_ = nullptr;
 };
 
 // The generation of this network namespace's nftables ruleset: the kernel counts every

@@ -152,7 +152,7 @@ class Acl {
 };
 
 Perm PermOf(acl_entry_t e) {
-  acl_permset_t ps;
+  acl_permset_t ps = nullptr;
   acl_get_permset(e, &ps);
   Perm p;
   p.r = acl_get_perm(ps, ACL_READ) == 1;
@@ -162,7 +162,7 @@ Perm PermOf(acl_entry_t e) {
 }
 
 void SetPerm(acl_entry_t e, const Perm& p) {
-  acl_permset_t ps;
+  acl_permset_t ps = nullptr;
   acl_get_permset(e, &ps);
   acl_clear_perms(ps);
   if (p.r) acl_add_perm(ps, ACL_READ);
@@ -185,10 +185,10 @@ struct Summary {
 
 Summary Summarize(acl_t acl, uid_t uid) {
   Summary s;
-  acl_entry_t e;
+  acl_entry_t e = nullptr;
   for (int id = ACL_FIRST_ENTRY; acl_get_entry(acl, id, &e) == 1; id = ACL_NEXT_ENTRY) {
     ++s.entries;
-    acl_tag_t tag;
+    acl_tag_t tag = ACL_UNDEFINED_TAG;
     acl_get_tag_type(e, &tag);
     if (tag == ACL_MASK) s.mask = e;
     if (tag == ACL_USER || tag == ACL_GROUP) ++s.named;
@@ -221,12 +221,12 @@ bool EntryInSync(acl_t acl, uid_t uid, const Perm& want) {
 // A fresh default ACL starts from the directory's access ACL base entries.
 acl_t NewDefaultFrom(acl_t access) {
   acl_t d = acl_init(4);
-  acl_entry_t e;
+  acl_entry_t e = nullptr;
   for (int id = ACL_FIRST_ENTRY; acl_get_entry(access, id, &e) == 1; id = ACL_NEXT_ENTRY) {
-    acl_tag_t tag;
+    acl_tag_t tag = ACL_UNDEFINED_TAG;
     acl_get_tag_type(e, &tag);
     if (tag != ACL_USER_OBJ && tag != ACL_GROUP_OBJ && tag != ACL_OTHER) continue;
-    acl_entry_t copy;
+    acl_entry_t copy = nullptr;
     acl_create_entry(&d, &copy);
     acl_copy_entry(copy, e);
   }
@@ -235,7 +235,7 @@ acl_t NewDefaultFrom(acl_t access) {
 
 bool SetEntry(acl_t* acl, uid_t uid, const Perm& want) {
   Summary s = Summarize(*acl, uid);
-  acl_entry_t e;
+  acl_entry_t e = nullptr;
   if (s.mine) {
     e = *s.mine;
   } else {
@@ -296,9 +296,9 @@ acl_t AclFromXattr(const char* data, size_t size) {
   const size_t count = (size - sizeof version) / sizeof(XattrEntry);
   Acl acl(acl_init(static_cast<int>(count)));
   for (size_t i = 0; acl && i < count; ++i) {
-    XattrEntry x;
+    XattrEntry x{};
     std::memcpy(&x, data + sizeof version + i * sizeof x, sizeof x);
-    acl_entry_t e;
+    acl_entry_t e = nullptr;
     if (acl_create_entry(acl.ptr(), &e) != 0) return nullptr;
     const acl_tag_t tag = le16toh(x.tag);
     const uint16_t perm = le16toh(x.perm);
@@ -316,9 +316,9 @@ acl_t AclFromXattr(const char* data, size_t size) {
 
 std::string AclToXattr(acl_t acl) {
   std::vector<XattrEntry> entries;
-  acl_entry_t e;
+  acl_entry_t e = nullptr;
   for (int id = ACL_FIRST_ENTRY; acl_get_entry(acl, id, &e) == 1; id = ACL_NEXT_ENTRY) {
-    acl_tag_t tag;
+    acl_tag_t tag = ACL_UNDEFINED_TAG;
     acl_get_tag_type(e, &tag);
     uint32_t qualifier = kUndefinedId;
     if (tag == ACL_USER || tag == ACL_GROUP) {
@@ -348,9 +348,9 @@ std::string AclToXattr(acl_t acl) {
 mode_t ModeFromAcl(acl_t acl) {
   mode_t user = 0, group = 0, mask = 0, other = 0;
   bool has_mask = false;
-  acl_entry_t e;
+  acl_entry_t e = nullptr;
   for (int id = ACL_FIRST_ENTRY; acl_get_entry(acl, id, &e) == 1; id = ACL_NEXT_ENTRY) {
-    acl_tag_t tag;
+    acl_tag_t tag = ACL_UNDEFINED_TAG;
     acl_get_tag_type(e, &tag);
     Perm p = PermOf(e);
     const mode_t bits = (p.r ? 4 : 0) | (p.w ? 2 : 0) | (p.x ? 1 : 0);
@@ -373,7 +373,7 @@ ByName ReadByName(int dirfd, const char* name, Acl& access, mode_t* mode, nlink_
   std::vector<char> large;
   char* buf = small;
   size_t size = sizeof small;
-  long n;
+  long n = -1;
   for (;;) {
     XattrArgs args{reinterpret_cast<uintptr_t>(buf), static_cast<uint32_t>(size), 0};
     n = syscall(SYS_getxattrat, dirfd, name, AT_SYMLINK_NOFOLLOW, kAccessXattr, &args, sizeof args);
@@ -415,7 +415,7 @@ ByName ReadByName(int dirfd, const char* name, Acl& access, mode_t* mode, nlink_
 
 struct Node {
   const std::string& path;
-  int fd;                  // the object itself, opened without following symlinks; or -1:
+  int fd = -1;             // the object itself, opened without following symlinks; or -1:
   int dirfd = -1;          //   the regular file `name` in `dirfd`, reached by name
   const char* name = nullptr;
   bool is_dir = false;
@@ -540,9 +540,9 @@ class Walker {
 
  private:
   struct Job {
-    int fd;
+    int fd = -1;
     std::string path;
-    struct stat st;
+    struct stat st {};
   };
 
   void Work() {
@@ -633,7 +633,7 @@ class Walker {
     for (const auto& entry : names) {
       const auto& [name, type] = entry;
       const std::string child = path == "/" ? "/" + name : path + "/" + name;
-      if (g_.except.count(child)) continue;
+      if (g_.except.contains(child)) continue;
       if (type == DT_REG && !open_first) {
         Acl access;
         mode_t mode = 0;
@@ -719,9 +719,9 @@ bool SharedFileGetsNothing(const Grant& g, const Node& n, acl_t access) {
 }
 
 Perm OtherPerm(acl_t acl) {
-  acl_entry_t e;
+  acl_entry_t e = nullptr;
   for (int id = ACL_FIRST_ENTRY; acl_get_entry(acl, id, &e) == 1; id = ACL_NEXT_ENTRY) {
-    acl_tag_t tag;
+    acl_tag_t tag = ACL_UNDEFINED_TAG;
     acl_get_tag_type(e, &tag);
     if (tag == ACL_OTHER) return PermOf(e);
   }
@@ -808,7 +808,7 @@ class PriorList {
 // has none, as libacl gives it.
 Result<Acl*> ReadDefault(const Node& n, Acl& dflt) {
   std::vector<char> buf(256);
-  ssize_t size;
+  ssize_t size = 0;
   while ((size = fgetxattr(n.fd, kDefaultXattr, buf.data(), buf.size())) < 0 && errno == ERANGE &&
          buf.size() < (1u << 20)) {
     buf.resize(buf.size() * 4);
@@ -838,7 +838,7 @@ Result<Observation> ObserveAclGrant(const Resource& resource, bool shallow) {
   PriorList prior;
   bool missing = false;
   std::mutex mutex;  // the walk runs on several threads
-  auto walked = Walk(g, [&](const Node& n, Acl& access) -> Result<Visited> {
+  auto walked = Walk(g, [&](const Node& n, const Acl& access) -> Result<Visited> {
     bool in_sync = true;
     // Nothing to give: "other" already may, or the file has other names.
     const bool suffices = OtherSuffices(g, n, access.get()) || SharedFileGetsNothing(g, n, access.get());
@@ -949,7 +949,7 @@ Result<Ok> RemoveAclGrant(const OwnedRecord& record) {
   };
   const std::map<std::string, std::set<std::string>> recorded = {{"had_default", paths("had_default")},
                                                                  {"entry_existed", paths("entry_existed")}};
-  auto listed = [&](const char* key, const std::string& path) { return recorded.at(key).count(path) > 0; };
+  auto listed = [&](const char* key, const std::string& path) { return recorded.at(key).contains(path); };
   auto recorded_mask = [&](const std::string& path) -> std::optional<Perm> {
     if (!prior.is_object() || !prior.contains("masks") || !prior["masks"].is_object()) return std::nullopt;
     auto it = prior["masks"].find(path);

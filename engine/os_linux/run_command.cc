@@ -31,14 +31,13 @@ Result<Ok> RunCommand(const std::vector<std::string>& argv) {
   env["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin";
   env["LC_ALL"] = "C";
   bp::ipstream err;
-  int status = -1;
   try {
     bp::child child(exe.string(), bp::args = args, bp::env = env, bp::std_in < bp::null, bp::std_out > bp::null,
                     bp::std_err > err);
     std::ostringstream text;
     text << err.rdbuf();
     child.wait();
-    status = child.exit_code();
+    const int status = child.exit_code();
     if (status != 0) {
       std::string message = text.str();
       while (!message.empty() && (message.back() == '\n' || message.back() == '\r')) message.pop_back();
@@ -55,10 +54,12 @@ Result<int> SpawnDetached(const std::vector<std::string>& argv) {
   if (argv.empty() || argv[0].empty() || argv[0][0] != '/') return Error{"host_error", "exec", "", "needs an absolute path"};
   // Everything the child needs is prepared before fork: after it, only async-signal-safe calls.
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   char path_env[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
   char lang_env[] = "LC_ALL=C";
+  // cppcheck-suppress variableScope ; prepared before fork, like everything the child uses
   char* env[] = {path_env, lang_env, nullptr};
   pid_t pid = fork();
   if (pid < 0) return Error{"host_error", "fork", argv[0], std::strerror(errno)};

@@ -146,7 +146,7 @@ Result<Observation> ObserveRunner(const Resource& r, const RunnerConfig& c) {
       if (!d.empty()) differ.push_back(d);
     }
   }
-  if (FileCapabilities(file) != kRunnerCapabilities) differ.push_back("file capabilities differ");
+  if (FileCapabilities(file) != kRunnerCapabilities) differ.emplace_back("file capabilities differ");
   auto installed = ReadFileNoFollow(file), built = ReadFileNoFollow(c.source);
   if (!built) differ.push_back("the runner built with this sandboxctl (" + c.source.string() + ") is missing");
   if (built && (!installed || *installed != *built)) differ.push_back("runner differs from " + c.source.string());
@@ -261,13 +261,13 @@ Result<Observation> ObserveLaunchRecord(const Resource& r, const RunnerConfig& c
   if (found != LaunchRecordToJson(*expected)) {
     const bool only_boot = found.is_object() && found.contains("firewall_boot_id") &&
                            found["firewall_boot_id"] != expected->firewall_boot_id;
-    differ.push_back(only_boot ? "recorded in an earlier boot (firewall rules not restored since)" : "record differs");
+    differ.emplace_back(only_boot ? "recorded in an earlier boot (firewall rules not restored since)" : "record differs");
   }
   if (auto d = FileDiffers(path, expected->group_gid, 0640); !d.empty()) differ.push_back(d);
   struct stat st {};
   if (lstat(path.parent_path().c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0 ||
       st.st_gid != expected->group_gid || (st.st_mode & 07777) != 0750) {
-    differ.push_back("launch directory has another owner, group or mode");
+    differ.emplace_back("launch directory has another owner, group or mode");
   }
   o.in_sync = differ.empty();
   o.detail = Join(differ, ", ");

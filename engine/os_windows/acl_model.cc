@@ -232,8 +232,8 @@ std::string DaclToSddl(const Dacl& dacl) {
       out += "(?" + std::to_string(a.other[0]) + ")";  // another type, shown by its number
       continue;
     }
-    char mask[16];
-    std::snprintf(mask, sizeof mask, "0x%x", a.mask);
+    char mask[16];  // "0x" and at most eight digits: snprintf cannot fail or cut it short
+    (void)std::snprintf(mask, sizeof mask, "0x%x", a.mask);
     out += "(" + std::string(a.allow ? "A" : "D") + ";" + FlagsText(a.flags) + ";" + mask + ";;;" +
            FormatSid(a.trustee) + ")";
   }

@@ -34,7 +34,7 @@ Result<std::string> EnvironmentBlock(const std::map<std::string, std::string>& e
     if (entry.second.find('\0') != std::string::npos) {
       return Error{"invalid_environment", "", name, "its value holds a NUL character"};
     }
-    sorted.push_back({Upper(name), &entry});
+    sorted.emplace_back(Upper(name), &entry);
   }
   std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   std::string block;

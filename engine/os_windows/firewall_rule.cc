@@ -68,7 +68,7 @@ Result<FirewallRuleSpec> FirewallRuleOfResource(const nlohmann::json& a, const S
 std::vector<std::string> FirewallRuleDifferences(const FirewallRuleSpec& w, const FirewallRuleSpec& f) {
   std::vector<std::string> out;
   auto check = [&](bool same, const char* field) {
-    if (!same) out.push_back(field);
+    if (!same) out.emplace_back(field);
   };
   check(w.name == f.name, "name");
   check(w.grouping == f.grouping, "grouping");

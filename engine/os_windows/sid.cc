@@ -48,8 +48,8 @@ Result<Sid> ParseSid(std::string_view text) {
 std::string FormatSid(const Sid& sid) {
   std::string out = "S-" + std::to_string(sid.revision) + "-";
   if (sid.authority >= (uint64_t{1} << 32)) {  // as ConvertSidToStringSid: 12 hexadecimal digits
-    char buf[20];
-    std::snprintf(buf, sizeof buf, "0x%012llX", static_cast<unsigned long long>(sid.authority));
+    char buf[20];  // "0x" and twelve digits: snprintf cannot fail or cut it short
+    (void)std::snprintf(buf, sizeof buf, "0x%012llX", static_cast<unsigned long long>(sid.authority));
     out += buf;
   } else {
     out += std::to_string(sid.authority);

@@ -378,31 +378,24 @@ Result<Ok> EnsureDirectory(const Resource& r) {
   auto h = OpenDirectory(*path, READ_CONTROL | WRITE_DAC | WRITE_OWNER, &missing);
   if (!h.ok()) return h.error();
   auto facts = ReadDirectoryFacts(h->get(), *path);
-  Result<Ok> result = Ok{};
-  if (!facts.ok()) {
-    result = facts.error();
-  } else if (!facts->is_directory || facts->is_reparse) {
-    result = Error{"host_error", "", *path, "is not a plain directory; sandboxctl does not use it"};
-  } else {
-    // Keep the grants' ACEs (they are written after this), put back the rest.
-    std::vector<Ace> keep;
-    auto wanted = WantedDirectoryAces();
-    if (!wanted.ok()) {
-      result = wanted.error();
-    } else {
-      for (const Ace& a : facts->dacl.value_or(std::vector<Ace>{})) {
-        if (!(a.flags & ntfs::kInherited) && a.trustee != EveryoneSid() && a.trustee != AuthenticatedUsersSid() &&
-            a.trustee != BuiltinUsersSid()) {
-          keep.push_back(a);
-        }
-      }
-      bool changed = false;
-      std::vector<Ace> merged = MergeAces(keep, *wanted, &changed);
-      std::string dacl = DaclToSddl(merged);  // "D:(...)"
-      result = WriteDescriptor(h->get(), *path, L"O:BAD:P" + Wide(dacl.substr(2)));
+  if (!facts.ok()) return facts.error();
+  if (!facts->is_directory || facts->is_reparse) {
+    return Error{"host_error", "", *path, "is not a plain directory; sandboxctl does not use it"};
+  }
+  auto wanted = WantedDirectoryAces();
+  if (!wanted.ok()) return wanted.error();
+  // Keep the grants' ACEs (they are written after this), put back the rest.
+  std::vector<Ace> keep;
+  for (const Ace& a : facts->dacl.value_or(std::vector<Ace>{})) {
+    if (!(a.flags & ntfs::kInherited) && a.trustee != EveryoneSid() && a.trustee != AuthenticatedUsersSid() &&
+        a.trustee != BuiltinUsersSid()) {
+      keep.push_back(a);
     }
   }
-  return result;
+  bool changed = false;
+  std::vector<Ace> merged = MergeAces(keep, *wanted, &changed);
+  std::string dacl = DaclToSddl(merged);  // "D:(...)"
+  return WriteDescriptor(h->get(), *path, L"O:BAD:P" + Wide(dacl.substr(2)));
 }
 
 Result<Ok> RemoveDirectoryOf(const OwnedRecord& record) {

@@ -19,7 +19,7 @@ std::optional<Target> ParseTarget(std::string_view name) {
 PathStyle StyleFor(Target target) { return target == Target::kWindows ? PathStyle::kWindows : PathStyle::kPosix; }
 
 std::string DefaultTmpRoot(Target target) {
-  return target == Target::kWindows ? "C:\\ProgramData\\sandboxctl\\tmp" : "/var/tmp/sandboxctl";
+  return target == Target::kWindows ? R"(C:\ProgramData\sandboxctl\tmp)" : "/var/tmp/sandboxctl";
 }
 
 std::string ProfileTmpDir(const Context& context, std::string_view profile) {
@@ -125,7 +125,7 @@ std::vector<Expanded> Compiler::Expand(const std::vector<Located<std::string>>& 
       diags_.push_back(MakeError(e.code, item.where, e.message));
       continue;
     }
-    if (style_ == PathStyle::kWindows && e.path->size() >= 1 && e.path->front() == '\\' &&
+    if (style_ == PathStyle::kWindows && !e.path->empty() && e.path->front() == '\\' &&
         (e.path->size() < 2 || (*e.path)[1] != '\\')) {
       *e.path = ctx_.system_drive + *e.path;  // \opt -> C:\opt
     }
@@ -211,7 +211,7 @@ void Compiler::CheckWritable(const std::vector<Expanded>& writable, const std::v
 // (C:\\Users on Windows).
 std::vector<std::string> Compiler::HomeRoots() const {
   std::vector<std::string> roots;
-  if (style_ == PathStyle::kPosix) roots.push_back("/home");
+  if (style_ == PathStyle::kPosix) roots.emplace_back("/home");
   else if (ctx_.home.size() >= 3 && ctx_.home[1] == ':') roots.push_back(ctx_.home.substr(0, 3) + "Users");
   auto parents = Ancestors(ctx_.home, style_);
   if (!ctx_.home.empty() && !parents.empty()) roots.push_back(parents.front());
@@ -277,12 +277,12 @@ void Compiler::CheckNetwork(const Profile& p, const std::string& user, const Sou
   const auto& s = p.settings;
   if (!s.net_allow.empty() && p.Mode() != NetworkMode::kAllowlist) {
     diags_.push_back(MakeError(DiagCode::kConflict, s.net_allow.front().where,
-                               "network.allow is only used with mode = \"allowlist\"; this profile's mode is \"" +
+                               R"(network.allow is only used with mode = "allowlist"; this profile's mode is ")" +
                                    std::string(NetworkModeName(p.Mode())) + "\""));
   }
   if (p.Mode() == NetworkMode::kAllowlist && s.net_allow.empty()) {
     diags_.push_back(MakeWarning(DiagCode::kNoEffect, s.network_mode ? s.network_mode->where : p.file_region,
-                                 "mode = \"allowlist\" with an empty network.allow blocks all traffic, like \"offline\""));
+                                 R"(mode = "allowlist" with an empty network.allow blocks all traffic, like "offline")"));
   }
   std::vector<NetAllowEntry> allow;
   for (const auto& a : s.net_allow) allow.push_back(a.value);
@@ -392,6 +392,7 @@ void Compiler::AddProfile(const Profile& p, Plan& plan) {
   std::sort(l.exec_users.begin(), l.exec_users.end());
   auto paths = [](const std::vector<Expanded>& v) {
     std::vector<std::string> out;
+    out.reserve(v.size());
     for (const auto& e : v) out.push_back(e.path);
     return out;
   };

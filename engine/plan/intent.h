@@ -38,7 +38,7 @@ struct PrincipalIntent {
 struct GrantIntent {
   std::string path;
   std::string user;
-  Access access;
+  Access access{};
   bool subtree = true;
   bool background = false;
   bool only_if_needed = false;

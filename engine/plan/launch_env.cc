@@ -69,6 +69,7 @@ std::vector<std::string> SandboxEnvironment(const LaunchSpec& spec, const std::v
     set(name, value);
   }
   std::vector<std::string> out;
+  out.reserve(env.size());
   for (const auto& [folded, entry] : env) out.push_back(entry.first + "=" + entry.second);
   return out;
 }
@@ -90,7 +91,7 @@ std::map<std::string, std::string> SandboxUserVariables(const LaunchSpec& spec, 
   using Variables = std::map<std::string, std::string>;
   Variables fixed = target == Target::kWindows ? Variables{{"USERNAME", spec.user}}
                                                : Variables{{"USER", spec.user}, {"LOGNAME", spec.user}};
-  if (!spec.env_set.count("GIT_CONFIG_COUNT")) {
+  if (!spec.env_set.contains("GIT_CONFIG_COUNT")) {
     fixed["GIT_CONFIG_COUNT"] = "1";
     fixed["GIT_CONFIG_KEY_0"] = "safe.directory";
     fixed["GIT_CONFIG_VALUE_0"] = workspace;

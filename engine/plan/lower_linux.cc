@@ -181,7 +181,7 @@ void LowerNetwork(const Intent& intent, Plan& plan) {
 void LowerRunner(const Intent& intent, Plan& plan, std::vector<Diagnostic>& diagnostics) {
   const Context& c = intent.context;
   if (c.runner_group.empty() || plan.launches.empty()) return;
-  if (intent.principals.count(c.runner_group)) {
+  if (intent.principals.contains(c.runner_group)) {
     diagnostics.push_back(
         MakeError(DiagCode::kConflict, SourceRegion{}, "sandbox user '" + c.runner_group + "' has the name of the runner group"));
     return;

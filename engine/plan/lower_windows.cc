@@ -5,7 +5,6 @@
 // "allow these, block the rest": it is lowered to block rules on the complement of what
 // the profile allows.
 #include <algorithm>
-#include <cstdio>
 
 #include "engine/core/strings.h"
 #include "engine/plan/intent.h"
@@ -32,11 +31,7 @@ const Rights kDenyWrite{{"FILE_WRITE_DATA", "FILE_APPEND_DATA", "FILE_WRITE_EA",
                         "WD,AD,WEA,WA,DC,DE"};  // icacls' D is DELETE and SYNCHRONIZE: DE is DELETE alone
 const Rights kDenyRead{{"FILE_READ_DATA", "FILE_READ_EA", "FILE_EXECUTE"}, 0x00000029, "RD,REA,X"};
 
-std::string HexMask(uint32_t mask) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "0x%08x", mask);
-  return buf;
-}
+std::string HexMask(uint32_t mask) { return "0x" + Hex(mask, 8); }
 
 nlohmann::json Ace(const std::string& trustee, const std::string& trustee_kind, bool allow, const Rights& rights,
                    bool inherit) {
@@ -161,6 +156,7 @@ struct FirewallRule {
 
 std::vector<std::string> RangeStrings(const std::vector<IpRange>& ranges) {
   std::vector<std::string> out;
+  out.reserve(ranges.size());
   for (const auto& r : ranges) out.push_back(r.ToString());
   return out;
 }

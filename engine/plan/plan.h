@@ -51,12 +51,13 @@ struct Origin {
   std::string file;  // profile origin, e.g. ".sandboxctl/offline.toml", "builtin:workspace.toml"
   int line = 0;
   std::string ToString() const;
-  auto operator<=>(const Origin&) const = default;
+  // The check takes the 0 that the defaulted comparison compares with for a null pointer.
+  auto operator<=>(const Origin&) const = default;  // NOLINT(modernize-use-nullptr)
 };
 
 struct Resource {
   std::string id;    // stable, unique within the plan
-  ResourceKind kind;
+  ResourceKind kind{};
   std::string type;  // lowered type: user, group, local_user, capability_sid, directory,
                      // posix_acl, ntfs_ace, nft_table, nft_chain, nft_rule, firewall_rule
   std::string summary;                 // one line for people

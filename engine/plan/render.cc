@@ -38,7 +38,7 @@ void Details(const nlohmann::json& r, std::ostream& out) {
   const std::string type = r["type"];
   const auto& a = r["attributes"];
   const std::string pad = "      ";
-  if (type == "user" || type == "group") {
+  if (type == "user" || type == "group" || type == "group_member") {
     out << pad << List(a["command"], " ") << "\n";
   } else if (type == "directory") {
     out << pad << "owner " << Str(a["owner"]) << (a.contains("mode") ? ", mode " + Str(a["mode"]) : ", dacl " + Str(a["dacl"]))
@@ -66,8 +66,6 @@ void Details(const nlohmann::json& r, std::ostream& out) {
     out << pad << Str(a["name"]) << " (wanted by " << Str(a["wanted_by"]) << ") runs '" << Str(a["runs"]) << "'\n";
   } else if (type == "nft_rule") {
     out << pad << Str(a["rule"]) << "\n";
-  } else if (type == "group_member") {
-    out << pad << List(a["command"], " ") << "\n";
   } else if (type == "runner") {
     out << pad << Str(a["name"]) << ": owner root, group " << Str(a["group"]) << ", mode " << Str(a["mode"])
         << ", file capabilities " << Str(a["capabilities"]) << "\n";

@@ -43,14 +43,14 @@ std::string Quote(const std::string& s) {
       continue;
     }
     flush();
-    char buf[40];
+    char buf[40];  // fits the longest, 27 characters: snprintf cannot fail or cut it short
     if (c >= 0x10000) {  // UTF-16: a surrogate pair
-      std::snprintf(buf, sizeof buf, "[char]0x%04X + [char]0x%04X", 0xD800 + ((c - 0x10000) >> 10),
-                    0xDC00 + ((c - 0x10000) & 0x3FF));
+      (void)std::snprintf(buf, sizeof buf, "[char]0x%04X + [char]0x%04X", 0xD800 + ((c - 0x10000) >> 10),
+                          0xDC00 + ((c - 0x10000) & 0x3FF));
     } else {
-      std::snprintf(buf, sizeof buf, "[char]0x%04X", c);
+      (void)std::snprintf(buf, sizeof buf, "[char]0x%04X", c);
     }
-    parts.push_back(buf);
+    parts.emplace_back(buf);
   }
   flush();
   if (parts.empty()) return "''";

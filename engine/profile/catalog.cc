@@ -31,7 +31,7 @@ int Precedence(Layer layer) {
 
 struct Entry {
   std::string name;
-  Layer layer;
+  Layer layer{};
   fs::path path;  // absolute, lexically normal
   std::string display;
   std::string origin;
@@ -59,8 +59,8 @@ class Loader {
 
  private:
   void AddDirectory(const fs::path& dir, Layer layer, bool must_exist);
-  std::optional<size_t> AddFile(const fs::path& path, Layer layer, const fs::path& confine,
-                                std::optional<SourceRegion> referenced_from = {});
+  std::optional<size_t> AddFile(const fs::path& raw, Layer layer, const fs::path& confine,
+                                const std::optional<SourceRegion>& referenced_from = {});
   std::string OriginFor(const fs::path& path, Layer layer) const;
   std::optional<size_t> FindParent(size_t child);
   bool Resolve(size_t index, std::vector<size_t>& stack);
@@ -102,7 +102,7 @@ std::optional<std::string> UnsafeProfilePath(const fs::path& path, const fs::pat
 }
 
 std::optional<size_t> Loader::AddFile(const fs::path& raw, Layer layer, const fs::path& confine,
-                                      std::optional<SourceRegion> referenced_from) {
+                                      const std::optional<SourceRegion>& referenced_from) {
   fs::path path = fs::absolute(raw).lexically_normal();
   if (auto it = by_path_.find(path); it != by_path_.end()) return it->second;
   if (auto unsafe = UnsafeProfilePath(path, confine)) {
@@ -377,7 +377,7 @@ Result<std::string> ReadProfileFile(const fs::path& path) {
 fs::path FindWorkspace(const fs::path& start) {
   std::error_code ec;
   fs::path dir = fs::absolute(start).lexically_normal();
-  if (dir.has_filename() == false) dir = dir.parent_path();
+  if (!dir.has_filename()) dir = dir.parent_path();
   // The search stops at the git root: a .sandboxctl/ above the repository is not its
   // own. Directories anyone may write to (/tmp) never count as a workspace, so nobody
   // can plant profiles there for others to pick up.

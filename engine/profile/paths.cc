@@ -185,9 +185,9 @@ ExpandedPath ExpandPathTemplate(std::string_view raw, const PathVariables& vars,
 }
 
 std::optional<std::string> WindowsPathProblem(std::string_view path) {
-  if (path.substr(0, 4) == "\\\\?\\" || path.substr(0, 4) == "\\\\.\\" || path.substr(0, 4) == "//?/" ||
+  if (path.substr(0, 4) == R"(\\?\)" || path.substr(0, 4) == R"(\\.\)" || path.substr(0, 4) == "//?/" ||
       path.substr(0, 4) == "//./") {
-    return std::string("device and \\\\?\\ paths are not allowed; write a drive path such as C:\\src");
+    return std::string(R"(device and \\?\ paths are not allowed; write a drive path such as C:\src)");
   }
   size_t root_len = RootLength(path, PathStyle::kWindows);
   if (root_len >= 2 && IsSep(path[0], PathStyle::kWindows) && IsSep(path[1], PathStyle::kWindows)) {
@@ -239,7 +239,8 @@ std::optional<std::string> SystemDirectoryHit(std::string_view path, PathStyle s
     }
     for (auto dir : kTrees) {
       if (IsWithin(path, dir, style)) return std::string(dir);
-      if (IsWithin(dir, path, style)) return std::string(path);  // an ancestor of a system directory
+      // The other way round: `path` is an ancestor of a system directory.
+      if (IsWithin(dir, path, style)) return std::string(path);  // NOLINT(readability-suspicious-call-argument)
     }
     // /lib32, /lib64, /libx32 and other /lib* directories.
     if (StartsWith(path, "/lib")) {

@@ -15,7 +15,7 @@ namespace sbx {
 
 inline constexpr int kProfileVersion = 1;
 inline constexpr int kMaxExtendsDepth = 8;
-inline constexpr size_t kMaxProfileBytes = 1024 * 1024;
+inline constexpr size_t kMaxProfileBytes = size_t{1024} * 1024;
 inline constexpr size_t kMaxListEntries = 1024;
 
 template <typename T>

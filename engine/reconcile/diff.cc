@@ -25,7 +25,7 @@ int ChangeSet::Count(Action action) const {
 namespace {
 
 bool Concerns(const OwnedRecord& r, const std::string& workspace, bool all) {
-  return all || r.workspaces.count(workspace) || (r.workspaces.empty() && r.intent != Intent::kNone);
+  return all || r.workspaces.contains(workspace) || (r.workspaces.empty() && r.intent != Intent::kNone);
 }
 
 // Orders `items` so that every item comes after the items it depends on (ties keep the
@@ -55,7 +55,7 @@ Result<std::map<std::string, Observation>> ObserveAll(const Plan& plan, const st
                                                       Host& host, bool all_workspaces, bool partial) {
   std::map<std::string, Observation> observed;
   auto observe = [&](const Resource& r) -> std::optional<Error> {
-    if (observed.count(r.id)) return std::nullopt;
+    if (observed.contains(r.id)) return std::nullopt;
     auto o = host.Observe(r);
     if (!o.ok() && partial && o.error().code == "permission_denied") {
       Observation unknown;
@@ -104,14 +104,14 @@ ChangeSet ComputeChanges(const Plan& plan, const std::string& workspace, const S
       // A run stopped inside this step: what Observe looks at may be done while the rest
       // (a tree below its root, a password not yet set) is not. Ensure is idempotent.
       ensure.push_back({Action::kUpdate, r, "an earlier run stopped while making it"});
-    } else if (owned && (!rec->second.workspaces.count(workspace) || rec->second.intent != Intent::kNone ||
+    } else if (owned && (!rec->second.workspaces.contains(workspace) || rec->second.intent != Intent::kNone ||
                          ResourceToJson(rec->second.resource) != ResourceToJson(r))) {
       out.record_only.push_back(r.id);
     }
   }
   std::vector<Change> remove;
   for (const auto& [id, record] : state.records) {
-    if (planned.count(id) || !Concerns(record, workspace, all_workspaces)) continue;
+    if (planned.contains(id) || !Concerns(record, workspace, all_workspaces)) continue;
     std::set<std::string> others;
     if (!all_workspaces) {
       others = record.workspaces;

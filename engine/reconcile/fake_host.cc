@@ -13,7 +13,7 @@ Result<Observation> FakeHost::Observe(const Resource& resource) {
   Observation o;
   auto it = objects.find(resource.id);
   o.present = it != objects.end();
-  o.foreign = foreign.count(resource.id) > 0;
+  o.foreign = foreign.contains(resource.id);
   if (o.present) {
     o.current = it->second;
     o.in_sync = it->second == resource.attributes;
@@ -23,7 +23,7 @@ Result<Observation> FakeHost::Observe(const Resource& resource) {
   return o;
 }
 
-Result<Ok> FakeHost::Ensure(const Resource& resource, const NotePrior&) {
+Result<Ok> FakeHost::Ensure(const Resource& resource, const NotePrior& /*note_prior*/) {
   if (auto e = MaybeFail("ensure " + resource.id)) return *e;
   objects[resource.id] = resource.attributes;
   return Ok{};

@@ -35,11 +35,7 @@ std::string ReadFile(const fs::path& p) {
 
 class Scratch {
  public:
-  Scratch() {
-    std::random_device rd;
-    dir_ = fs::temp_directory_path() / ("sandboxctl-cli-" + std::to_string(rd()) + std::to_string(rd()));
-    fs::create_directories(dir_);
-  }
+  Scratch() : dir_(UniquePath()) { fs::create_directories(dir_); }
   ~Scratch() {
     std::error_code ec;
     fs::remove_all(dir_, ec);
@@ -47,6 +43,11 @@ class Scratch {
   const fs::path& dir() const { return dir_; }
 
  private:
+  static fs::path UniquePath() {
+    std::random_device rd;
+    return fs::temp_directory_path() / ("sandboxctl-cli-" + std::to_string(rd()) + std::to_string(rd()));
+  }
+
   fs::path dir_;
 };
 
@@ -182,7 +183,7 @@ std::vector<GoldenCase> GoldenCases() {
 
 std::vector<std::string> ContextArgs(const std::string& example, const std::string& target) {
   if (target == "windows") {
-    return {"--target", "windows", "--as-workspace", "C:\\Users\\dev\\src\\" + example, "--as-user", "dev",
+    return {"--target", "windows", "--as-workspace", R"(C:\Users\dev\src\)" + example, "--as-user", "dev",
             "--as-home", "C:\\Users\\dev"};
   }
   return {"--target", "linux", "--as-workspace", "/home/dev/src/" + example, "--as-user", "dev", "--as-home",
@@ -195,8 +196,8 @@ TEST_P(GoldenPlan, MatchesTheCheckedInPlan) {
   const auto& c = GetParam();
   const fs::path dir = kSource / "examples" / c.example;
   std::vector<std::string> args{"--workspace", dir.string()};
-  if (c.format == "json") args.push_back("--json");
-  args.push_back("compile");
+  if (c.format == "json") args.emplace_back("--json");
+  args.emplace_back("compile");
   if (c.format == "powershell") args.insert(args.end(), {"--format", "powershell"});
   for (const auto& a : ContextArgs(c.example, c.target)) args.push_back(a);
   RunResult r = Sandboxctl(args);
@@ -268,7 +269,7 @@ TEST(Compile, BuiltinProfileCanBeNamedInAnyWorkspace) {
 TEST(Validate, AllExamplesAndBuiltinProfilesAreValid) {
   std::vector<std::string> args{"validate"};
   for (const auto& e : Subdirectories(kSource / "examples")) args.push_back("examples/" + e);
-  args.push_back("profiles");
+  args.emplace_back("profiles");
   RunResult r = Sandboxctl(args);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.err, "");

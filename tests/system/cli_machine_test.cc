@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include "system_util.h"
-#include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -14,6 +13,7 @@
 #include <boost/process.hpp>
 #include <nlohmann/json.hpp>
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -41,7 +41,7 @@ class MachineCli : public ::testing::Test {
     if (geteuid() != 0) GTEST_SKIP() << "needs root: apply creates users, ACL entries and nftables rules";
     std::random_device rd;
     char hex[8];
-    std::snprintf(hex, sizeof hex, "%06x", rd() & 0xFFFFFF);
+    (void)std::snprintf(hex, sizeof hex, "%06x", rd() & 0xFFFFFF);
     suffix_ = hex;
     user_ = "sbxc-" + suffix_;
     root_ = fs::temp_directory_path() / ("sandboxctl-cli-" + suffix_);
@@ -293,6 +293,7 @@ TEST_F(MachineCli, ASecondRunWaitsForTheLockThenGivesUp) {
   fs::permissions(root_ / "state", fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
                                        fs::perms::others_read | fs::perms::others_exec);
   int fd = open((root_ / "state" / "lock").c_str(), O_RDWR | O_CREAT, 0600);
+  // cppcheck-suppress resourceLeak ; a failed assertion ends the test; its descriptors close with the process
   ASSERT_EQ(flock(fd, LOCK_EX), 0);
   Outcome r = Sandboxctl({"apply", "--yes"});
   close(fd);
@@ -311,7 +312,7 @@ TEST_F(MachineCli, NothingAKilledRunLeftStaysInTheStateDirectoryAfterDestroy) {
   if (gone == 0) _exit(0);
   ASSERT_EQ(waitpid(gone, nullptr, 0), gone);
   const fs::path state = root_ / "state";
-  std::ofstream(state / "state.json.new") << "{\"format\": 1, \"rec";
+  std::ofstream(state / "state.json.new") << R"({"format": 1, "rec)";
   std::ofstream(state / "background.json")
       << nlohmann::json{{"pid", gone}, {"workspace", fs::canonical(ws_).string()}, {"total", 1}, {"done", 0},
                         {"current", "grant:read"}}.dump() << "\n";

@@ -45,7 +45,7 @@ struct Outcome {
 std::string Hex6() {
   std::random_device rd;
   char hex[8];
-  std::snprintf(hex, sizeof hex, "%06x", rd() & 0xFFFFFF);
+  (void)std::snprintf(hex, sizeof hex, "%06x", rd() & 0xFFFFFF);
   return hex;
 }
 
@@ -471,6 +471,7 @@ TEST_P(ExecTest, RunsOnlyWhereTheSandboxMayReadAndIsAudited) {
   EXPECT_NE(log.find("\"event\":\"exec\""), std::string::npos) << log;
   EXPECT_NE(log.find("\"argv\":[\"pwd\"]"), std::string::npos) << log;
   EXPECT_NE(log.find("\"exit_code\":125"), std::string::npos) << log;
+  EXPECT_NE(log.find("\"time\":\""), std::string::npos) << log;
 }
 
 // The launcher behaves like timeout and env: exit codes, signals, status file.
@@ -535,7 +536,7 @@ TEST_P(ExecFailClosed, NamespaceIsolationNeverRunsCommandsAsRoot) {
   EXPECT_NE(refused.err.find("namespace isolation does not run commands as root"), std::string::npos) << refused.err;
   // Under sudo, as the user sudo was run by.
   args.back() = "id";
-  args.push_back("-u");
+  args.emplace_back("-u");
   const std::string uid = Capture("id -u " + runner_);
   Outcome sudo = Exe((root_ / "bin/sandboxctl").string(), args, "",
                      {{"SUDO_USER", runner_}, {"SUDO_UID", uid.substr(0, uid.size() - 1)}});
@@ -709,7 +710,7 @@ TEST_P(RunnerFailClosed, RulesFromAnEarlierBootRefuseUntilRestored) {
   const std::string record = Capture("ls " + (root_ / "state/launch").string() + "/*.json");
   const fs::path path = record.substr(0, record.find('\n'));
   std::string text = ReadFile(path);
-  const std::string key = "\"firewall_boot_id\": \"";
+  const std::string key = R"("firewall_boot_id": ")";
   const size_t at = text.find(key) + key.size();
   text.replace(at, 36, "00000000-0000-0000-0000-000000000000");
   std::ofstream(path, std::ios::trunc) << text;

@@ -18,9 +18,6 @@
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <pwd.h>
-#include <signal.h>
-#include <stddef.h>
-#include <stdio.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -29,6 +26,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
+#include <cstddef>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -58,7 +58,7 @@ struct Outcome {
 std::string Hex6() {
   std::random_device rd;
   char hex[8];
-  std::snprintf(hex, sizeof hex, "%06x", rd() & 0xFFFFFF);
+  (void)std::snprintf(hex, sizeof hex, "%06x", rd() & 0xFFFFFF);
   return hex;
 }
 
@@ -147,6 +147,7 @@ Outcome Spawn(const Identity& id, const std::string& program, const std::vector<
   if (out_fd < 0 || err_fd < 0 || null_fd < 0) return r;
   // Out of the way of the numbers they are given in the child first.
   std::vector<std::pair<int, int>> moved;
+  moved.reserve(fds.size());
   for (const auto& [to, from] : fds) moved.emplace_back(to, fcntl(from, F_DUPFD_CLOEXEC, 1000));
   std::vector<sock_filter> filter = HoldXattrWrites();
   const sock_fprog prog{static_cast<unsigned short>(filter.size()), filter.data()};
@@ -392,7 +393,7 @@ class Hostile : public ::testing::Test {
     return Spawn(IdentityOf(invoker_), Runner().string(), argv ? *argv : full, env, ws_, root_, fds);
   }
 
-  std::string Uid(const std::string& user) { return std::to_string(IdentityOf(user).uid); }
+  static std::string Uid(const std::string& user) { return std::to_string(IdentityOf(user).uid); }
 
   std::string id_, user_, invoker_;
   fs::path root_, ws_, outside_;
@@ -974,7 +975,9 @@ TEST_F(RunnerUnderAttack, InheritedDescriptorsNeverReachTheCommand) {
             0);
   const int file = open((secret_dir / "secret-file").c_str(), O_RDONLY | O_CLOEXEC);
   const int dir = open(secret_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  // cppcheck-suppress resourceLeak ; a failed assertion ends the test; its descriptors close with the process
   ASSERT_GE(file, 0);
+  // cppcheck-suppress resourceLeak ; a failed assertion ends the test; its descriptors close with the process
   ASSERT_GE(dir, 0);
   const std::map<int, int> fds{{5, file}, {6, dir}, {200, file}};
   Outcome r = RunnerAs(Command("ls /proc/self/fd | tr '\\n' ' '; echo; cat <&5; cat /proc/self/fd/200; ls /proc/self/fd/6/; "

@@ -17,11 +17,13 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <thread>
 
 #include "engine/core/strings.h"
 #include "engine/os_linux/linux_host.h"
@@ -462,8 +464,8 @@ TEST_P(AclGrantTest, WithSandboxProcessesRunningApplyAndDestroyStillConvergeAndR
   ASSERT_TRUE(Apply(plan, host_).ok());
   boost::process::child sleeper("/usr/sbin/runuser", boost::process::args = {"-u", user_, "--", "/bin/sleep", "60"});
   for (int i = 0; i < 20; ++i) {
-    if (Capture("pgrep -u " + user_ + " sleep") != "") break;
-    usleep(50000);
+    if (!Capture("pgrep -u " + user_ + " sleep").empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   ASSERT_NE(Capture("pgrep -u " + user_ + " sleep"), "");
   std::ofstream(ws_ / "src/lib/new.txt") << "new\n";

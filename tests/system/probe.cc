@@ -23,7 +23,6 @@
 //   sandbox_probe env NAME            print NAME's value, or "unset"
 //   sandbox_probe serve ADDR PORT     (outside the sandbox) accept TCP and echo UDP forever
 #include <arpa/inet.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <linux/keyctl.h>
 #include <netinet/in.h>
@@ -39,6 +38,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -59,6 +59,17 @@ int Report(int rc) {
 }
 
 int Errno() { return errno ? errno : EIO; }
+
+// A number from the command line (a port or a pid the test passed); 0 if it is none.
+int Number(const char* text) { return static_cast<int>(std::strtol(text, nullptr, 10)); }
+
+// Whether a socket of this kind may be made (closed again at once).
+int MakeSocket(int domain, int type, int protocol) {
+  const int s = socket(domain, type, protocol);
+  if (s < 0) return Errno();
+  close(s);
+  return 0;
+}
 
 bool Address(const char* text, int port, sockaddr_storage* out, socklen_t* len) {
   std::memset(out, 0, sizeof *out);
@@ -88,8 +99,8 @@ int Wait(int fd, short events, int ms) {
 }
 
 int Tcp(const char* addr, int port) {
-  sockaddr_storage sa;
-  socklen_t len;
+  sockaddr_storage sa{};
+  socklen_t len = 0;
   if (!Address(addr, port, &sa, &len)) return EINVAL;
   int s = socket(sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
   if (s < 0) return Errno();
@@ -103,23 +114,23 @@ int Tcp(const char* addr, int port) {
 }
 
 int Udp(const char* addr, int port) {
-  sockaddr_storage sa;
-  socklen_t len;
+  sockaddr_storage sa{};
+  socklen_t len = 0;
   if (!Address(addr, port, &sa, &len)) return EINVAL;
   int s = socket(sa.ss_family, SOCK_DGRAM, 0);
   if (s < 0) return Errno();
   if (connect(s, reinterpret_cast<sockaddr*>(&sa), len) != 0) return Errno();
   if (send(s, "x", 1, 0) != 1) return Errno();
   if (int w = Wait(s, POLLIN, 1000); w != 0) return w;
-  char c;
+  char c = 0;
   if (recv(s, &c, 1, 0) != 1) return Errno();
   close(s);
   return 0;
 }
 
 int Icmp(const char* addr) {
-  sockaddr_storage sa;
-  socklen_t len;
+  sockaddr_storage sa{};
+  socklen_t len = 0;
   if (!Address(addr, 0, &sa, &len) || sa.ss_family != AF_INET) return EINVAL;
   int s = socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP);
   if (s < 0) return Errno();
@@ -133,9 +144,9 @@ int Icmp(const char* addr) {
 
 int LoopbackServer() {
   for (const char* addr : {"127.0.0.1", "::1"}) {
-    sockaddr_storage sa;
-    socklen_t len;
-    Address(addr, 0, &sa, &len);
+    sockaddr_storage sa{};
+    socklen_t len = 0;
+    if (!Address(addr, 0, &sa, &len)) return EINVAL;
     int l = socket(sa.ss_family, SOCK_STREAM, 0);
     if (l < 0) return Errno();
     if (bind(l, reinterpret_cast<sockaddr*>(&sa), len) != 0 || listen(l, 1) != 0) return Errno();
@@ -163,15 +174,15 @@ int Abstract(const char* name) {
 }
 
 [[noreturn]] void Serve(const char* addr, int port) {
-  sockaddr_storage sa;
-  socklen_t len;
+  sockaddr_storage sa{};
+  socklen_t len = 0;
   if (!Address(addr, port, &sa, &len)) std::exit(2);
   std::thread udp([&] {
     int u = socket(sa.ss_family, SOCK_DGRAM, 0);
     if (bind(u, reinterpret_cast<const sockaddr*>(&sa), len) != 0) std::exit(3);
     for (;;) {
       char buf[64];
-      sockaddr_storage from;
+      sockaddr_storage from{};
       socklen_t fl = sizeof from;
       ssize_t n = recvfrom(u, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &fl);
       if (n > 0) sendto(u, buf, static_cast<size_t>(n), 0, reinterpret_cast<sockaddr*>(&from), fl);
@@ -182,7 +193,7 @@ int Abstract(const char* name) {
   setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (bind(l, reinterpret_cast<sockaddr*>(&sa), len) != 0 || listen(l, 16) != 0) std::exit(3);
   std::puts("serving");
-  std::fflush(stdout);
+  (void)std::fflush(stdout);
   for (;;) {
     int c = accept(l, nullptr, nullptr);
     if (c >= 0) close(c);
@@ -214,7 +225,7 @@ int main(int argc, char** argv) {
   if (a == "read") {
     int fd = open(arg(2), O_RDONLY);
     if (fd < 0) return Report(Errno());
-    char c;
+    char c = 0;
     ssize_t n = read(fd, &c, 1);
     close(fd);
     return Report(n < 0 ? Errno() : 0);
@@ -224,20 +235,20 @@ int main(int argc, char** argv) {
     unlink(arg(3));
     return Report(0);
   }
-  if (a == "tcp") return Report(Tcp(arg(2), std::atoi(arg(3))));
-  if (a == "udp") return Report(Udp(arg(2), std::atoi(arg(3))));
+  if (a == "tcp") return Report(Tcp(arg(2), Number(arg(3))));
+  if (a == "udp") return Report(Udp(arg(2), Number(arg(3))));
   if (a == "icmp") return Report(Icmp(arg(2)));
   if (a == "loopback-server") return Report(LoopbackServer());
   if (a == "abstract") return Report(Abstract(arg(2)));
-  if (a == "signal") return Report(kill(std::atoi(arg(2)), 0) == 0 ? 0 : Errno());
-  if (a == "ptrace") return Report(ptrace(PTRACE_SEIZE, std::atoi(arg(2)), nullptr, nullptr) == 0 ? 0 : Errno());
+  if (a == "signal") return Report(kill(Number(arg(2)), 0) == 0 ? 0 : Errno());
+  if (a == "ptrace") return Report(ptrace(PTRACE_SEIZE, Number(arg(2)), nullptr, nullptr) == 0 ? 0 : Errno());
   if (a == "vm-read") {
     char buf[8];
     iovec local{buf, sizeof buf}, remote{reinterpret_cast<void*>(0x400000), sizeof buf};
-    return Report(process_vm_readv(std::atoi(arg(2)), &local, 1, &remote, 1, 0) >= 0 ? 0 : Errno());
+    return Report(process_vm_readv(Number(arg(2)), &local, 1, &remote, 1, 0) >= 0 ? 0 : Errno());
   }
-  if (a == "raw-socket") return Report(socket(AF_INET, SOCK_RAW, IPPROTO_ICMP) >= 0 ? 0 : Errno());
-  if (a == "packet-socket") return Report(socket(AF_PACKET, SOCK_RAW, 0) >= 0 ? 0 : Errno());
+  if (a == "raw-socket") return Report(MakeSocket(AF_INET, SOCK_RAW, IPPROTO_ICMP));
+  if (a == "packet-socket") return Report(MakeSocket(AF_PACKET, SOCK_RAW, 0));
   if (a == "keyring") {
     long rc = syscall(SYS_add_key, "user", "sandboxctl-probe", "x", 1, KEY_SPEC_SESSION_KEYRING);
     return Report(rc >= 0 ? 0 : Errno());
@@ -257,6 +268,6 @@ int main(int argc, char** argv) {
     std::puts(v ? v : "unset");
     return 0;
   }
-  if (a == "serve") Serve(arg(2), std::atoi(arg(3)));
+  if (a == "serve") Serve(arg(2), Number(arg(3)));
   return 2;
 }

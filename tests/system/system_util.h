@@ -22,7 +22,7 @@ inline std::string Capture(const std::string& command) {
   FILE* p = popen(command.c_str(), "r");
   if (!p) return "popen failed";
   char buf[4096];
-  size_t n;
+  size_t n = 0;
   while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
   pclose(p);
   return out;

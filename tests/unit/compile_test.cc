@@ -15,7 +15,7 @@ Context LinuxContext() {
 }
 
 Context WindowsContext() {
-  return Context{Target::kWindows, "C:\\src\\app", "dev", "C:\\Users\\dev", "C:\\ProgramData\\sandboxctl\\tmp"};
+  return Context{Target::kWindows, R"(C:\src\app)", "dev", R"(C:\Users\dev)", R"(C:\ProgramData\sandboxctl\tmp)"};
 }
 
 std::vector<std::string> Ids(const Plan& plan) {
@@ -294,7 +294,7 @@ TEST(CompileWindows, WriteGrantsGoToUserAndCapabilitySid) {
   EXPECT_EQ(write->attributes["aces"][0]["icacls"], "/grant sbx-offline:(OI)(CI)M");
   EXPECT_EQ(write->attributes["aces"][1]["icacls"], "/grant sandboxctl-cap-offline:(OI)(CI)M");
   EXPECT_EQ(write->attributes["aces"][1]["mask"], "0x001301bf");
-  const Resource* carve = r.plan.Find("grant:deny_write:sbx-offline:C:\\src\\app\\.git");
+  const Resource* carve = r.plan.Find(R"(grant:deny_write:sbx-offline:C:\src\app\.git)");
   EXPECT_EQ(carve->attributes["aces"][0]["icacls"], "/deny sbx-offline:(OI)(CI)(WD,AD,WEA,WA,DC,DE)");
   // Windows bypasses traverse checks: no traverse grants.
   for (const auto& res : r.plan.resources) EXPECT_EQ(res.id.find("grant:traverse"), std::string::npos) << res.id;

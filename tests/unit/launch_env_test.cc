@@ -76,7 +76,7 @@ TEST(SandboxEnvironment, WindowsKeepsTheProfilesHomeWhateverItsCase) {
 TEST(LaunchEnv, WindowsPathsCompareWithoutRegardToCase) {
   LaunchSpec spec;
   spec.writable = {"C:\\src\\app"};
-  spec.deny_read = {"C:\\src\\app\\.env"};
+  spec.deny_read = {R"(C:\src\app\.env)"};
   EXPECT_TRUE(MayRunIn(spec, "C:\\src\\app", "C:\\t", "c:\\SRC\\App\\lib", Target::kWindows));
   EXPECT_FALSE(MayRunIn(spec, "C:\\src\\app", "C:\\t", "C:\\SRC\\APP\\.ENV", Target::kWindows));
   EXPECT_FALSE(MayRunIn(spec, "C:\\src\\app", "C:\\t", "C:\\src\\apps", Target::kWindows));

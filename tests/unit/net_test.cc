@@ -55,6 +55,7 @@ TEST(NetAllow, ContainmentAndOverlap) {
 
 std::vector<std::string> Ranges(bool v6, const std::vector<std::string>& cidrs) {
   std::vector<Cidr> covered;
+  covered.reserve(cidrs.size());
   for (const auto& c : cidrs) covered.push_back(ParseNetAllowEntry(c).entry->cidr);
   std::vector<std::string> out;
   for (const auto& r : ComplementRanges(v6, covered)) out.push_back(r.ToString());

@@ -6,7 +6,7 @@ namespace sbx {
 namespace {
 
 const PathVariables kVars{"/home/dev/src/app", "/home/dev", "/var/tmp/sandboxctl/ci-1", "dev"};
-const PathVariables kWinVars{"C:\\Users\\dev\\src\\app", "C:\\Users\\dev", "C:\\ProgramData\\sandboxctl\\tmp\\ci-1", "dev"};
+const PathVariables kWinVars{R"(C:\Users\dev\src\app)", R"(C:\Users\dev)", R"(C:\ProgramData\sandboxctl\tmp\ci-1)", "dev"};
 
 std::string Expand(std::string_view raw, const PathVariables& vars = kVars, PathStyle style = PathStyle::kPosix) {
   auto e = ExpandPathTemplate(raw, vars, style);

@@ -19,8 +19,10 @@ const char* kOffline = testing::kOfflineProfile;
 
 Plan PlanFor(const std::string& workspace, const std::vector<std::pair<std::string, std::string>>& profiles) {
   std::vector<Profile> owned;
+  owned.reserve(profiles.size());
   for (const auto& [name, text] : profiles) owned.push_back(Make(name, text));
   std::vector<const Profile*> pointers;
+  pointers.reserve(owned.size());
   for (const auto& p : owned) pointers.push_back(&p);
   CompileResult r = CompilePlan(pointers, Context{Target::kLinux, workspace, "dev", "/home/dev", "/var/tmp/sandboxctl"});
   EXPECT_TRUE(r.ok());

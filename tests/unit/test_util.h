@@ -45,11 +45,7 @@ void MakeWritableByEveryone(const std::filesystem::path& dir);
 
 class TempTree {
  public:
-  TempTree() {
-    std::random_device rd;
-    root_ = std::filesystem::temp_directory_path() / ("sandboxctl-test-" + std::to_string(rd()) + std::to_string(rd()));
-    std::filesystem::create_directories(root_);
-  }
+  TempTree() : root_(UniquePath()) { std::filesystem::create_directories(root_); }
   ~TempTree() {
     std::error_code ec;
     std::filesystem::remove_all(root_, ec);
@@ -66,6 +62,11 @@ class TempTree {
   }
 
  private:
+  static std::filesystem::path UniquePath() {
+    std::random_device rd;
+    return std::filesystem::temp_directory_path() / ("sandboxctl-test-" + std::to_string(rd()) + std::to_string(rd()));
+  }
+
   std::filesystem::path root_;
 };
 

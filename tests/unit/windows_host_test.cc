@@ -139,6 +139,7 @@ TEST(WindowsAccounts, SandboxUsersAreMadeFoundAndRemoved) {
   auto made = CreateSandboxUser(name, *password);
   ASSERT_TRUE(made.ok()) << made.error().Render();
   auto found = LookupLocalUser(name);
+  // cppcheck-suppress knownConditionTrueFalse ; the message is made only when the assertion fails
   ASSERT_TRUE(found.ok() && *found) << (found.ok() ? "not found" : found.error().Render());
   EXPECT_EQ((*found)->sid, made->sid);
   EXPECT_EQ(made->sid.subauthorities.front(), 21u);  // a machine account, S-1-5-21-...
@@ -229,14 +230,14 @@ class TempDir {
       do {
         const std::wstring name = found.cFileName;
         if (name == L"." || name == L"..") continue;
-        const std::wstring path = dir + L"\\" + name;
+        const std::wstring child = dir + L"\\" + name;
         const DWORD attributes = found.dwFileAttributes;
         if (attributes & FILE_ATTRIBUTE_DIRECTORY) {
-          if (!(attributes & FILE_ATTRIBUTE_REPARSE_POINT)) Remove(path);
-          else RemoveDirectoryW(path.c_str());  // the link, not what it leads to
+          if (!(attributes & FILE_ATTRIBUTE_REPARSE_POINT)) Remove(child);
+          else RemoveDirectoryW(child.c_str());  // the link, not what it leads to
         } else {
-          SetFileAttributesW(path.c_str(), FILE_ATTRIBUTE_NORMAL);
-          DeleteFileW(path.c_str());
+          SetFileAttributesW(child.c_str(), FILE_ATTRIBUTE_NORMAL);
+          DeleteFileW(child.c_str());
         }
       } while (FindNextFileW(h, &found));
       FindClose(h);

@@ -24,6 +24,7 @@ Sid S(const char* text) {
 
 TEST(Sid, ParsesAndFormatsWellKnownAndDomainSids) {
   for (const char* text : {"S-1-1-0", "S-1-5-18", "S-1-5-32-544", "S-1-5-21-1004336348-1177238915-682003330-512",
+                           // NOLINTNEXTLINE(bugprone-suspicious-missing-comma): one capability SID, split over two lines
                            "S-1-15-3-1024-1065365936-1281604716-3511738428-1654721687-432734479-3232135806-4053264122-"
                            "3456934681"}) {
     EXPECT_EQ(FormatSid(S(text)), text);
@@ -189,7 +190,7 @@ TEST(Acl, MalformedBinaryAclsAreRefused) {
 Plan WindowsPlan(const std::string& text) {
   Profile p = testing::MakeProfile("offline", text);
   CompileResult r = CompilePlan(
-      {&p}, Context{Target::kWindows, "C:\\src\\app", "dev", "C:\\Users\\dev", "C:\\ProgramData\\sandboxctl\\tmp"});
+      {&p}, Context{Target::kWindows, R"(C:\src\app)", "dev", R"(C:\Users\dev)", R"(C:\ProgramData\sandboxctl\tmp)"});
   EXPECT_TRUE(r.ok());
   return r.plan;
 }
@@ -214,7 +215,7 @@ Result<Sid> TestSids(const std::string& trustee, const std::string& kind) {
 TEST(Acl, ThePlansAcesGiveTheSandboxWhatTheProfileSays) {
   const Plan plan = WindowsPlan(testing::kOfflineProfile);
   auto write = AcesOfResource(Find(plan, "grant:write:sbx-offline:C:\\src\\app").attributes, TestSids);
-  auto deny = AcesOfResource(Find(plan, "grant:deny_write:sbx-offline:C:\\src\\app\\.git").attributes, TestSids);
+  auto deny = AcesOfResource(Find(plan, R"(grant:deny_write:sbx-offline:C:\src\app\.git)").attributes, TestSids);
   ASSERT_TRUE(write.ok()) << write.error().message;
   ASSERT_TRUE(deny.ok()) << deny.error().message;
   EXPECT_EQ(*write, (std::vector<Ace>{Allow(kUser, kModify, ntfs::kObjectInherit | ntfs::kContainerInherit),
@@ -231,7 +232,7 @@ TEST(Acl, ThePlansAcesGiveTheSandboxWhatTheProfileSays) {
 TEST(Acl, ResourcesWithBadAcesAreRefused) {
   const Plan plan = WindowsPlan(testing::kOfflineProfile);
   nlohmann::json a = Find(plan, "grant:write:sbx-offline:C:\\src\\app").attributes;
-  auto refused = [&](nlohmann::json attributes, const std::string& why) {
+  auto refused = [&](const nlohmann::json& attributes, const std::string& why) {
     auto r = AcesOfResource(attributes, TestSids);
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().message, why);
@@ -397,7 +398,7 @@ TEST(FirewallRule, ReadBackNamesEveryFieldThatDiffers) {
 TEST(FirewallRule, ForeignOrMalformedRulesAreRefused) {
   const Plan plan = WindowsPlan(testing::kOfflineProfile);
   const nlohmann::json a = Find(plan, "firewall:sbx-offline:block-all").attributes;
-  auto refused = [&](const char* key, nlohmann::json value, const std::string& why) {
+  auto refused = [&](const char* key, const nlohmann::json& value, const std::string& why) {
     nlohmann::json b = a;
     b[key] = value;
     auto r = FirewallRuleOfResource(b, kUser);
