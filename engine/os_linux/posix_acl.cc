@@ -472,6 +472,8 @@ class Walker {
   Walker(const Grant& g, const Visit& visit, const Flush& flush) : g_(g), visit_(visit), flush_(flush) {}
 
   // Visits the grant's path (and its tree); `missing` tells whether the path exists at all.
+  // changed() tells afterwards how many names the walk found changed since their
+  // directory was listed: gone, or no longer of the type listed (traded for a link).
   // No component of the path may be a symbolic link, the last one included: a link
   // committed to a repository (`out -> ../../..`) must not carry a grant somewhere else,
   // nor a deny-read path that is a link be passed over, its target left readable through it.
@@ -537,6 +539,8 @@ class Walker {
     if (failed_) return *failed_;
     return Ok{};
   }
+
+  size_t changed() const { return changed_; }
 
  private:
   struct Job {
@@ -615,7 +619,10 @@ class Walker {
       unsigned char type = e->d_type;
       if (type == DT_UNKNOWN) {  // file systems that do not say: ask, without following
         struct stat est {};
-        if (fstatat(dirfd, n.c_str(), &est, AT_SYMLINK_NOFOLLOW) != 0) continue;
+        if (fstatat(dirfd, n.c_str(), &est, AT_SYMLINK_NOFOLLOW) != 0) {
+          ++changed_;
+          continue;
+        }
         type = S_ISDIR(est.st_mode) ? DT_DIR : S_ISREG(est.st_mode) ? DT_REG : DT_LNK;
       }
       names.emplace_back(n, type);
@@ -648,7 +655,9 @@ class Walker {
             open_first = true;
             break;  // to be changed: through a descriptor, below
           }
-          case ByName::kSkip: continue;
+          case ByName::kSkip:
+            ++changed_;
+            continue;
           case ByName::kFailed: return SysError(call, child, errno);
           case ByName::kUnavailable: break;  // an older kernel: open the file
         }
@@ -657,8 +666,9 @@ class Walker {
       int fd = OpenEntry(dirfd, name, type, &is_dir);
       if (fd == -2) continue;  // symlinks, sockets, FIFOs and devices carry no grant
       if (fd < 0) {
-        if (errno == ENOENT || errno == ELOOP || errno == ENOTDIR) continue;  // gone or swapped meanwhile
-        return SysError("openat", child, errno);
+        if (errno != ENOENT && errno != ELOOP && errno != ENOTDIR) return SysError("openat", child, errno);
+        ++changed_;  // gone or swapped meanwhile
+        continue;
       }
       struct stat cst {};
       Result<Ok> r = Ok{};
@@ -669,6 +679,8 @@ class Walker {
         r = Dir(fd, child, cst);
       } else if (!is_dir && S_ISREG(cst.st_mode)) {
         r = Opened(Node{child, fd, -1, nullptr, false, cst.st_mode, noted, cst.st_nlink});
+      } else {
+        ++changed_;  // a directory now where a file was listed
       }
       close(fd);
       if (!r.ok()) return r;
@@ -688,10 +700,15 @@ class Walker {
   size_t busy_ = 0;
   std::optional<Error> failed_;
   std::atomic<bool> stop_{false};
+  std::atomic<size_t> changed_{0};
 };
 
-Result<Ok> Walk(const Grant& g, const Visit& visit, bool* missing, const Flush& flush = [] { return Result<Ok>(Ok{}); }) {
-  return Walker(g, visit, flush).Run(missing);
+Result<Ok> Walk(const Grant& g, const Visit& visit, bool* missing, const Flush& flush = [] { return Result<Ok>(Ok{}); },
+                size_t* changed = nullptr) {
+  Walker walker(g, visit, flush);
+  auto r = walker.Run(missing);
+  if (changed) *changed = walker.changed();
+  return r;
 }
 
 // A regular file with more than one name may be linked from outside the granted tree (a
@@ -973,7 +990,7 @@ Result<Ok> RemoveAclGrant(const OwnedRecord& record) {
     return true;
   };
   bool missing = false;
-  return Walk(g, [&](const Node& n, Acl& access) -> Result<Visited> {
+  auto strip_node = [&](const Node& n, Acl& access) -> Result<Visited> {
     if (g.access && Summarize(access.get(), g.uid).mine) {
       if (n.fd < 0) return Visited::kOpen;  // as in EnsureAclGrant
       if (!strip(access.ptr(), recorded_mask(n.path))) return SysError("acl_calc_mask", n.path, errno);
@@ -993,7 +1010,22 @@ Result<Ok> RemoveAclGrant(const OwnedRecord& record) {
       }
     }
     return Visited::kDone;
-  }, &missing);
+  };
+  // A name that changed under the walk (gone, or traded for a link, after its directory
+  // was listed) may hide a part of the tree that still carries the grant's entries, moved
+  // to a name the walk had passed. The record must not go while they may be there: the
+  // tree is walked again (what the walk stripped already is not written twice), and a
+  // tree that keeps changing fails the step, its record kept for the next run.
+  constexpr int kWalks = 3;
+  size_t changed = 0;
+  for (int walk = 0; walk < kWalks; ++walk) {
+    auto r = Walk(g, strip_node, &missing, [] { return Result<Ok>(Ok{}); }, &changed);
+    if (!r.ok() || changed == 0) return r;
+  }
+  return Error{"host_error", "", g.path,
+               "changed while sandboxctl took its entries away, " + std::to_string(kWalks) + " times (last time " +
+                   std::to_string(changed) + " names were gone or had traded places with a link); nothing outside "
+                   "it was changed, and the entries are still recorded: run the command again once the tree is still"};
 }
 
 }  // namespace sbx

@@ -419,8 +419,9 @@ class ApplyUnderAttack : public Hostile {
   // Grants and takes away the workspace's grant `rounds` times while `swapper` runs; after
   // each step the outside directory must be exactly as it was (`outside` says how it is
   // looked at). Then, with the swapper stopped, destroy gives the workspace's ACLs back
-  // exactly; last, apply and destroy once more under attack.
-  void Attack(Swapper& swapper, const std::function<std::string()>& outside, int rounds = 12) {
+  // exactly; last, apply and destroy once more under attack, and, where the swapper keeps
+  // its names inside the workspace (`within`), one more destroy gives them back exactly.
+  void Attack(Swapper& swapper, const std::function<std::string()>& outside, bool within = true, int rounds = 12) {
     const std::string before = outside();
     const std::string ws_acls = Capture("getfacl -R -p " + Quote(ws_.string()));
     const Identity invoker = IdentityOf(invoker_);
@@ -431,8 +432,11 @@ class ApplyUnderAttack : public Hostile {
       EXPECT_EQ(granted.exit_code, 0) << "round " << i << ": " << granted.err;
       ASSERT_EQ(outside(), before) << "round " << i << ": apply changed what lies outside the workspace";
       WriteWithoutWorkspace();
+      // The walk that takes the entries away sees names change under it: it walks again,
+      // and fails, keeping its record, rather than forget entries a swap hid from it.
       Outcome taken = Sandboxctl({"apply", "--yes"});
-      EXPECT_EQ(taken.exit_code, 0) << "round " << i << ": " << taken.err;
+      EXPECT_TRUE(taken.exit_code == 0 || (taken.exit_code == 1 && KeptForTheNextRun(taken.err)))
+          << "round " << i << ": " << taken.exit_code << " " << taken.err;
       ASSERT_EQ(outside(), before) << "round " << i << ": taking the grant away changed what lies outside";
     }
     swapper.Stop();
@@ -442,13 +446,28 @@ class ApplyUnderAttack : public Hostile {
     ASSERT_EQ(destroyed.exit_code, 0) << destroyed.err;
     EXPECT_EQ(Capture("getfacl -R -p " + Quote(ws_.string())), ws_acls) << "destroy did not restore the workspace";
     EXPECT_EQ(outside(), before);
-    // destroy itself under attack (its walk may miss what the swapper hides from it, in
-    // the workspace: never anything outside).
+    // destroy itself under attack: it may fail the same way, and one more destroy once the
+    // tree is still gives the workspace back exactly. (A file the swapper holds outside
+    // the workspace while destroy walks it is out of its reach: it may keep its entry.)
     swapper.Start(invoker);
     EXPECT_EQ(Sandboxctl({"apply", "--yes"}).exit_code, 0);
-    EXPECT_EQ(Sandboxctl({"destroy", "--yes"}).exit_code, 0);
+    Outcome attacked = Sandboxctl({"destroy", "--yes"});
+    EXPECT_TRUE(attacked.exit_code == 0 || (attacked.exit_code == 1 && KeptForTheNextRun(attacked.err)))
+        << attacked.exit_code << " " << attacked.err;
     swapper.Stop();
     EXPECT_EQ(outside(), before) << "apply and destroy under attack changed what lies outside the workspace";
+    if (attacked.exit_code != 0) {
+      destroyed = Sandboxctl({"destroy", "--yes"});
+      ASSERT_EQ(destroyed.exit_code, 0) << destroyed.err;
+    }
+    if (within) {
+      EXPECT_EQ(Capture("getfacl -R -p " + Quote(ws_.string())), ws_acls) << "destroy did not restore the workspace";
+    }
+  }
+
+  static bool KeptForTheNextRun(const std::string& err) {
+    return err.find("changed while sandboxctl took its entries away") != std::string::npos &&
+           err.find("the entries are still recorded") != std::string::npos;
   }
 
   // Subdirectories of the workspace, each with a few files.
@@ -520,7 +539,7 @@ TEST_F(ApplyUnderAttack, AFileSwappedWithAHardLinkToAnOutsideFileNeverChangesIt)
   }
   ASSERT_EQ(Sh("chown " + invoker_ + ": " + Quote(stash.string())), 0);
   Swapper swapper(pairs, [&](const Swapper::Pair& p) { return Inode(p.first) != own.at(p.first); });
-  Attack(swapper, [&] { return TreeState(outside_, /*with_ctime=*/false); });
+  Attack(swapper, [&] { return TreeState(outside_, /*with_ctime=*/false); }, /*within=*/false);
   fs::remove_all(stash);  // the outside files' link counts as they were
 }
 
