@@ -703,12 +703,38 @@ class Walker {
   std::atomic<size_t> changed_{0};
 };
 
-Result<Ok> Walk(const Grant& g, const Visit& visit, bool* missing, const Flush& flush = [] { return Result<Ok>(Ok{}); },
+Result<Ok> NoFlush() { return Ok{}; }
+
+Result<Ok> Walk(const Grant& g, const Visit& visit, bool* missing, const Flush& flush = NoFlush,
                 size_t* changed = nullptr) {
   Walker walker(g, visit, flush);
   auto r = walker.Run(missing);
   if (changed) *changed = walker.changed();
   return r;
+}
+
+// A walk that changes entries, again while names change under it. A name that changed
+// (gone, or traded for a link, after its directory was listed) may hide a part of the
+// tree, moved to a name the walk had passed: given no entry, or its entry left in place.
+// Neither may pass for done. Had apply given a directory the invoking user's default
+// entry but not the sandbox user's, the next apply would take that entry for one that
+// was there before, and destroy would leave a default ACL behind. What a walk changed
+// already is in sync the next time and not written twice; a tree that keeps changing
+// fails the step, with what it holds to restore recorded for the next run. `doing`
+// says what the walk does, for the message.
+Result<Ok> WalkUntilStill(const Grant& g, const Visit& visit, const std::string& doing, bool* missing,
+                          const Flush& flush = NoFlush) {
+  constexpr int kWalks = 3;
+  size_t changed = 0;
+  for (int walk = 0; walk < kWalks; ++walk) {
+    auto r = Walk(g, visit, missing, flush, &changed);
+    if (!r.ok() || changed == 0) return r;
+  }
+  return Error{"host_error", "", g.path,
+               "changed while sandboxctl " + doing + ", " + std::to_string(kWalks) + " times (last time " +
+                   std::to_string(changed) + " names were gone or had traded places with a link); nothing outside "
+                   "it was changed, and what it holds to restore is recorded: run the command again once the tree "
+                   "is still"};
 }
 
 // A regular file with more than one name may be linked from outside the granted tree (a
@@ -905,7 +931,7 @@ Result<Ok> EnsureAclGrant(const Resource& resource, const NotePrior& note_prior)
   // thread's flush waits here until that save is done before it changes them.
   std::mutex flushing;
   bool missing = false;
-  return Walk(g, [&](const Node& n, Acl& access) -> Result<Visited> {
+  return WalkUntilStill(g, [&](const Node& n, Acl& access) -> Result<Visited> {
     // Nothing to give: "other" already may, or the file has other names.
     const bool suffices = OtherSuffices(g, n, access.get()) || SharedFileGetsNothing(g, n, access.get());
     Acl dflt;
@@ -940,7 +966,7 @@ Result<Ok> EnsureAclGrant(const Resource& resource, const NotePrior& note_prior)
       if (auto r = WriteDefault(n, dflt.get()); !r.ok()) return r.error();
     }
     return Visited::kDone;
-  }, &missing, [&]() -> Result<Ok> {
+  }, "gave it its entries", &missing, [&]() -> Result<Ok> {
     std::lock_guard<std::mutex> lock(flushing);
     return pending.Empty() ? Result<Ok>(Ok{}) : note_prior(pending.Take());
   });
@@ -1011,21 +1037,7 @@ Result<Ok> RemoveAclGrant(const OwnedRecord& record) {
     }
     return Visited::kDone;
   };
-  // A name that changed under the walk (gone, or traded for a link, after its directory
-  // was listed) may hide a part of the tree that still carries the grant's entries, moved
-  // to a name the walk had passed. The record must not go while they may be there: the
-  // tree is walked again (what the walk stripped already is not written twice), and a
-  // tree that keeps changing fails the step, its record kept for the next run.
-  constexpr int kWalks = 3;
-  size_t changed = 0;
-  for (int walk = 0; walk < kWalks; ++walk) {
-    auto r = Walk(g, strip_node, &missing, [] { return Result<Ok>(Ok{}); }, &changed);
-    if (!r.ok() || changed == 0) return r;
-  }
-  return Error{"host_error", "", g.path,
-               "changed while sandboxctl took its entries away, " + std::to_string(kWalks) + " times (last time " +
-                   std::to_string(changed) + " names were gone or had traded places with a link); nothing outside "
-                   "it was changed, and the entries are still recorded: run the command again once the tree is still"};
+  return WalkUntilStill(g, strip_node, "took its entries away", &missing);
 }
 
 }  // namespace sbx
