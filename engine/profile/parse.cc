@@ -324,30 +324,6 @@ ParsedProfile Parser::Run(const toml::table& root) {
   return out;
 }
 
-// Returns the position of the first byte that is not valid UTF-8, if any.
-std::optional<SourcePosition> FindInvalidUtf8(std::string_view text, unsigned char* bad) {
-  int line = 1, column = 1;
-  size_t i = 0;
-  while (i < text.size()) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    uint32_t code_point = 0;
-    const size_t len = DecodeUtf8(text, i, &code_point);
-    const bool valid = len != 0;
-    if (!valid) {
-      *bad = c;
-      return SourcePosition{line, column};
-    }
-    if (c == '\n') {
-      ++line;
-      column = 1;
-    } else {
-      ++column;
-    }
-    i += len;
-  }
-  return std::nullopt;
-}
-
 // toml++ 3.3 (Debian 12) asks of many characters whether they are non-ASCII whitespace,
 // and for some it answers with undefined behaviour: its table sends them to a switch
 // without their case (found by fuzz/fuzz_profile.cc, e.g. "version = Аtene"). Those
@@ -419,13 +395,21 @@ void UnparkStrings(toml::node& node) {
   }
 }
 
-// The first code point a profile may not contain, with its position.
-std::optional<std::pair<SourcePosition, uint32_t>> FindParkingSpot(std::string_view text) {
+// The first thing a profile may not contain, with its position: a byte that is not
+// UTF-8, or a code point of the area characters are parked in.
+struct Refused {
+  SourcePosition where;
+  std::optional<unsigned char> bad_byte;
+  uint32_t code_point = 0;
+};
+
+std::optional<Refused> FindRefused(std::string_view text) {
   int line = 1, column = 1;
   for (size_t i = 0; i < text.size();) {
     uint32_t c = 0;
-    const size_t len = std::max<size_t>(DecodeUtf8(text, i, &c), 1);
-    if (c >= kParked && c < kParkedEnd) return std::pair{SourcePosition{line, column}, c};
+    const size_t len = DecodeUtf8(text, i, &c);
+    if (len == 0) return Refused{{line, column}, static_cast<unsigned char>(text[i])};
+    if (c >= kParked && c < kParkedEnd) return Refused{{line, column}, std::nullopt, c};
     if (c == '\n') {
       ++line;
       column = 1;
@@ -446,17 +430,16 @@ ParsedProfile ParseProfileText(std::string_view text, const std::string& display
                                     "profile is empty; it needs at least 'version = 1'"));
     return {};
   }
-  unsigned char bad = 0;
-  if (auto pos = FindInvalidUtf8(text, &bad)) {
-    diagnostics.push_back(MakeError(DiagCode::kTomlSyntax, SourceRegion{display_path, origin, *pos},
-                                    "invalid UTF-8 (byte 0x" + Hex(bad, 2) + "); profiles must be UTF-8 text"));
-    return {};
-  }
-  if (auto spot = FindParkingSpot(text)) {
-    char name[16];  // "U+" and at most six digits: snprintf cannot fail or cut it short
-    (void)std::snprintf(name, sizeof name, "U+%04X", spot->second);
-    diagnostics.push_back(MakeError(DiagCode::kTomlSyntax, SourceRegion{display_path, origin, spot->first},
-                                    "private-use character " + std::string(name) + " is not allowed in profiles"));
+  if (auto refused = FindRefused(text)) {
+    std::string message;
+    if (refused->bad_byte) {
+      message = "invalid UTF-8 (byte 0x" + Hex(*refused->bad_byte, 2) + "); profiles must be UTF-8 text";
+    } else {
+      char name[16];  // "U+" and at most six digits: snprintf cannot fail or cut it short
+      (void)std::snprintf(name, sizeof name, "U+%04X", refused->code_point);
+      message = "private-use character " + std::string(name) + " is not allowed in profiles";
+    }
+    diagnostics.push_back(MakeError(DiagCode::kTomlSyntax, SourceRegion{display_path, origin, refused->where}, message));
     return {};
   }
   toml::table root;

@@ -16,13 +16,14 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <sstream>
 #include <thread>
 
 namespace {
 
 using sbx::testing::Capture;
+using sbx::testing::Outcome;
+using sbx::testing::RandomSuffix;
 using sbx::testing::ReadFile;
 
 namespace fs = std::filesystem;
@@ -30,19 +31,12 @@ namespace bp = boost::process;
 
 
 
-struct Outcome {
-  int exit_code = -1;
-  std::string out, err;
-};
 
 class MachineCli : public ::testing::Test {
  protected:
   void SetUp() override {
     if (geteuid() != 0) GTEST_SKIP() << "needs root: apply creates users, ACL entries and nftables rules";
-    std::random_device rd;
-    char hex[8];
-    (void)std::snprintf(hex, sizeof hex, "%06x", rd() & 0xFFFFFF);
-    suffix_ = hex;
+    suffix_ = RandomSuffix();
     user_ = "sbxc-" + suffix_;
     root_ = fs::temp_directory_path() / ("sandboxctl-cli-" + suffix_);
     ws_ = root_ / "ws";

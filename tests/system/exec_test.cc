@@ -21,7 +21,6 @@
 #include <filesystem>
 #include <map>
 #include <fstream>
-#include <random>
 #include <thread>
 
 #include "engine/os_linux/landlock.h"
@@ -35,27 +34,16 @@ namespace {
 namespace bp = boost::process;
 namespace fs = std::filesystem;
 using sbx::testing::Capture;
+using sbx::testing::Outcome;
+using sbx::testing::RandomSuffix;
 using sbx::testing::ReadFile;
-
-struct Outcome {
-  int exit_code = -1;
-  std::string out, err;
-};
-
-std::string Hex6() {
-  std::random_device rd;
-  char hex[8];
-  (void)std::snprintf(hex, sizeof hex, "%06x", rd() & 0xFFFFFF);
-  return hex;
-}
-
-int Sh(const std::string& command) { return std::system(command.c_str()); }
+using sbx::testing::Sh;
 
 class ExecTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     if (geteuid() != 0) GTEST_SKIP() << "needs root: creates users, namespaces and nftables rules";
-    id_ = Hex6();
+    id_ = RandomSuffix();
     via_runner_ = GetParam() == "runner";
     user_mode_ = GetParam() == "user" || via_runner_;
     root_ = fs::path("/tmp") / ("sandboxctl-exec-" + id_);
@@ -822,7 +810,7 @@ int LaunchWithoutNetworkNamespaces(bool fallback, const fs::path& probe, const f
 
 TEST(LaunchFallback, WithoutANetworkNamespaceOnlyUnixSocketsAreLeftOrTheLaunchIsRefused) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root: switches to the user nobody";
-  const fs::path dir = fs::path("/tmp") / ("sandboxctl-fallback-" + Hex6());
+  const fs::path dir = fs::path("/tmp") / ("sandboxctl-fallback-" + RandomSuffix());
   fs::create_directories(dir);
   fs::permissions(dir, fs::perms::owner_all | fs::perms::others_read | fs::perms::others_exec);
   fs::copy_file(SANDBOX_PROBE_BIN, dir / "probe");

@@ -21,7 +21,6 @@
 #include <filesystem>
 #include <functional>
 #include <fstream>
-#include <random>
 #include <sstream>
 #include <thread>
 
@@ -39,6 +38,7 @@ namespace sbx {
 namespace {
 
 using testing::Capture;
+using testing::RandomSuffix;
 using testing::ReadFile;
 
 namespace fs = std::filesystem;
@@ -84,8 +84,7 @@ class LinuxHostTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (geteuid() != 0) GTEST_SKIP() << "needs root: creates users, groups and nftables rules";
-    std::random_device rd;
-    suffix_ = Hex(rd(), 6);
+    suffix_ = RandomSuffix();
     user_ = "sbxt-" + suffix_;
     table_ = "sbxtest_" + suffix_;
     root_ = fs::temp_directory_path() / ("sandboxctl-sys-" + suffix_);
