@@ -14,6 +14,8 @@
 #include <random>
 #include <sstream>
 
+#include "../system/system_util.h"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -21,17 +23,8 @@ namespace bp = boost::process;
 
 const fs::path kSource = SANDBOXCTL_SOURCE_DIR;
 
-struct RunResult {
-  int exit_code = -1;
-  std::string out, err;
-};
-
-std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using sbx::testing::Outcome;
+using sbx::testing::ReadFile;
 
 class Scratch {
  public:
@@ -52,12 +45,12 @@ class Scratch {
 };
 
 // Runs sandboxctl in `cwd`, isolated from machine-wide profiles in /etc/sandboxctl.
-RunResult Sandboxctl(const std::vector<std::string>& args, const fs::path& cwd = kSource) {
+Outcome Sandboxctl(const std::vector<std::string>& args, const fs::path& cwd = kSource) {
   EXPECT_TRUE(fs::is_directory(cwd)) << cwd << " does not exist";
   Scratch s;
   std::vector<std::string> argv{"--machine-profiles", ""};
   argv.insert(argv.end(), args.begin(), args.end());
-  RunResult r;
+  Outcome r;
   r.exit_code = bp::system(bp::exe = SANDBOXCTL_BIN, bp::args = argv, bp::start_dir = cwd.string(),
                            bp::std_out > (s.dir() / "out").string(), bp::std_err > (s.dir() / "err").string(),
                            bp::std_in < bp::null);
@@ -122,7 +115,7 @@ TEST_P(InvalidProfile, IsRejectedWithTheWholeExpectedMessage) {
       if (!line.empty()) args.push_back(line);
     }
   }
-  RunResult r = Sandboxctl(args, dir);
+  Outcome r = Sandboxctl(args, dir);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.out, "");
   ExpectGolden(dir / "expected.txt", ReplaceAll(ReplaceAll(r.err, dir.string(), "$WORKSPACE"), HomeDirectory(), "$HOME"));
@@ -134,7 +127,7 @@ INSTANTIATE_TEST_SUITE_P(Corpus, InvalidProfile, ::testing::ValuesIn(Subdirector
 TEST(InvalidProfile, FileOverOneMebibyteIsRefused) {
   Scratch s;
   std::ofstream(s.dir() / "huge.toml") << "version = 1\n" << std::string(1 << 20, '#') << "\n";
-  RunResult r = Sandboxctl({"validate", "huge.toml"}, s.dir());
+  Outcome r = Sandboxctl({"validate", "huge.toml"}, s.dir());
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.err,
             "huge.toml: error: file is 1048589 bytes; profiles are limited to 1 MiB (1048576 bytes)\n"
@@ -142,7 +135,7 @@ TEST(InvalidProfile, FileOverOneMebibyteIsRefused) {
 }
 
 TEST(InvalidProfile, JsonOutputCarriesCodesAndPositions) {
-  RunResult r = Sandboxctl({"--json", "validate"}, kSource / "tests" / "invalid" / "enum-values");
+  Outcome r = Sandboxctl({"--json", "validate"}, kSource / "tests" / "invalid" / "enum-values");
   EXPECT_EQ(r.exit_code, 1);
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["valid"], false);
@@ -200,7 +193,7 @@ TEST_P(GoldenPlan, MatchesTheCheckedInPlan) {
   args.emplace_back("compile");
   if (c.format == "powershell") args.insert(args.end(), {"--format", "powershell"});
   for (const auto& a : ContextArgs(c.example, c.target)) args.push_back(a);
-  RunResult r = Sandboxctl(args);
+  Outcome r = Sandboxctl(args);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.err, "");
   const char* extension = c.format == "json" ? ".json" : c.format == "powershell" ? ".ps1" : ".txt";
@@ -218,7 +211,7 @@ TEST(Compile, PowerShellQuotesEveryPathFromAProfile) {
   fs::create_directories(ws.dir() / ".sandboxctl");
   std::ofstream(ws.dir() / ".sandboxctl/q.toml")
       << "version = 1\n[filesystem]\nwritable = [\"C:\\\\it's\\\\a\xe2\x80\x99" "b\"]\n[network]\nmode = \"offline\"\n";
-  RunResult r = Sandboxctl({"--workspace", ws.dir().string(), "compile", "--format", "powershell", "--target",
+  Outcome r = Sandboxctl({"--workspace", ws.dir().string(), "compile", "--format", "powershell", "--target",
                             "windows", "--as-workspace", "C:\\ws", "--as-user", "dev", "--as-home", "C:\\Users\\dev"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   // Non-ASCII characters as [char] codes (Windows PowerShell 5.1 reads a file without a BOM
@@ -227,16 +220,16 @@ TEST(Compile, PowerShellQuotesEveryPathFromAProfile) {
             std::string::npos)
       << r.out;
   EXPECT_EQ(std::count_if(r.out.begin(), r.out.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; }), 0);
-  RunResult linux_target = Sandboxctl({"--workspace", ws.dir().string(), "compile", "--format", "powershell"});
+  Outcome linux_target = Sandboxctl({"--workspace", ws.dir().string(), "compile", "--format", "powershell"});
   EXPECT_EQ(linux_target.exit_code, 2);
   EXPECT_NE(linux_target.err.find("--format powershell renders Windows plans; add --target windows"), std::string::npos);
 }
 
 TEST(Compile, JsonIsByteIdenticalAcrossRunsAndDirectories) {
   const fs::path ws = kSource / "examples" / "webapp";
-  RunResult first = Sandboxctl({"--json", "compile"}, ws);
-  RunResult second = Sandboxctl({"--json", "compile"}, ws);
-  RunResult elsewhere = Sandboxctl({"--workspace", ws.string(), "--json", "compile"}, fs::temp_directory_path());
+  Outcome first = Sandboxctl({"--json", "compile"}, ws);
+  Outcome second = Sandboxctl({"--json", "compile"}, ws);
+  Outcome elsewhere = Sandboxctl({"--workspace", ws.string(), "--json", "compile"}, fs::temp_directory_path());
   ASSERT_EQ(first.exit_code, 0) << first.err;
   EXPECT_FALSE(first.out.empty());
   EXPECT_EQ(first.out, second.out);
@@ -247,7 +240,7 @@ TEST(Compile, JsonIsByteIdenticalAcrossRunsAndDirectories) {
 }
 
 TEST(Compile, UnknownProfileSuggestsTheClosestName) {
-  RunResult r = Sandboxctl({"compile", "--profile", "ofline"}, kSource / "examples" / "webapp");
+  Outcome r = Sandboxctl({"compile", "--profile", "ofline"}, kSource / "examples" / "webapp");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.err,
             "sandboxctl: error: unknown profile 'ofline'; did you mean 'offline'? (available: base, "
@@ -257,7 +250,7 @@ TEST(Compile, UnknownProfileSuggestsTheClosestName) {
 TEST(Compile, BuiltinProfileCanBeNamedInAnyWorkspace) {
   Scratch s;
   fs::create_directories(s.dir() / "project");
-  RunResult r = Sandboxctl({"--workspace", (s.dir() / "project").string(), "--json", "compile", "--profile", "readonly"});
+  Outcome r = Sandboxctl({"--workspace", (s.dir() / "project").string(), "--json", "compile", "--profile", "readonly"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["profiles"][0]["origin"], "builtin:readonly.toml");
@@ -270,7 +263,7 @@ TEST(Validate, AllExamplesAndBuiltinProfilesAreValid) {
   std::vector<std::string> args{"validate"};
   for (const auto& e : Subdirectories(kSource / "examples")) args.push_back("examples/" + e);
   args.emplace_back("profiles");
-  RunResult r = Sandboxctl(args);
+  Outcome r = Sandboxctl(args);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.err, "");
   for (const auto& e : Subdirectories(kSource / "examples")) {
@@ -282,7 +275,7 @@ TEST(Validate, AllExamplesAndBuiltinProfilesAreValid) {
 
 TEST(Validate, WorkspaceWithoutProfilesIsAnError) {
   Scratch s;
-  RunResult r = Sandboxctl({"--workspace", s.dir().string(), "validate"}, s.dir());
+  Outcome r = Sandboxctl({"--workspace", s.dir().string(), "validate"}, s.dir());
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.err,
             ".sandboxctl: error: no profiles to validate (add .toml files to .sandboxctl/ or name files to check)\n"
@@ -291,13 +284,13 @@ TEST(Validate, WorkspaceWithoutProfilesIsAnError) {
 
 TEST(List, ShowsOriginsAndShadowedBuiltins) {
   const fs::path ws = kSource / "examples" / "webapp";
-  RunResult r = Sandboxctl({"list"}, ws / "src");
+  Outcome r = Sandboxctl({"list"}, ws / "src");
   EXPECT_EQ(r.exit_code, 0) << r.err;
   ExpectGolden(kSource / "tests" / "cli" / "list_webapp.txt", ReplaceAll(r.out, ws.string(), "$WORKSPACE"));
 }
 
 TEST(List, JsonNamesTheLayerOfEachProfile) {
-  RunResult r = Sandboxctl({"list", "--json"}, kSource / "examples" / "webapp");
+  Outcome r = Sandboxctl({"list", "--json"}, kSource / "examples" / "webapp");
   ASSERT_EQ(r.exit_code, 0);
   auto j = nlohmann::json::parse(r.out);
   bool saw_hidden = false;
@@ -314,34 +307,34 @@ TEST(List, JsonNamesTheLayerOfEachProfile) {
 // --- Exit codes and help.
 
 TEST(CommandLine, UnknownCommandIsAUsageError) {
-  RunResult r = Sandboxctl({"complie"});
+  Outcome r = Sandboxctl({"complie"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err, "sandboxctl: unknown command 'complie'; did you mean 'compile'?\nTry 'sandboxctl help'.\n");
 }
 
 TEST(CommandLine, UnknownOptionIsAUsageError) {
-  RunResult r = Sandboxctl({"validate", "--frobnicate"});
+  Outcome r = Sandboxctl({"validate", "--frobnicate"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err,
             "sandboxctl validate: unrecognised option '--frobnicate'\nTry 'sandboxctl help validate'.\n");
 }
 
 TEST(CommandLine, BadTargetIsAUsageError) {
-  RunResult r = Sandboxctl({"compile", "--target", "macos"}, kSource / "examples" / "webapp");
+  Outcome r = Sandboxctl({"compile", "--target", "macos"}, kSource / "examples" / "webapp");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err, "sandboxctl compile: invalid --target 'macos'; use linux or windows\nTry 'sandboxctl help compile'.\n");
 }
 
 TEST(CommandLine, NoCommandPrintsUsageAndFails) {
-  RunResult r = Sandboxctl({});
+  Outcome r = Sandboxctl({});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("Usage: sandboxctl [OPTIONS] <command> [ARGS]"), std::string::npos);
 }
 
 TEST(CommandLine, EveryCommandHasHelp) {
   for (const char* command : {"validate", "list", "compile"}) {
-    RunResult viaHelp = Sandboxctl({"help", command});
-    RunResult viaFlag = Sandboxctl({command, "--help"});
+    Outcome viaHelp = Sandboxctl({"help", command});
+    Outcome viaFlag = Sandboxctl({command, "--help"});
     EXPECT_EQ(viaHelp.exit_code, 0) << command;
     EXPECT_EQ(viaHelp.out, viaFlag.out) << command;
     EXPECT_NE(viaHelp.out.find(std::string("Usage: sandboxctl ") + command), std::string::npos) << viaHelp.out;
@@ -350,14 +343,14 @@ TEST(CommandLine, EveryCommandHasHelp) {
 }
 
 TEST(CommandLine, VersionPrintsTheVersion) {
-  RunResult r = Sandboxctl({"--version"});
+  Outcome r = Sandboxctl({"--version"});
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(r.out.rfind("sandboxctl ", 0), 0u);
 }
 
 TEST(CommandLine, GlobalOptionsWorkAfterTheCommandToo) {
-  RunResult before = Sandboxctl({"--json", "list"}, kSource / "examples" / "webapp");
-  RunResult after = Sandboxctl({"list", "--json"}, kSource / "examples" / "webapp");
+  Outcome before = Sandboxctl({"--json", "list"}, kSource / "examples" / "webapp");
+  Outcome after = Sandboxctl({"list", "--json"}, kSource / "examples" / "webapp");
   EXPECT_EQ(before.exit_code, 0);
   EXPECT_EQ(before.out, after.out);
 }

@@ -1,4 +1,5 @@
-// Helpers shared by the root-only system tests.
+// Helpers shared by the tests that run sandboxctl's binaries: the root-only system tests
+// and the cli tests.
 #pragma once
 
 #include <cstdio>
