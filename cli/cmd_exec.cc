@@ -8,6 +8,7 @@
 // refused with exit 125 and the command that fixes it (DESIGN.md §2, invariant 4).
 #include <fcntl.h>
 #include <grp.h>
+#include <pwd.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -57,28 +58,6 @@ void EnsurePrivateDir(const fs::path& dir, uid_t uid, gid_t gid, bool create) {
   }
 }
 
-// An empty file and an empty directory with no permissions at all, bind-mounted over
-// deny-read paths in namespace mode. Owned by `uid`, read-only mounts: nobody opens them.
-std::pair<std::string, std::string> HideObjects(const fs::path& dir) {
-  const fs::path file = dir / "hidden-file", sub = dir / "hidden-dir";
-  int fd = open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0);
-  if (fd >= 0) close(fd);
-  if (fd < 0 && errno != EEXIST) throw Refusal{"cannot create " + file.string() + ": " + std::strerror(errno)};
-  if (mkdir(sub.c_str(), 0) != 0 && errno != EEXIST) {
-    throw Refusal{"cannot create " + sub.string() + ": " + std::strerror(errno)};
-  }
-  for (const auto& [path, dir_wanted] : {std::pair{file, false}, std::pair{sub, true}}) {
-    struct stat st {};
-    if (lstat(path.c_str(), &st) != 0 || S_ISDIR(st.st_mode) != dir_wanted ||
-        (!dir_wanted && !S_ISREG(st.st_mode)) || (st.st_uid != geteuid() && st.st_uid != 0) ||
-        (st.st_mode & 07777) != 0 ||
-        (!dir_wanted && st.st_size != 0)) {
-      throw Refusal{path.string() + " is not the empty, unreadable object sandboxctl made; remove it"};
-    }
-  }
-  return {file.string(), sub.string()};
-}
-
 // Groups whose members can become root: a namespace keeps supplementary groups.
 const std::vector<std::string> kRootEquivalentGroups = {"docker", "lxd", "incus-admin", "libvirt", "disk", "sudo",
                                                          "wheel", "adm", "kvm"};
@@ -94,6 +73,62 @@ std::vector<gid_t> SupplementaryGroups() {
 std::optional<std::string> GroupName(gid_t gid) {
   if (const group* g = getgrgid(gid)) return std::string(g->gr_name);
   return std::nullopt;
+}
+
+
+// What namespace isolation's view is made of (engine/launch/view.h): the launch's roots,
+// the command itself, and what this host has at each of those paths.
+ViewInput NamespaceViewInput(const LaunchSpec& spec, const std::string& workspace, const std::vector<std::string>& writable,
+                             const std::string& executable, uid_t uid) {
+  ViewInput in;
+  in.writable = writable;
+  in.read_only = spec.read_only;
+  in.readable = spec.readable;
+  in.readable.push_back(workspace);
+  in.deny_read = spec.deny_read;
+  in.visible.push_back(executable);
+  // Name resolution for online profiles: /etc/resolv.conf may point into /run.
+  std::error_code ec;
+  if (const auto resolv = fs::canonical("/etc/resolv.conf", ec); !ec && resolv.string().rfind("/run/", 0) == 0) {
+    in.visible.push_back(resolv.string());
+  }
+  // Sockets that make their group root-equivalent and live outside /run (hidden whole).
+  in.cover = {"/var/lib/lxd", "/var/snap/lxd/common/lxd", "/var/lib/incus", "/var/lib/libvirt", "/var/lib/docker"};
+  // An agent's socket outside /tmp and /run, in a directory of the user's own.
+  for (const char* var : {"SSH_AUTH_SOCK", "GPG_AGENT_INFO"}) {
+    const char* v = std::getenv(var);
+    if (!v || v[0] != '/') continue;
+    const fs::path dir = fs::path(v).lexically_normal().parent_path();
+    struct stat st {};
+    if (dir != "/" && lstat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == uid) in.cover.push_back(dir);
+  }
+  if (const passwd* pw = getpwuid(uid); pw && pw->pw_dir && pw->pw_dir[0] == '/') {
+    in.home = fs::path(pw->pw_dir).lexically_normal().string();
+    if (in.home.size() > 1 && in.home.back() == '/') in.home.pop_back();
+  }
+  for (const auto* list : {&in.writable, &in.read_only, &in.readable, &in.deny_read, &in.visible, &in.cover}) {
+    for (const auto& path : *list) {
+      struct stat st {};
+      in.types[path] = lstat(path.c_str(), &st) != 0 ? PathType::kMissing
+                       : S_ISDIR(st.st_mode)         ? PathType::kDirectory
+                       : S_ISREG(st.st_mode)         ? PathType::kFile
+                                                     : PathType::kOther;
+    }
+  }
+  // Parents of the carve-outs, which the view may bind onto themselves.
+  for (const auto& c : in.read_only) {
+    for (fs::path d = fs::path(c).parent_path(); d.has_relative_path(); d = d.parent_path()) {
+      struct stat st {};
+      if (!in.types.contains(d.string())) {
+        in.types[d.string()] = lstat(d.c_str(), &st) == 0 && S_ISDIR(st.st_mode) ? PathType::kDirectory : PathType::kOther;
+      }
+    }
+  }
+  if (!in.home.empty()) {
+    struct stat st {};
+    in.types[in.home] = lstat(in.home.c_str(), &st) == 0 && S_ISDIR(st.st_mode) ? PathType::kDirectory : PathType::kMissing;
+  }
+  return in;
 }
 
 }  // namespace
@@ -345,18 +380,7 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
       }
       EnsurePrivateDir(base, q.uid, q.gid, true);
       tmp = (base / fs::path(spec.tmp).filename()).string();
-      auto [file, dir] = HideObjects(base);
-      q.hide_file = file;
-      q.hide_dir = dir;
       q.private_network = spec.network == NetworkMode::kOffline;
-      q.hidden = spec.deny_read;
-      // The user's own sockets to the desktop and its agents: session bus, X11, ssh-agent.
-      q.hidden.push_back("/run/user/" + std::to_string(q.uid));
-      q.hidden.emplace_back("/tmp/.X11-unix");
-      for (const char* var : {"SSH_AUTH_SOCK", "GPG_AGENT_INFO"}) {
-        const char* v = std::getenv(var);
-        if (v && v[0] == '/') q.hidden.push_back(fs::path(v).parent_path().string());
-      }
     }
     EnsurePrivateDir(tmp, q.uid, q.gid, isolation == Isolation::kNamespace);
     fixed["TMPDIR"] = tmp;
@@ -390,6 +414,13 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
     writable.push_back(tmp);
     // Carve-outs are read-only mounts in both modes: ACL entries alone would let the
     // sandbox rename a carve-out away and put a writable copy in its place.
+    if (isolation == Isolation::kNamespace) {
+      // The command as the kernel finds it: a link to it may lie where the view hides.
+      std::error_code ec;
+      if (auto real = fs::canonical(q.executable, ec); !ec) q.executable = real.string();
+      q.view = PlanView(NamespaceViewInput(spec, ws.string(), writable, q.executable, q.uid));
+      if (x.verbose) io.err << sx << "view:\n" << RenderView(q.view);
+    }
     if (auto prepared = PrepareConfinement(q, spec, writable, abi, x.timeout); !prepared.ok()) {
       throw Refusal{prepared.error().Render()};
     }

@@ -47,11 +47,24 @@ int LandlockAbi() {
   return abi < 0 ? 0 : static_cast<int>(abi);
 }
 
+namespace {
+
+// The write rights the ruleset handles on a kernel of `abi`.
+uint64_t FileRights(int abi) { return kFileWrite | (abi >= 3 ? LANDLOCK_ACCESS_FS_TRUNCATE : 0); }
+uint64_t DirRights(int abi) { return kDirWrite | (abi >= 2 ? LANDLOCK_ACCESS_FS_REFER : 0); }
+
+}  // namespace
+
+int LandlockAllowWrites(int ruleset_fd, int dir_fd, bool files_only, int abi) {
+  landlock_path_beneath_attr rule{};
+  rule.parent_fd = dir_fd;
+  rule.allowed_access = FileRights(abi) | (files_only ? 0 : DirRights(abi));
+  return static_cast<int>(syscall(SYS_landlock_add_rule, ruleset_fd, LANDLOCK_RULE_PATH_BENEATH, &rule, 0));
+}
+
 Result<int> PrepareLandlock(const LandlockPolicy& policy, int abi) {
   if (abi < 1) return Error{"unsupported", "landlock_create_ruleset", "Landlock", "not available in this kernel"};
-  uint64_t file_rights = kFileWrite, dir_rights = kDirWrite;
-  if (abi >= 2) dir_rights |= LANDLOCK_ACCESS_FS_REFER;
-  if (abi >= 3) file_rights |= LANDLOCK_ACCESS_FS_TRUNCATE;
+  const uint64_t file_rights = FileRights(abi), dir_rights = DirRights(abi);
   RulesetAttr attr{file_rights | dir_rights, 0, 0};
   if (policy.scope && abi >= 6) attr.scoped = kScopeAbstractUnixSocket | kScopeSignal;
   // Older kernels know a shorter struct; give them only what they know.

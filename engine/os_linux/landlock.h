@@ -35,6 +35,12 @@ struct LandlockPolicy {
 // /dev/tty, the pty of the session...). Paths that do not exist are skipped.
 Result<int> PrepareLandlock(const LandlockPolicy& policy, int abi);
 
+// In the child: adds to the ruleset the right to write beneath `dir_fd`, a directory the
+// launch made after the ruleset was built (the view's private /tmp and /dev/shm), or with
+// `files_only` to the existing files in it (the ptys of a new devpts). The rights are those
+// PrepareLandlock handles for `abi`. Async-signal-safe.
+int LandlockAllowWrites(int ruleset_fd, int dir_fd, bool files_only, int abi);
+
 // In the child: enforces the ruleset. Async-signal-safe; needs no_new_privs first.
 int LandlockRestrictSelf(int ruleset_fd);
 

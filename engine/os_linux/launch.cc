@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <chrono>
 #include <cstring>
 #include <thread>
@@ -48,7 +49,6 @@ enum Step : int {
   kStepMountPrivate,
   kStepBindReadOnly,
   kStepAnchor,
-  kStepHide,
   kStepMountNamespace,
   kStepNetworkNamespace,
   kStepLoopbackUp,
@@ -67,6 +67,10 @@ enum Step : int {
   kStepExec,
   kStepDumpable,
   kStepDeathSignal,
+  kStepViewRoot,
+  kStepView,
+  kStepProc,
+  kStepShm,
 };
 
 constexpr const char* kStepCall[] = {
@@ -74,11 +78,14 @@ constexpr const char* kStepCall[] = {
     "write /proc/self/uid_map", "write /proc/self/gid_map", "mount(MS_PRIVATE)",
     "read-only copy of a carve-out (openat2, open_tree, mount_setattr, move_mount)",
     "bind mount of a carve-out's parent onto itself (openat2, open_tree, move_mount)",
-    "cover of a deny-read path (openat2, open_tree, mount_setattr, move_mount)", "unshare(CLONE_NEWNS)",
+    "unshare(CLONE_NEWNS)",
     "unshare(CLONE_NEWNET)", "ioctl(SIOCSIFFLAGS, lo)", "unshare(CLONE_NEWPID)/fork", "setrlimit(RLIMIT_AS)", "setrlimit(RLIMIT_NPROC)",
     "prctl(PR_CAPBSET_DROP)", "setgroups", "setresgid", "setresuid", "capset", "chdir",
     "prctl(PR_SET_NO_NEW_PRIVS)", "landlock_restrict_self", "prctl(PR_SET_SECCOMP)", "execve",
-    "prctl(PR_SET_DUMPABLE)", "prctl(PR_SET_PDEATHSIG)"};
+    "prctl(PR_SET_DUMPABLE)", "prctl(PR_SET_PDEATHSIG)",
+    "the view's new root (fsmount tmpfs, pivot_root, open_tree /, move_mount)",
+    "the view's mount (openat, open_tree, fsmount, mount_setattr, move_mount)", "mount(proc)",
+    "a private /dev/shm (fsmount tmpfs, move_mount, landlock_add_rule)"};
 
 struct Report {
   int step;
@@ -121,47 +128,253 @@ int LoopbackUp() {
   return rc;
 }
 
-// Puts a copy of `source`'s mount tree (or of `target`'s own) over `target`, submounts
-// included, read-only if asked. Everything goes through descriptors: `target` is opened without
-// following any symbolic link on its way, so a link in the workspace cannot move the
-// mount elsewhere; `source` is sandboxctl's own hiding object. Flags the kernel locked on
-// the original mount stay; read-only is only added.
-int MountOver(const char* source, const char* target, bool read_only) {
+struct Prepared {
+  std::vector<char*> argv, envp;
+  std::vector<std::string> view_target, view_source;  // the view's paths without the leading '/'
+  bool terminal = false;  // the caller has the terminal in the foreground: hand it over
+  std::string uid_map, gid_map;
+  std::vector<const char*> anchors, read_only;
+  std::vector<std::string> anchor_paths;
+  pid_t supervisor = 0;
+  sock_fprog seccomp{}, seccomp_unix_only{};
+};
+
+// Opens `rel` (relative to `dir`, no leading '/') one component at a time, never following
+// a symbolic link (O_PATH, close-on-exec). With `create`, missing components are made: the
+// directories, and the last one as an empty file unless `directory`: the mount points of
+// binds inside the view's own tmpfs. Async-signal-safe.
+int OpenIn(int dir, const char* rel, bool create, bool directory) {
+  char buf[PATH_MAX];
+  const size_t len = strlen(rel);
+  if (len >= sizeof buf) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  memcpy(buf, rel, len + 1);
+  int fd = fcntl(dir, F_DUPFD_CLOEXEC, 0);
+  for (char* name = buf; fd >= 0 && *name;) {
+    char* slash = strchr(name, '/');
+    const bool last = slash == nullptr;
+    if (slash) *slash = '\0';
+    const int flags = O_PATH | O_NOFOLLOW | O_CLOEXEC | (last && !directory ? 0 : O_DIRECTORY);
+    int next = openat(fd, name, flags);
+    if (next < 0 && errno == ENOENT && create) {
+      if (last && !directory) {
+        const int f = openat(fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0);
+        if (f >= 0) close(f);
+      } else {
+        (void)mkdirat(fd, name, 0755);
+      }
+      next = openat(fd, name, flags);
+    }
+    const int err = errno;
+    close(fd);
+    fd = next;
+    errno = err;
+    if (fd >= 0 && last && !directory) {  // a file (or a socket to cover), never a link
+      struct stat st {};
+      if (fstat(fd, &st) != 0 || S_ISLNK(st.st_mode)) {
+        close(fd);
+        errno = ELOOP;
+        return -1;
+      }
+    }
+    if (last) break;
+    name = slash + 1;
+  }
+  return fd;
+}
+
+// A new tmpfs, detached: `mode` of its root, `attrs` (MOUNT_ATTR_*) of the mount.
+int NewFs(const char* type, const char* mode, uint64_t attrs) {
+  const int fs = fsopen(type, FSOPEN_CLOEXEC);
+  if (fs < 0) return -1;
+  int mnt = -1;
+  if ((!mode || fsconfig(fs, FSCONFIG_SET_STRING, "mode", mode, 0) == 0) &&
+      fsconfig(fs, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) == 0) {
+    mnt = fsmount(fs, FSMOUNT_CLOEXEC, static_cast<unsigned>(attrs));
+  }
+  const int err = errno;
+  close(fs);
+  errno = err;
+  return mnt;
+}
+
+// Mounts the detached mount `mnt` on `dst` and closes neither.
+int Attach(int mnt, int dst) { return move_mount(mnt, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH); }
+
+// A copy of the mount tree at `src` (recursive unless `single`), with `attrs` added, on `dst`.
+int BindAt(int src, int dst, uint64_t attrs, bool single = false) {
+  const int tree = open_tree(src, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | (single ? 0 : AT_RECURSIVE));
+  if (tree < 0) return -1;
+  mount_attr attr{};
+  attr.attr_set = attrs;
+  int rc = attrs ? mount_setattr(tree, "", AT_EMPTY_PATH | (single ? 0 : AT_RECURSIVE), &attr, sizeof attr) : 0;
+  if (rc == 0) rc = Attach(tree, dst);
+  const int err = errno;
+  close(tree);
+  errno = err;
+  return rc;
+}
+
+// Puts a copy of `target`'s own mount tree over it, submounts included, read-only if
+// asked (user mode's carve-outs and their anchors). `target` is opened without following
+// any symbolic link on its way, so a link in the workspace cannot move the mount
+// elsewhere. Flags the kernel locked on the original mount stay; read-only is only added.
+int MountOver(const char* target, bool read_only) {
   open_how how{};
   how.flags = O_PATH | O_CLOEXEC;
   how.resolve = RESOLVE_NO_SYMLINKS;
   const int dst = static_cast<int>(syscall(SYS_openat2, AT_FDCWD, target, &how, sizeof how));
   if (dst < 0) return -1;
-  const int src = source ? open(source, O_PATH | O_NOFOLLOW | O_CLOEXEC) : dst;
-  int rc = -1;
-  if (src >= 0) {
-    const int tree = open_tree(src, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
-    if (tree >= 0) {
-      mount_attr attr{};
-      attr.attr_set = MOUNT_ATTR_RDONLY;
-      if (!read_only || mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) == 0) {
-        rc = move_mount(tree, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
-      }
-      const int err = errno;
-      close(tree);
-      errno = err;
-    }
-  }
+  const int rc = BindAt(dst, dst, read_only ? MOUNT_ATTR_RDONLY : 0);
   const int err = errno;
-  if (source && src >= 0) close(src);
   close(dst);
   errno = err;
   return rc;
 }
 
-struct Prepared {
-  std::vector<char*> argv, envp;
-  std::string uid_map, gid_map;
-  std::vector<const char*> anchors, read_only, hidden_src, hidden;
-  std::vector<std::string> anchor_paths;
-  pid_t supervisor = 0;
-  sock_fprog seccomp{}, seccomp_unix_only{};
-};
+constexpr uint64_t kReadOnly = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+
+// The private /dev on `dev` (the root of its new tmpfs): the host's harmless devices bound
+// one by one, a new devpts instance (so no other terminal of the host is there), /dev/shm;
+// writes allowed to the new ptys and in /dev/shm.
+int MakeDev(const LaunchRequest& q, int old_root, int dev) {
+  for (const char* name : {"null", "zero", "full", "random", "urandom", "tty"}) {
+    char host[32] = "dev/";
+    strcat(host, name);
+    const int src = openat(old_root, host, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (src < 0) continue;  // not on this host (a container's /dev may lack tty)
+    struct stat st {};
+    int rc = fstat(src, &st) == 0 && S_ISCHR(st.st_mode) ? 0 : -1;
+    const int dst = rc == 0 ? OpenIn(dev, name, true, false) : -1;
+    if (dst >= 0) rc = BindAt(src, dst, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, true);
+    const int err = errno;
+    close(src);
+    if (dst >= 0) close(dst);
+    errno = err;
+    if (rc != 0 || dst < 0) return -1;
+  }
+  for (const auto& [target, name] : {std::pair{"/proc/self/fd", "fd"}, std::pair{"/proc/self/fd/0", "stdin"},
+                                     std::pair{"/proc/self/fd/1", "stdout"}, std::pair{"/proc/self/fd/2", "stderr"},
+                                     std::pair{"pts/ptmx", "ptmx"}}) {
+    if (symlinkat(target, dev, name) != 0) return -1;
+  }
+  for (const char* name : {"pts", "shm"}) {
+    const bool pts = name[0] == 'p';
+    if (mkdirat(dev, name, 0755) != 0) return -1;
+    const int dst = OpenIn(dev, name, false, true);
+    if (dst < 0) return -1;
+    int mnt = -1;
+    if (pts) {
+      const int fs = fsopen("devpts", FSOPEN_CLOEXEC);
+      if (fs >= 0 && fsconfig(fs, FSCONFIG_SET_STRING, "ptmxmode", "0666", 0) == 0 &&
+          fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0620", 0) == 0 && fsconfig(fs, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) == 0) {
+        mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+      }
+      if (fs >= 0) close(fs);
+    } else {
+      mnt = NewFs("tmpfs", "1777", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+    }
+    int rc = mnt >= 0 ? Attach(mnt, dst) : -1;
+    if (rc == 0) rc = LandlockAllowWrites(q.landlock_fd, mnt, pts, q.landlock_abi);
+    const int err = errno;
+    if (mnt >= 0) close(mnt);
+    close(dst);
+    errno = err;
+    if (rc != 0) return -1;
+  }
+  return 0;
+}
+
+// The view of namespace mode (engine/launch/view.h), as bubblewrap builds its new root: a
+// tmpfs of the view's own becomes the root for a moment, the host's tree below it at
+// /oldroot; the host's tree, read-only, goes to /newroot, every operation of the view is
+// carried out there (its sources taken from /oldroot, no path followed through a symbolic
+// link), and /newroot becomes the root with the old one detached.
+void BuildView(const LaunchRequest& q, const Prepared& p, int report) {
+  int staging = NewFs("tmpfs", "0700", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+  if (staging < 0 || move_mount(staging, "", AT_FDCWD, "/tmp", MOVE_MOUNT_F_EMPTY_PATH) != 0 ||
+      fchdir(staging) != 0 || mkdir("newroot", 0755) != 0 || mkdir("oldroot", 0755) != 0 ||
+      mkdir("empty-dir", 0) != 0) {
+    Fail(report, kStepViewRoot);
+  }
+  const int empty = open("empty-file", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+  if (empty < 0 || syscall(SYS_pivot_root, ".", "oldroot") != 0 || chdir("/") != 0) Fail(report, kStepViewRoot);
+  close(empty);
+  const int old_root = open("/oldroot", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (old_root < 0) Fail(report, kStepViewRoot);
+  {
+    const int tree = open_tree(old_root, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+    mount_attr attr{};
+    attr.attr_set = kReadOnly;
+    if (tree < 0 || mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) != 0 ||
+        move_mount(tree, "", AT_FDCWD, "/newroot", MOVE_MOUNT_F_EMPTY_PATH) != 0) {
+      Fail(report, kStepViewRoot);
+    }
+    close(tree);
+  }
+  const int root = open("/newroot", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0) Fail(report, kStepViewRoot);
+  // Read-only tmpfs are made read-only once what is bound inside them is in place.
+  int sealed[8];
+  size_t nsealed = 0;
+  for (size_t i = 0; i < q.view.size(); ++i) {
+    const MountOp& op = q.view[i];
+    const int index = static_cast<int>(i);
+    const int dst = OpenIn(root, p.view_target[i].c_str(), true, op.directory);
+    if (dst < 0) Fail(report, kStepView, index);
+    int rc = -1;
+    switch (op.kind) {
+      case MountKind::kTmpfs:
+      case MountKind::kDev: {
+        const bool dev = op.kind == MountKind::kDev;
+        const int mnt = NewFs("tmpfs", dev ? "0755" : op.read_only ? "0755" : "1777",
+                              MOUNT_ATTR_NOSUID | (dev ? MOUNT_ATTR_NOEXEC : MOUNT_ATTR_NODEV));
+        rc = mnt >= 0 ? Attach(mnt, dst) : -1;
+        if (rc == 0 && dev) rc = MakeDev(q, old_root, mnt);
+        if (rc == 0 && !dev && !op.read_only) rc = LandlockAllowWrites(q.landlock_fd, mnt, false, q.landlock_abi);
+        if (rc == 0 && op.read_only) {
+          if (nsealed == sizeof sealed / sizeof sealed[0]) {
+            errno = E2BIG;
+            rc = -1;
+          } else {
+            sealed[nsealed++] = mnt;
+            break;
+          }
+        }
+        if (mnt >= 0) close(mnt);
+        break;
+      }
+      case MountKind::kBindReadOnly:
+      case MountKind::kBindWritable: {
+        const int src = OpenIn(old_root, p.view_source[i].c_str(), false, op.directory);
+        rc = src >= 0 ? BindAt(src, dst, op.kind == MountKind::kBindReadOnly ? kReadOnly : MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV) : -1;
+        if (src >= 0) close(src);
+        break;
+      }
+      case MountKind::kCover: {
+        const int src = open(op.directory ? "/empty-dir" : "/empty-file", O_PATH | O_CLOEXEC);
+        rc = src >= 0 ? BindAt(src, dst, kReadOnly, true) : -1;
+        if (src >= 0) close(src);
+        break;
+      }
+    }
+    if (rc != 0) Fail(report, kStepView, index);
+    close(dst);
+  }
+  mount_attr ro{};
+  ro.attr_set = MOUNT_ATTR_RDONLY;
+  for (size_t i = 0; i < nsealed; ++i) {
+    if (mount_setattr(sealed[i], "", AT_EMPTY_PATH, &ro, sizeof ro) != 0) Fail(report, kStepViewRoot);
+    close(sealed[i]);
+  }
+  close(old_root);
+  if (fchdir(root) != 0 || syscall(SYS_pivot_root, ".", ".") != 0 || umount2(".", MNT_DETACH) != 0 || chdir("/") != 0) {
+    Fail(report, kStepViewRoot);
+  }
+  close(root);
+}
 
 // The status of a process as an exit code a parent can pass on: the code, or 128+signal.
 int AsExitCode(int status) { return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status); }
@@ -201,6 +414,14 @@ int AsExitCode(int status) { return WIFSIGNALED(status) ? 128 + WTERMSIG(status)
   // what is already open); stdin, stdout and stderr are the command's.
   syscall(SYS_close_range, 3, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */);
   if (setpgid(0, 0) != 0) Fail(report, kStepProcessGroup);
+  // The terminal goes to the sandbox's process group now, before the command can read it
+  // (a read from the background would stop it with SIGTTIN); the launcher does the same, as
+  // a shell and its job do, whichever runs first.
+  if (p.terminal) {
+    (void)signal(SIGTTOU, SIG_IGN);
+    (void)tcsetpgrp(STDIN_FILENO, getpgrp());
+    (void)signal(SIGTTOU, SIG_DFL);
+  }
   // Namespaces as the target user: namespace mode, and user mode started by the runner
   // (which holds no other privilege to make them with).
   const bool ns = q.isolation == Isolation::kNamespace || q.switch_first;
@@ -218,7 +439,8 @@ int AsExitCode(int status) { return WIFSIGNALED(status) ? 128 + WTERMSIG(status)
     // maps below could not be written. It holds nothing of root's any more.
     if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0) Fail(report, kStepSetresuid);
   }
-  const bool mounts = ns || !p.read_only.empty() || !p.hidden.empty();
+  // Every mode has a mount namespace of its own: user mode for its carve-outs and a
+  // private /dev/shm, namespace mode for its view.
   if (ns) {
     if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) Fail(report, kStepUserNamespace);
     if (WriteFileAt("/proc/self/setgroups", "deny") != 0) Fail(report, kStepSetgroupsDeny);
@@ -227,22 +449,31 @@ int AsExitCode(int status) { return WIFSIGNALED(status) ? 128 + WTERMSIG(status)
     // Back to undumpable, which process 1 below inherits: the command (same uid) must not
     // trace it or read its memory. The command's execve makes the command dumpable again.
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) Fail(report, kStepDumpable);
-  } else if (mounts && unshare(CLONE_NEWNS) != 0) {
+  } else if (unshare(CLONE_NEWNS) != 0) {
     Fail(report, kStepMountNamespace);
   }
-  if (mounts) {
-    if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) Fail(report, kStepMountPrivate);
+  if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) Fail(report, kStepMountPrivate);
+  if (!q.view.empty()) {
+    BuildView(q, p, report);
+  } else {
     // A carve-out's parents up to its writable root become mount points of their own, so
     // that no directory on the way can be renamed or removed (EBUSY) and a writable copy
     // put in the carve-out's place; then the carve-out itself, read-only.
     for (size_t i = 0; i < p.anchors.size(); ++i) {
-      if (MountOver(nullptr, p.anchors[i], false) != 0) Fail(report, kStepAnchor, static_cast<int>(i));
+      if (MountOver(p.anchors[i], false) != 0) Fail(report, kStepAnchor, static_cast<int>(i));
     }
     for (size_t i = 0; i < p.read_only.size(); ++i) {
-      if (MountOver(nullptr, p.read_only[i], true) != 0) Fail(report, kStepBindReadOnly, static_cast<int>(i));
+      if (MountOver(p.read_only[i], true) != 0) Fail(report, kStepBindReadOnly, static_cast<int>(i));
     }
-    for (size_t i = 0; i < p.hidden.size(); ++i) {
-      if (MountOver(p.hidden_src[i], p.hidden[i], true) != 0) Fail(report, kStepHide, static_cast<int>(i));
+    // POSIX shared memory and semaphores (Python's multiprocessing) in a /dev/shm of the
+    // sandbox's own: the host's is shared by every user of the machine.
+    if (const int shm = open("/dev/shm", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC); shm >= 0) {
+      const int mnt = NewFs("tmpfs", "1777", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+      if (mnt < 0 || Attach(mnt, shm) != 0 || LandlockAllowWrites(q.landlock_fd, mnt, false, q.landlock_abi) != 0) {
+        Fail(report, kStepShm);
+      }
+      close(mnt);
+      close(shm);
     }
   }
   bool unix_only = false;
@@ -256,12 +487,12 @@ int AsExitCode(int status) { return WIFSIGNALED(status) ? 128 + WTERMSIG(status)
       Fail(report, kStepLoopbackUp);
     }
   }
-  // Started by the runner, the waiting process is the caller's to signal: if it is killed,
-  // this process and with it the whole sandbox go too.
-  if (q.unprivileged_supervisor) {
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) Fail(report, kStepDeathSignal);
-    if (getppid() != p.supervisor) _exit(125);
-  }
+  // If the waiting process is killed (SIGKILL to exec or to the runner), this process and
+  // with it the whole sandbox go too. Set after the namespaces: a change of credentials
+  // clears it.
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) Fail(report, kStepDeathSignal);
+  if (getppid() != p.supervisor) _exit(125);
+  int alive_fd = -1;
   // A PID namespace of its own. This process stays outside and waits; its child is
   // process 1 inside, dies with it (PR_SET_PDEATHSIG), and starts the command. Nothing the
   // command starts, daemons and setsid() included, outlives it, exec or a timeout.
@@ -283,12 +514,17 @@ int AsExitCode(int status) { return WIFSIGNALED(status) ? 128 + WTERMSIG(status)
       _exit(AsExitCode(status));
     }
     close(alive[1]);
+    alive_fd = alive[0];
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) Fail(report, kStepPidNamespace);
     // Its parent is not visible from in here; its end of the pipe tells whether it died
     // before the death signal was set up.
-    pollfd gone{alive[0], POLLIN, 0};
+    pollfd gone{alive_fd, POLLIN, 0};
     if (poll(&gone, 1, 0) != 0) _exit(125);
-    close(alive[0]);
+  }
+  // A /proc of the command's PID namespace: no host process is there. Mounted by process 1,
+  // the first process of the namespace.
+  if (!q.view.empty() && mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
+    Fail(report, kStepProc);
   }
   if (q.memory_bytes) {
     rlimit r{*q.memory_bytes, *q.memory_bytes};
@@ -307,7 +543,13 @@ int AsExitCode(int status) { return WIFSIGNALED(status) ? 128 + WTERMSIG(status)
     if (setgroups(1, groups) != 0) Fail(report, kStepSetgroups);
     if (setresgid(q.gid, q.gid, q.gid) != 0) Fail(report, kStepSetresgid);
     if (setresuid(q.uid, q.uid, q.uid) != 0) Fail(report, kStepSetresuid);
+    // The change of credentials cleared the death signal: again, and whether the waiting
+    // process died meanwhile.
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) Fail(report, kStepPidNamespace);
+    pollfd gone{alive_fd, POLLIN, 0};
+    if (poll(&gone, 1, 0) != 0) _exit(125);
   }
+  close(alive_fd);
   prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
   __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
   __user_cap_data_struct data[2]{};
@@ -344,6 +586,7 @@ Result<Ok> PrepareConfinement(LaunchRequest& q, const LaunchSpec& spec, const st
                               int abi, std::optional<double> timeout) {
   q.read_only = spec.read_only;
   q.writable_roots = writable;
+  q.landlock_abi = abi;
   auto landlock = PrepareLandlock(LandlockPolicy{writable, true}, abi);
   if (!landlock.ok()) return landlock.error();
   q.landlock_fd = *landlock;
@@ -420,7 +663,8 @@ Result<LaunchOutcome> Launch(const LaunchRequest& q) {
   p.envp.push_back(nullptr);
   p.uid_map = std::to_string(q.uid) + " " + std::to_string(q.uid) + " 1\n";
   p.gid_map = std::to_string(q.gid) + " " + std::to_string(q.gid) + " 1\n";
-  for (size_t i = 0; i < q.read_only.size(); ++i) {
+  // The view, where there is one, has the carve-outs and covers in it.
+  for (size_t i = 0; q.view.empty() && i < q.read_only.size(); ++i) {
     struct stat st {};
     if (lstat(q.read_only[i].c_str(), &st) != 0) continue;  // not there (yet): nothing to protect
     p.read_only.push_back(q.read_only[i].c_str());
@@ -445,17 +689,13 @@ Result<LaunchOutcome> Launch(const LaunchRequest& q) {
   std::stable_sort(p.anchor_paths.begin(), p.anchor_paths.end(),
                    [](const std::string& a, const std::string& b) { return a.size() < b.size(); });
   for (const auto& a : p.anchor_paths) p.anchors.push_back(a.c_str());
-  for (const auto& h : q.hidden) {
-    struct stat st {};
-    if (lstat(h.c_str(), &st) != 0) continue;  // nothing there to hide
-    if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
-      return Error{"setup_failed", "lstat", h, "deny-read path is neither a file nor a directory"};
-    }
-    p.hidden.push_back(h.c_str());
-    p.hidden_src.push_back(S_ISDIR(st.st_mode) ? q.hide_dir.c_str() : q.hide_file.c_str());
+  for (const auto& op : q.view) {
+    p.view_target.push_back(op.target.substr(1));
+    p.view_source.push_back(op.source.empty() ? "" : op.source.substr(1));
   }
   p.seccomp = q.seccomp.Program();
   p.seccomp_unix_only = q.seccomp_unix_only.Program();
+  p.terminal = isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp();
 
   p.supervisor = getpid();
   int pipe_fds[2];
@@ -488,6 +728,10 @@ Result<LaunchOutcome> Launch(const LaunchRequest& q) {
   }
   close(pipe_fds[1]);
   setpgid(pid, pid);  // as the child does itself: whichever runs first
+  if (p.terminal) {
+    (void)signal(SIGTTOU, SIG_IGN);
+    tcsetpgrp(STDIN_FILENO, pid);
+  }
   // The runner's capabilities served the child's identity switch; waiting needs none.
   if (q.unprivileged_supervisor) {
     const uid_t caller = geteuid();
@@ -522,6 +766,7 @@ Result<LaunchOutcome> Launch(const LaunchRequest& q) {
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
+    if (p.terminal) tcsetpgrp(STDIN_FILENO, getpgrp());
     restore_mask();
     const int err = failure->err;
     if (failure->step == kStepExec) {
@@ -536,25 +781,21 @@ Result<LaunchOutcome> Launch(const LaunchRequest& q) {
       object = p.read_only.at(static_cast<size_t>(failure->index));
     } else if (failure->step == kStepAnchor) {
       object = p.anchors.at(static_cast<size_t>(failure->index));
-    } else if (failure->step == kStepHide) {
-      object = p.hidden.at(static_cast<size_t>(failure->index));
+    } else if (failure->step == kStepView) {
+      const MountOp& op = q.view.at(static_cast<size_t>(failure->index));
+      object = op.target + " (" + op.why + ")";
     } else if (failure->step == kStepChdir) {
       object = q.cwd;
     }
     Error e = SysError(kStepCall[failure->step], object, err);
-    if (err == ELOOP && failure->step >= kStepBindReadOnly && failure->step <= kStepHide) {
+    if (err == ELOOP && ((failure->step == kStepBindReadOnly || failure->step == kStepAnchor) || failure->step == kStepView)) {
       e.message = "passes through a symbolic link; name the real path in the profile";
     }
     e.code = "setup_failed";
     return e;
   }
 
-  // The command runs. Hand it the terminal if we have it in the foreground.
-  const bool terminal = isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp();
-  if (terminal) {
-    (void)signal(SIGTTOU, SIG_IGN);
-    tcsetpgrp(STDIN_FILENO, pid);
-  }
+  const bool terminal = p.terminal;  // handed to the command's group at fork
   // One descriptor tells of both: signals to forward and SIGCHLD when the command ends.
   int sigfd = signalfd(-1, &forwarded, SFD_CLOEXEC);
   int status = 0;

@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/core/result.h"
+#include "engine/launch/view.h"
 #include "engine/plan/plan.h"
 #include "engine/reconcile/host.h"
 #include "engine/os_linux/seccomp.h"
@@ -48,9 +49,12 @@ struct LaunchRequest {
   // that they cannot be renamed away and replaced by a writable copy.
   std::vector<std::string> read_only;
   std::vector<std::string> writable_roots;  // for the parents above
-  std::vector<std::string> hidden;     // namespace mode: covered by an empty, unreadable object
-  std::string hide_file, hide_dir;     // that object: an empty file and an empty directory, mode 0
+  // Namespace mode: the filesystem the command sees (engine/launch/view.h), built in a
+  // new root; the command's PID namespace gets a /proc of its own. Empty: the host's tree
+  // with the carve-outs and covers above (user mode, where permissions do the rest).
+  std::vector<MountOp> view;
   int landlock_fd = -1;
+  int landlock_abi = 0;
   SeccompProgram seccomp, seccomp_unix_only;
   std::optional<uint64_t> memory_bytes, processes;  // RLIMIT_AS, RLIMIT_NPROC
   std::optional<double> timeout_seconds;

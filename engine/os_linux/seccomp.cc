@@ -7,6 +7,8 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -22,7 +24,20 @@ constexpr const char* kDenied[] = {
     "userfaultfd", "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module", "mount",
     "umount2", "pivot_root", "move_mount", "open_tree", "fsopen", "fsmount", "fsconfig", "fspick", "swapon",
     "swapoff", "reboot", "acct", "quotactl", "io_uring_setup", "io_uring_enter", "io_uring_register",
-    "lookup_dcookie", "vhangup", "syslog", "nfsservctl", "uselib"};
+    "lookup_dcookie", "vhangup", "syslog", "nfsservctl", "uselib",
+    // Into another sandbox's (or any) namespaces, and mount flags changed in place.
+    "setns", "mount_setattr"};
+
+// fchmodat2 (Linux 6.6) is newer than Debian 12's libseccomp: by number where it has none.
+#ifndef __NR_fchmodat2
+#if defined(__x86_64__) || defined(__aarch64__) || defined(__i386__)
+constexpr int kFchmodat2 = 452;
+#else
+constexpr int kFchmodat2 = -1;
+#endif
+#else
+constexpr int kFchmodat2 = __NR_fchmodat2;
+#endif
 
 struct CtxDeleter {
   void operator()(void* ctx) const { seccomp_release(ctx); }
@@ -58,6 +73,39 @@ Result<SeccompProgram> CompileSeccomp(bool unix_sockets_only) {
   }
   if (int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0); rc != 0) {
     return fail("seccomp_rule_add", "clone3", rc);
+  }
+  // No file becomes setuid or setgid: one left in a writable root would run as the sandbox's
+  // user, outside the sandbox, for anyone who starts it. The mode is the argument of chmod
+  // and of every call that creates a file or directory; openat2 keeps it in memory, where
+  // the filter cannot look, so it is ENOSYS (the C library's open uses openat).
+  // open's mode counts only when it creates (O_CREAT, O_TMPFILE): the flags are compared too.
+  struct ModeArg {
+    int nr;
+    unsigned mode, flags;  // argument positions; flags ~0u: none
+    const char* name;
+  };
+  constexpr unsigned kNone = ~0U;
+  const ModeArg mode_args[] = {
+      {SCMP_SYS(chmod), 1, kNone, "chmod"},     {SCMP_SYS(fchmod), 1, kNone, "fchmod"},
+      {SCMP_SYS(fchmodat), 2, kNone, "fchmodat"}, {kFchmodat2, 2, kNone, "fchmodat2"},
+      {SCMP_SYS(open), 2, 1, "open"},           {SCMP_SYS(openat), 3, 2, "openat"},
+      {SCMP_SYS(creat), 1, kNone, "creat"},     {SCMP_SYS(mkdir), 1, kNone, "mkdir"},
+      {SCMP_SYS(mkdirat), 2, kNone, "mkdirat"}, {SCMP_SYS(mknod), 1, kNone, "mknod"},
+      {SCMP_SYS(mknodat), 2, kNone, "mknodat"}};
+  for (const auto& m : mode_args) {
+    if (m.nr < 0) continue;  // not on this architecture
+    for (scmp_datum_t bit : {S_ISUID, S_ISGID}) {
+      for (scmp_datum_t creates : {scmp_datum_t{O_CREAT}, scmp_datum_t{__O_TMPFILE}}) {
+        if (m.flags == kNone && creates != O_CREAT) continue;  // once for the calls without flags
+        const scmp_arg_cmp cmp[2] = {{m.mode, SCMP_CMP_MASKED_EQ, bit, bit}, {m.flags, SCMP_CMP_MASKED_EQ, creates, creates}};
+        if (int rc = seccomp_rule_add_array(ctx.get(), deny, m.nr, m.flags == kNone ? 1 : 2, cmp); rc != 0) {
+          return fail("seccomp_rule_add", m.name, rc);
+        }
+      }
+    }
+  }
+  if (int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(openat2), 0); rc != 0) {
+    return fail("seccomp_rule_add", "openat2", rc);
   }
   // vsock is not namespaced: it reaches the hypervisor whatever the network namespace.
   if (int rc = seccomp_rule_add(ctx.get(), deny, SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_EQ, AF_VSOCK)); rc != 0) {

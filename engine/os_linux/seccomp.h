@@ -4,7 +4,8 @@
 // It refuses, with EPERM, what a build or a test never needs and what would reach past
 // the sandbox: other processes' memory (process_vm_*), kernel keyrings, module and kexec
 // loading, bpf, perf_event_open, userfaultfd, mount and friends, io_uring (whose
-// operations bypass seccomp), raw and packet sockets. With `unix_sockets_only` (offline
+// operations bypass seccomp), raw and packet sockets, setns and mount_setattr, and every
+// way to give a file the setuid or setgid bit (chmod and the mode of open, mkdir, mknod). With `unix_sockets_only` (offline
 // without a private network namespace) every socket family but AF_UNIX is refused too.
 // ptrace of processes outside the sandbox is refused by Landlock, so debuggers keep
 // working on the sandbox's own children.

@@ -71,9 +71,10 @@ const std::vector<std::string>& CoreEnv(Target target) {
 
 const std::vector<std::string>& DefaultEnvDeny() {
   static const std::vector<std::string> kDeny{
-      "*_TOKEN",     "*_TOKEN_*",    "TOKEN",         "*SECRET*",     "*PASSWORD*",       "*PASSWD*",
-      "*_API_KEY",   "*_APIKEY",     "*_ACCESS_KEY*", "*PRIVATE_KEY*", "*CREDENTIAL*",    "AWS_*",
-      "SSH_AUTH_SOCK", "SSH_AGENT_PID", "GPG_AGENT_INFO", "KRB5CCNAME", "DATABASE_URL", "*_AUTH"};
+      "*TOKEN",      "*TOKEN_*",     "*SECRET*",      "*PASSWORD*",   "*PASSWD*",         "*_PASS",
+      "*_PAT",       "*_KEY",        "*_KEY_*",       "*APIKEY*",     "*PRIVATE_KEY*",    "*CREDENTIAL*",
+      "AWS_*",       "SSH_AUTH_SOCK", "SSH_AGENT_PID", "GPG_AGENT_INFO", "KRB5CCNAME",     "DATABASE_URL",
+      "*_AUTH",      "*_AUTH_*"};
   return kDeny;
 }
 

@@ -48,6 +48,13 @@ std::vector<std::string> SandboxEnvironment(const LaunchSpec& spec, const std::v
     return std::any_of(patterns.begin(), patterns.end(),
                        [&](const std::string& p) { return MatchEnvPattern(Folded(p, target), folded); });
   };
+  // Secrets are spelt every way (npm_config__authToken, github_token): the deny patterns,
+  // the default list's and the profile's, match without regard to case on every target.
+  auto denied = [&](const std::string& name) {
+    const std::string folded = Folded(name, Target::kWindows);
+    return std::any_of(spec.env_deny.begin(), spec.env_deny.end(),
+                       [&](const std::string& p) { return MatchEnvPattern(Folded(p, Target::kWindows), folded); });
+  };
   // By the name as compared: the name as first written, and its value.
   std::map<std::string, std::pair<std::string, std::string>> env;
   auto set = [&](const std::string& name, const std::string& value) { env[Folded(name, target)] = {name, value}; };
@@ -57,7 +64,7 @@ std::vector<std::string> SandboxEnvironment(const LaunchSpec& spec, const std::v
     const std::string name = entry.substr(0, eq);
     const bool inherited = spec.env_inherit == EnvInherit::kAll ||
                            (spec.env_inherit == EnvInherit::kCore && any(spec.env_core, name));
-    if ((inherited || any(spec.env_allow, name)) && !any(spec.env_deny, name)) {
+    if ((inherited || any(spec.env_allow, name)) && !denied(name)) {
       env.emplace(Folded(name, target), std::pair{name, entry.substr(eq + 1)});  // the first of duplicates, as getenv finds it
     }
   }

@@ -3,7 +3,8 @@
 //
 // Order of the rules: start from nothing (inherit = "none"), the core list, or everything
 // (inherit = "all"); add the variables env.allow matches; remove every variable env.deny
-// or the default secret list matches (deny wins over allow and inherit); then env.set,
+// or the default secret list matches, without regard to case on every target (deny wins
+// over allow and inherit: the default list is a floor); then env.set,
 // which the profile's author wrote out and so is kept; finally what sandboxctl itself
 // sets (TMPDIR, HOME unless env.set has it, USER and LOGNAME).
 //

@@ -21,7 +21,14 @@
 //   sandbox_probe userns              unshare(CLONE_NEWUSER)
 //   sandbox_probe euid                print the effective uid
 //   sandbox_probe env NAME            print NAME's value, or "unset"
+//   sandbox_probe unix PATH           connect to the unix socket PATH
+//   sandbox_probe setns PATH          setns() into the namespace file PATH (/proc/PID/ns/user)
+//   sandbox_probe setuid-files DIR    try every way to leave a setuid or setgid file in DIR:
+//                                     open and mkdir with the bits, chmod and fchmod to them
+//                                     (always "ok": the test looks at what DIR holds)
 //   sandbox_probe serve ADDR PORT     (outside the sandbox) accept TCP and echo UDP forever
+//   sandbox_probe serve-unix PATH FILE  (outside) on every connection to the unix socket
+//                                     PATH, create FILE: a daemon that runs what it is asked
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <linux/keyctl.h>
@@ -200,6 +207,55 @@ int Abstract(const char* name) {
   }
 }
 
+int Unix(const char* path, int* fd_out = nullptr) {
+  int s = socket(AF_UNIX, SOCK_STREAM, 0);
+  if (s < 0) return Errno();
+  sockaddr_un sa{};
+  sa.sun_family = AF_UNIX;
+  std::strncpy(sa.sun_path, path, sizeof sa.sun_path - 1);
+  if (connect(s, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
+    const int err = Errno();
+    close(s);
+    return err;
+  }
+  if (fd_out) *fd_out = s;
+  else close(s);
+  return 0;
+}
+
+[[noreturn]] void ServeUnix(const char* path, const char* file) {
+  int l = socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un sa{};
+  sa.sun_family = AF_UNIX;
+  std::strncpy(sa.sun_path, path, sizeof sa.sun_path - 1);
+  unlink(path);
+  if (bind(l, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 || listen(l, 16) != 0) std::exit(3);
+  std::puts("serving");
+  (void)std::fflush(stdout);
+  for (;;) {
+    int c = accept(l, nullptr, nullptr);
+    if (c < 0) continue;
+    int f = open(file, O_WRONLY | O_CREAT, 0644);
+    if (f >= 0) close(f);
+    close(c);
+  }
+}
+
+void SetuidFiles(const std::string& dir) {
+  int fd = open((dir + "/opened").c_str(), O_WRONLY | O_CREAT | O_EXCL, 04755);
+  if (fd >= 0) close(fd);
+  fd = openat(AT_FDCWD, (dir + "/opened-at").c_str(), O_WRONLY | O_CREAT | O_EXCL, 02755);
+  if (fd >= 0) close(fd);
+  (void)mkdir((dir + "/made").c_str(), 02755);
+  fd = open((dir + "/chmodded").c_str(), O_WRONLY | O_CREAT | O_EXCL, 0755);
+  if (fd >= 0) {
+    (void)fchmod(fd, 04755);
+    close(fd);
+  }
+  (void)chmod((dir + "/chmodded").c_str(), 06755);
+  (void)fchmodat(AT_FDCWD, (dir + "/made").c_str(), 02755, 0);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -268,6 +324,17 @@ int main(int argc, char** argv) {
     std::puts(v ? v : "unset");
     return 0;
   }
+  if (a == "unix") return Report(Unix(arg(2)));
+  if (a == "setns") {
+    int fd = open(arg(2), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return Report(Errno());
+    return Report(setns(fd, 0) == 0 ? 0 : Errno());
+  }
+  if (a == "setuid-files") {
+    SetuidFiles(arg(2));
+    return Report(0);
+  }
   if (a == "serve") Serve(arg(2), Number(arg(3)));
+  if (a == "serve-unix") ServeUnix(arg(2), arg(3));
   return 2;
 }

@@ -339,7 +339,7 @@ TEST(Compile, LaunchSpecCarriesEnvPolicyAndLimits) {
 [env]
 inherit = "core"
 allow = ["CARGO_*"]
-deny = ["MY_SECRET_THING", "*_TOKEN"]
+deny = ["MY_SECRET_THING", "*TOKEN"]
 set = { CI = "true" }
 [limits]
 timeout = "30m"
@@ -353,7 +353,7 @@ processes = 64
   EXPECT_EQ(l.env_allow, (std::vector<std::string>{"CARGO_*"}));
   // Defaults first, then the profile's own; no repeats.
   EXPECT_EQ(l.env_deny.back(), "MY_SECRET_THING");
-  EXPECT_EQ(std::count(l.env_deny.begin(), l.env_deny.end(), "*_TOKEN"), 1);
+  EXPECT_EQ(std::count(l.env_deny.begin(), l.env_deny.end(), "*TOKEN"), 1);
   EXPECT_EQ(l.env_set.at("CI"), "true");
   EXPECT_EQ(l.timeout_seconds, 1800u);
   EXPECT_EQ(l.memory_bytes, 1ULL << 30);

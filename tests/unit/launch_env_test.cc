@@ -60,10 +60,22 @@ TEST(SandboxEnvironment, WindowsNamesMatchWithoutRegardToCase) {
   s.env_set = {{"PATH", "C:\\tools"}};
   EXPECT_EQ(SandboxEnvironment(s, caller, {{"TEMP", "C:\\t"}}, Target::kWindows),
             (std::vector<std::string>{"Lc_All=C", "PATH=C:\\tools", "SystemRoot=C:\\Windows", "TEMP=C:\\t"}));
-  // On Linux they are other variables.
+  // On Linux "Path" is another variable than PATH; the secrets are denied all the same.
   EXPECT_EQ(SandboxEnvironment(s, caller, {}),
-            (std::vector<std::string>{"Aws_Region=eu", "Lc_All=C", "PATH=C:\\tools", "Path=C:\\Windows",
-                                      "SystemRoot=C:\\Windows", "github_token=ghp_x"}));
+            (std::vector<std::string>{"Lc_All=C", "PATH=C:\\tools", "Path=C:\\Windows", "SystemRoot=C:\\Windows"}));
+}
+
+TEST(SandboxEnvironment, TheDefaultSecretListIsAFloorThatMatchesEverySpelling) {
+  LaunchSpec s = Spec(EnvInherit::kNone);
+  s.env_deny = DefaultEnvDeny();
+  s.env_allow = {"npm_config_*", "*"};  // README's own pattern, and then everything
+  const std::vector<std::string> secrets = {"npm_config__authToken=x", "github_token=x", "GITLAB_PAT=x",
+                                            "DB_PASS=x",               "STRIPE_KEY=x",   "SIGNING_KEY_FILE=x",
+                                            "Npm_Token=x",             "MY_APIKEY=x",    "aws_secret_access_key=x",
+                                            "DOCKER_AUTH_CONFIG=x",    "SSH_AUTH_SOCK=x"};
+  std::vector<std::string> caller = secrets;
+  caller.emplace_back("npm_config_cache=/c");
+  EXPECT_EQ(SandboxEnvironment(s, caller, {}), (std::vector<std::string>{"npm_config_cache=/c"}));
 }
 
 TEST(SandboxEnvironment, WindowsKeepsTheProfilesHomeWhateverItsCase) {

@@ -1,0 +1,99 @@
+// The namespace view as data (engine/launch/view.h): which mounts, in which order.
+#include <gtest/gtest.h>
+
+#include "engine/launch/view.h"
+
+namespace sbx {
+namespace {
+
+using K = MountKind;
+constexpr auto kDir = PathType::kDirectory;
+constexpr auto kFile = PathType::kFile;
+
+ViewInput Developer() {
+  ViewInput in;
+  in.home = "/home/dev";
+  in.writable = {"/home/dev/app", "/tmp/sandboxctl-1000/offline"};
+  in.read_only = {"/home/dev/app/.git", "/home/dev/app/sub/.git"};
+  in.readable = {"/home/dev/app"};
+  in.deny_read = {"/home/dev/.ssh", "/home/dev/app/.env"};
+  in.visible = {"/usr/bin/make"};
+  in.types = {{"/home/dev", kDir},          {"/home/dev/app", kDir},      {"/tmp/sandboxctl-1000/offline", kDir},
+              {"/home/dev/app/.git", kDir}, {"/home/dev/app/sub", kDir},  {"/home/dev/app/sub/.git", kDir},
+              {"/home/dev/.ssh", kDir},     {"/home/dev/app/.env", kFile}, {"/usr/bin/make", kFile}};
+  return in;
+}
+
+TEST(View, HidesThePrivatePlacesAndBindsBackOnlyWhatTheProfileNames) {
+  const std::vector<MountOp> expected = {
+      {K::kTmpfs, "/tmp", "", true, false, "private /tmp"},
+      {K::kTmpfs, "/run", "", true, true, "no runtime sockets"},
+      {K::kTmpfs, "/var/tmp", "", true, false, "private /var/tmp"},
+      {K::kTmpfs, "/home/dev", "", true, true, "home hidden"},
+      {K::kDev, "/dev", "", true, false, "private /dev"},
+      {K::kBindWritable, "/home/dev/app", "/home/dev/app", true, false, "writable root"},
+      {K::kBindWritable, "/tmp/sandboxctl-1000/offline", "/tmp/sandboxctl-1000/offline", true, false, "writable root"},
+      {K::kCover, "/home/dev/.ssh", "", true, false, "deny-read"},
+      {K::kBindWritable, "/home/dev/app/sub", "/home/dev/app/sub", true, false, "anchor of a carve-out"},
+      {K::kBindReadOnly, "/home/dev/app/.git", "/home/dev/app/.git", true, false, "carve-out"},
+      {K::kCover, "/home/dev/app/.env", "", false, false, "deny-read"},
+      {K::kBindReadOnly, "/home/dev/app/sub/.git", "/home/dev/app/sub/.git", true, false, "carve-out"},
+  };
+  EXPECT_EQ(PlanView(Developer()), expected) << RenderView(PlanView(Developer()));
+}
+
+TEST(View, ReadableRootsAndTheCommandAreBoundOnlyWhereTheyWouldBeHidden) {
+  ViewInput in = Developer();
+  in.readable = {"/home/dev/.rustup", "/opt/tools"};
+  in.visible = {"/home/dev/.local/bin/tool", "/home/dev/app/build/test", "/usr/bin/make"};
+  in.types["/home/dev/.rustup"] = kDir;
+  in.types["/opt/tools"] = kDir;
+  in.types["/home/dev/.local/bin/tool"] = kFile;
+  in.types["/home/dev/app/build/test"] = kFile;
+  const auto ops = PlanView(in);
+  auto count = [&](const std::string& target) {
+    return std::count_if(ops.begin(), ops.end(), [&](const MountOp& o) { return o.target == target; });
+  };
+  EXPECT_EQ(count("/home/dev/.rustup"), 1);
+  EXPECT_EQ(count("/home/dev/.local/bin/tool"), 1);
+  EXPECT_EQ(count("/opt/tools"), 0) << "visible in the read-only tree already";
+  EXPECT_EQ(count("/usr/bin/make"), 0);
+  EXPECT_EQ(count("/home/dev/app/build/test"), 0) << "inside a writable root: a bind would make it read-only";
+}
+
+TEST(View, MissingPathsAreSkippedAndTheStrongestRestrictionAtAPathWins) {
+  ViewInput in;
+  in.home = "/home/dev";
+  in.writable = {"/srv/ws", "/srv/ws/gone"};
+  in.read_only = {"/srv/ws"};
+  in.deny_read = {"/srv/ws"};
+  in.types = {{"/srv/ws", kDir}};
+  const auto ops = PlanView(in);
+  ASSERT_EQ(ops.size(), 5U) << RenderView(ops);  // /tmp /run /var/tmp /dev (no home: missing), one for /srv/ws
+  EXPECT_EQ(ops.back(), (MountOp{K::kCover, "/srv/ws", "", true, false, "deny-read"}));
+}
+
+TEST(View, AHomeInsideAPrivatePlaceOrTheRootIsNotHiddenTwice) {
+  for (const std::string home : {"/", "/tmp/home", ""}) {
+    ViewInput in;
+    in.home = home;
+    in.types[home] = kDir;
+    const auto ops = PlanView(in);
+    EXPECT_EQ(ops.size(), 4U) << home << "\n" << RenderView(ops);
+  }
+}
+
+TEST(View, RendersOneLinePerOperation) {
+  ViewInput in;
+  in.writable = {"/srv/ws"};
+  in.types = {{"/srv/ws", kDir}};
+  EXPECT_EQ(RenderView(PlanView(in)),
+            "tmpfs      /tmp  (private /tmp)\n"
+            "empty (ro) /run  (no runtime sockets)\n"
+            "tmpfs      /var/tmp  (private /var/tmp)\n"
+            "dev        /dev  (private /dev)\n"
+            "bind rw    /srv/ws  (writable root)\n");
+}
+
+}  // namespace
+}  // namespace sbx
