@@ -8,7 +8,6 @@
 // refused with exit 125 and the command that fixes it (DESIGN.md §2, invariant 4).
 #include <fcntl.h>
 #include <grp.h>
-#include <pwd.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -102,8 +101,8 @@ ViewInput NamespaceViewInput(const LaunchSpec& spec, const std::string& workspac
     struct stat st {};
     if (dir != "/" && lstat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == uid) in.cover.push_back(dir);
   }
-  if (const passwd* pw = getpwuid(uid); pw && pw->pw_dir && pw->pw_dir[0] == '/') {
-    in.home = fs::path(pw->pw_dir).lexically_normal().string();
+  if (auto account = LookupUserById(uid); account && account->home.rfind('/', 0) == 0) {
+    in.home = fs::path(account->home).lexically_normal().string();
     if (in.home.size() > 1 && in.home.back() == '/') in.home.pop_back();
   }
   for (const auto* list : {&in.writable, &in.read_only, &in.readable, &in.deny_read, &in.visible, &in.cover}) {
@@ -379,10 +378,13 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
         }
       }
       EnsurePrivateDir(base, q.uid, q.gid, true);
-      tmp = (base / fs::path(spec.tmp).filename()).string();
+      // A profile without ${tmp} (the built-in base) still gets a TMPDIR no other run
+      // shares: the view's own /tmp.
+      tmp = spec.tmp.empty() ? "/tmp" : (base / fs::path(spec.tmp).filename()).string();
       q.private_network = spec.network == NetworkMode::kOffline;
     }
-    EnsurePrivateDir(tmp, q.uid, q.gid, isolation == Isolation::kNamespace);
+    const bool view_tmp = isolation == Isolation::kNamespace && spec.tmp.empty();
+    if (!view_tmp) EnsurePrivateDir(tmp, q.uid, q.gid, isolation == Isolation::kNamespace);
     fixed["TMPDIR"] = tmp;
     fixed["HOME"] = tmp;
 
@@ -411,7 +413,7 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
 
     std::vector<std::string> writable;
     for (const auto& w : spec.writable) writable.push_back(w == spec.tmp ? tmp : w);
-    writable.push_back(tmp);
+    if (!view_tmp) writable.push_back(tmp);  // the view's /tmp is writable by a rule of its own
     // Carve-outs are read-only mounts in both modes: ACL entries alone would let the
     // sandbox rename a carve-out away and put a writable copy in its place.
     if (isolation == Isolation::kNamespace) {

@@ -54,6 +54,7 @@ std::vector<MountOp> PlanView(const ViewInput& in) {
     if (!covered) ops.push_back(p);
   }
   std::vector<std::string> hidden;
+  hidden.reserve(ops.size());
   for (const auto& o : ops) hidden.push_back(o.target);
   ops.push_back({MountKind::kDev, "/dev", "", true, false, "private /dev"});
   auto in_hidden = [&](const std::string& p) {
@@ -77,7 +78,7 @@ std::vector<MountOp> PlanView(const ViewInput& in) {
       if (w != c && Within(c, w) && (root.empty() || w.size() < root.size())) root = w;
     }
     if (root.empty()) continue;
-    for (std::string d = c.substr(0, c.rfind('/')); d.size() > root.size(); d = d.substr(0, d.rfind('/'))) {
+    for (std::string d = c.substr(0, c.rfind('/')); d.size() > root.size(); d.resize(d.rfind('/'))) {
       add(MountKind::kBindWritable, d, "anchor of a carve-out");
     }
   }

@@ -240,9 +240,8 @@ constexpr uint64_t kReadOnly = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATT
 // one by one, a new devpts instance (so no other terminal of the host is there), /dev/shm;
 // writes allowed to the new ptys and in /dev/shm.
 int MakeDev(const LaunchRequest& q, int old_root, int dev) {
-  for (const char* name : {"null", "zero", "full", "random", "urandom", "tty"}) {
-    char host[32] = "dev/";
-    strcat(host, name);
+  for (const char* host : {"dev/null", "dev/zero", "dev/full", "dev/random", "dev/urandom", "dev/tty"}) {
+    const char* name = host + 4;
     const int src = openat(old_root, host, O_PATH | O_NOFOLLOW | O_CLOEXEC);
     if (src < 0) continue;  // not on this host (a container's /dev may lack tty)
     struct stat st {};

@@ -7,7 +7,6 @@
 // (a veth pair on 198.18.0.0/15, the benchmarking range: never an outside address), and
 // removes them all.
 #include <fcntl.h>
-#include <stdlib.h>
 #include <gtest/gtest.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -543,7 +542,7 @@ class DeveloperWorld : public ExecTest {
   }
   // A directory of the developer's where only they may write, outside /tmp.
   fs::path DeveloperDir() {
-    const fs::path dir = "/var/lib/sandboxctl-world-" + id_;
+    fs::path dir = "/var/lib/sandboxctl-world-" + id_;
     if (!fs::exists(dir)) {
       EXPECT_EQ(Sh("mkdir -m 0755 " + dir.string() + " && chown " + runner_ + ": " + dir.string()), 0);
       cleanup_.push_back("rm -rf " + dir.string());
@@ -616,7 +615,7 @@ TEST_P(DeveloperWorld, AnotherTerminalCanBeNeitherReadNorWritten) {
   auto pending = [&] {  // what is typed and not yet read, read now
     std::string got;
     char buf[64];
-    for (ssize_t n; (n = read(slave, buf, sizeof buf)) > 0;) got.append(buf, static_cast<size_t>(n));
+    for (ssize_t n = 0; (n = read(slave, buf, sizeof buf)) > 0;) got.append(buf, static_cast<size_t>(n));
     return got;
   };
   type("first\n");
@@ -729,7 +728,50 @@ TEST_P(DeveloperWorld, SharedMemoryAndHostProcesses) {
   EXPECT_EQ(seen, user_mode_ ? "visible\n" : "hidden\n");
 }
 
+// On a terminal (a tmux pane), a command that reads it at once is not stopped by
+// SIGTTIN: the terminal is the sandbox's before the command starts.
+TEST_P(DeveloperWorld, ACommandThatReadsTheTerminalAtOnceIsNeverStopped) {
+  const std::string server = "sbxtty" + id_;
+  cleanup_.push_back("tmux -L " + server + " kill-server");
+  std::string line = AsTestUser() ? "exec runuser -u " + runner_ + " -- " : "exec ";
+  line += (root_ / "bin/sandboxctl").string();
+  for (const auto& a : ExecArgs("offline", {"--", "/bin/sh", "-c", "read x; echo got-$x"})) line += " '" + a + "'";
+  std::ofstream(root_ / "tty.sh") << "cd " << ws_.string() << " && " << line << "\n";
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(Sh("tmux -L " + server + " new-session -d -s run" + std::to_string(i) + " 'sh " + (root_ / "tty.sh").string() +
+                 "; echo exit-$?; sleep 60'"),
+              0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    ASSERT_EQ(Sh("tmux -L " + server + " send-keys -t run" + std::to_string(i) + " hello Enter"), 0);
+    std::string screen;
+    for (int t = 0; t < 50 && screen.find("exit-") == std::string::npos; ++t) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      screen = Capture("tmux -L " + server + " capture-pane -p -t run" + std::to_string(i));
+    }
+    EXPECT_NE(screen.find("got-hello"), std::string::npos) << "run " << i << ":\n" << screen;
+    EXPECT_NE(screen.find("exit-0"), std::string::npos) << "run " << i << ":\n" << screen;
+    Sh("tmux -L " + server + " kill-session -t run" + std::to_string(i));
+  }
+}
+
+// What only namespace isolation has: in user isolation ${tmp} is what apply made.
+class NamespaceWorld : public DeveloperWorld {};
+
+// A profile that names no ${tmp}, like the built-in base, still gets a TMPDIR of its own.
+TEST_P(NamespaceWorld, WithoutATmpTheRunStillHasAPrivateTmpdir) {
+  std::ofstream(ws_ / ".sandboxctl/notmp.toml")
+      << "version = 1\n[identity]\nuser = \"sbxf-" << id_ << "\"\n[filesystem]\nwritable = [\"${workspace}\"]\n"
+      << "[network]\nmode = \"offline\"\n";
+  Outcome first = InsideShell("echo $TMPDIR; echo x > $TMPDIR/left-" + id_ + " && echo written", "notmp");
+  EXPECT_EQ(first.out, "/tmp\nwritten\n") << first.err;
+  Outcome second = InsideShell("test -e $TMPDIR/left-" + id_ + " && echo seen || echo unseen", "notmp");
+  EXPECT_EQ(second.out, "unseen\n") << "a file another run left in TMPDIR is visible";
+  EXPECT_FALSE(fs::exists("/tmp/left-" + id_));
+}
+
 INSTANTIATE_TEST_SUITE_P(Isolation, DeveloperWorld, ::testing::Values("user", "runner", "namespace"),
+                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+INSTANTIATE_TEST_SUITE_P(Isolation, NamespaceWorld, ::testing::Values("namespace"),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
 // What the machine cannot enforce right now is refused, with the command that fixes it.
