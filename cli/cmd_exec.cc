@@ -102,7 +102,10 @@ ViewInput NamespaceViewInput(const LaunchSpec& spec, const std::string& workspac
     if (dir != "/" && lstat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == uid) in.cover.push_back(dir);
   }
   if (auto account = LookupUserById(uid); account && account->home.rfind('/', 0) == 0) {
-    in.home = fs::path(account->home).lexically_normal().string();
+    // As the compiler spells ${home}: through any link to it (/home -> /var/home).
+    std::error_code home_ec;
+    const fs::path real = fs::canonical(account->home, home_ec);
+    in.home = (home_ec ? fs::path(account->home).lexically_normal() : real).string();
     if (in.home.size() > 1 && in.home.back() == '/') in.home.pop_back();
   }
   for (const auto* list : {&in.writable, &in.read_only, &in.readable, &in.deny_read, &in.visible, &in.cover}) {
@@ -128,6 +131,37 @@ ViewInput NamespaceViewInput(const LaunchSpec& spec, const std::string& workspac
     in.types[in.home] = lstat(in.home.c_str(), &st) == 0 && S_ISDIR(st.st_mode) ? PathType::kDirectory : PathType::kMissing;
   }
   return in;
+}
+
+// What a profile may not ask of namespace isolation's view: a place the view keeps private
+// brought back (a root in /tmp could be the developer's tmux or X11 socket directory), the
+// whole home as the workspace, a carve-out that is a link (it would not be read-only).
+void CheckViewRoots(const LaunchSpec& spec, const std::string& workspace, const std::string& tmp, const ViewInput& in) {
+  auto within = [](const std::string& path, const std::string& root) {
+    return path == root || (path.size() > root.size() && path.compare(0, root.size(), root) == 0 && path[root.size()] == '/');
+  };
+  if (!in.home.empty() && workspace == in.home) {
+    throw Refusal{"the workspace is your home directory " + in.home + ", which namespace isolation hides; run exec from "
+                  "a project directory (or give --workspace)"};
+  }
+  for (const auto* list : {&spec.writable, &spec.readable, &spec.read_only}) {
+    for (const auto& root : *list) {
+      if (root == spec.tmp || within(root, workspace) || (tmp != "/tmp" && within(root, tmp))) continue;
+      for (const char* place : {"/tmp", "/var/tmp", "/run"}) {
+        if (within(root, place)) {
+          throw Refusal{"profile '" + spec.profile + "' names " + root + ", inside " + place +
+                        ", which namespace isolation keeps private (other programs' sockets live there)"};
+        }
+      }
+    }
+  }
+  for (const auto& c : spec.read_only) {
+    auto t = in.types.find(c);
+    if (t != in.types.end() && t->second == PathType::kOther) {
+      throw Refusal{"the read-only path " + c + " is not a file or directory (a symbolic link?); it would not be "
+                    "read-only in the sandbox"};
+    }
+  }
 }
 
 }  // namespace
@@ -420,7 +454,9 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
       // The command as the kernel finds it: a link to it may lie where the view hides.
       std::error_code ec;
       if (auto real = fs::canonical(q.executable, ec); !ec) q.executable = real.string();
-      q.view = PlanView(NamespaceViewInput(spec, ws.string(), writable, q.executable, q.uid));
+      const ViewInput in = NamespaceViewInput(spec, ws.string(), writable, q.executable, q.uid);
+      CheckViewRoots(spec, ws.string(), tmp, in);
+      q.view = PlanView(in);
       if (x.verbose) io.err << sx << "view:\n" << RenderView(q.view);
     }
     if (auto prepared = PrepareConfinement(q, spec, writable, abi, x.timeout); !prepared.ok()) {

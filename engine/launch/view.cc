@@ -79,7 +79,11 @@ std::vector<MountOp> PlanView(const ViewInput& in) {
     }
     if (root.empty()) continue;
     for (std::string d = c.substr(0, c.rfind('/')); d.size() > root.size(); d.resize(d.rfind('/'))) {
-      add(MountKind::kBindWritable, d, "anchor of a carve-out");
+      // Inside another carve-out a writable anchor would open it up again: that one's
+      // read-only tree holds this one already.
+      const bool in_carve_out = std::any_of(in.read_only.begin(), in.read_only.end(),
+                                            [&](const std::string& o) { return o != c && Within(d, o); });
+      if (!in_carve_out) add(MountKind::kBindWritable, d, "anchor of a carve-out");
     }
   }
   for (const auto& c : in.read_only) add(MountKind::kBindReadOnly, c, "carve-out");

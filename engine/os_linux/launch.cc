@@ -247,7 +247,7 @@ int MakeDev(const LaunchRequest& q, int old_root, int dev) {
     struct stat st {};
     int rc = fstat(src, &st) == 0 && S_ISCHR(st.st_mode) ? 0 : -1;
     const int dst = rc == 0 ? OpenIn(dev, name, true, false) : -1;
-    if (dst >= 0) rc = BindAt(src, dst, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, true);
+    if (dst >= 0) rc = BindAt(src, dst, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, true);  // no touch
     const int err = errno;
     close(src);
     if (dst >= 0) close(dst);
@@ -301,6 +301,7 @@ void BuildView(const LaunchRequest& q, const Prepared& p, int report) {
   const int empty = open("empty-file", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
   if (empty < 0 || syscall(SYS_pivot_root, ".", "oldroot") != 0 || chdir("/") != 0) Fail(report, kStepViewRoot);
   close(empty);
+  close(staging);
   const int old_root = open("/oldroot", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (old_root < 0) Fail(report, kStepViewRoot);
   {
@@ -441,7 +442,9 @@ int AsExitCode(int status) { return WIFSIGNALED(status) ? 128 + WTERMSIG(status)
   // Every mode has a mount namespace of its own: user mode for its carve-outs and a
   // private /dev/shm, namespace mode for its view.
   if (ns) {
-    if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) Fail(report, kStepUserNamespace);
+    // An IPC namespace too: the developer's SysV segments (X11's MIT-SHM), semaphores and
+    // message queues are theirs, and the command runs as them.
+    if (unshare(CLONE_NEWUSER | CLONE_NEWNS | (q.view.empty() ? 0 : CLONE_NEWIPC)) != 0) Fail(report, kStepUserNamespace);
     if (WriteFileAt("/proc/self/setgroups", "deny") != 0) Fail(report, kStepSetgroupsDeny);
     if (WriteFileAt("/proc/self/uid_map", p.uid_map.c_str()) != 0) Fail(report, kStepUidMap);
     if (WriteFileAt("/proc/self/gid_map", p.gid_map.c_str()) != 0) Fail(report, kStepGidMap);

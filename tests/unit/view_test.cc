@@ -97,3 +97,20 @@ TEST(View, RendersOneLinePerOperation) {
 
 }  // namespace
 }  // namespace sbx
+
+namespace sbx {
+namespace {
+
+TEST(View, ACarveOutInsideAnotherIsNeverAnchoredWritable) {
+  ViewInput in;
+  in.writable = {"/srv/ws"};
+  in.read_only = {"/srv/ws/.git", "/srv/ws/.git/hooks/pre-commit"};
+  in.types = {{"/srv/ws", kDir}, {"/srv/ws/.git", kDir}, {"/srv/ws/.git/hooks", kDir},
+              {"/srv/ws/.git/hooks/pre-commit", kFile}};
+  for (const auto& op : PlanView(in)) {
+    if (op.kind == MountKind::kBindWritable) EXPECT_EQ(op.target, "/srv/ws") << RenderView(PlanView(in));
+  }
+}
+
+}  // namespace
+}  // namespace sbx
