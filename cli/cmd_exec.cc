@@ -137,19 +137,20 @@ ViewInput NamespaceViewInput(const LaunchSpec& spec, const std::string& workspac
 // brought back (a root in /tmp could be the developer's tmux or X11 socket directory), the
 // whole home as the workspace, a carve-out that is a link (it would not be read-only).
 void CheckViewRoots(const LaunchSpec& spec, const std::string& workspace, const std::string& tmp, const ViewInput& in) {
-  auto within = [](const std::string& path, const std::string& root) {
-    return path == root || (path.size() > root.size() && path.compare(0, root.size(), root) == 0 && path[root.size()] == '/');
+  auto within = [](const std::string& inner, const std::string& outer) {
+    return inner == outer ||
+           (inner.size() > outer.size() && inner.compare(0, outer.size(), outer) == 0 && inner[outer.size()] == '/');
   };
   if (!in.home.empty() && workspace == in.home) {
     throw Refusal{"the workspace is your home directory " + in.home + ", which namespace isolation hides; run exec from "
                   "a project directory (or give --workspace)"};
   }
   for (const auto* list : {&spec.writable, &spec.readable, &spec.read_only}) {
-    for (const auto& root : *list) {
-      if (root == spec.tmp || within(root, workspace) || (tmp != "/tmp" && within(root, tmp))) continue;
+    for (const auto& inner : *list) {
+      if (inner == spec.tmp || within(inner, workspace) || (tmp != "/tmp" && within(inner, tmp))) continue;
       for (const char* place : {"/tmp", "/var/tmp", "/run"}) {
-        if (within(root, place)) {
-          throw Refusal{"profile '" + spec.profile + "' names " + root + ", inside " + place +
+        if (within(inner, place)) {
+          throw Refusal{"profile '" + spec.profile + "' names " + inner + ", inside " + place +
                         ", which namespace isolation keeps private (other programs' sockets live there)"};
         }
       }
