@@ -245,6 +245,20 @@ class ExecTest : public ::testing::TestWithParam<std::string> {
     return Exe((root_ / "bin/sandboxctl").string(), ExecArgs(profile, rest), AsTestUser() ? runner_ : "");
   }
 
+  // sandboxctl exec with `rest` in the background, as Exec runs it; its output on `out`.
+  bp::child ExecInBackground(const std::vector<std::string>& rest, bp::ipstream& out) {
+    std::vector<std::string> args = ExecArgs("offline", rest);
+    if (AsTestUser()) args.insert(args.begin(), {"-u", runner_, "--", (root_ / "bin/sandboxctl").string()});
+    return bp::child(AsTestUser() ? "/usr/sbin/runuser" : (root_ / "bin/sandboxctl").string(), bp::args = args,
+                     bp::start_dir = ws_.string(), bp::std_out > out, bp::std_err > bp::null, bp::std_in < bp::null);
+  }
+
+  // The process of sandboxctl itself in `child` (under runuser, its child; through the
+  // runner, the runner it became).
+  pid_t SandboxctlPid(const bp::child& child) {
+    return AsTestUser() ? std::stoi(Capture("pgrep -P " + std::to_string(child.id()))) : child.id();
+  }
+
   // A shell command inside the sandbox, in the workspace.
   Outcome InsideShell(const std::string& command, const std::string& profile = "offline") {
     return Exec({"--", "/bin/sh", "-c", command}, profile);
@@ -498,20 +512,14 @@ TEST_P(ExecTest, ExitStatusIsTheCommandsOwnOrSaysWhatHappened) {
 }
 
 TEST_P(ExecTest, SignalsReachTheCommand) {
-  std::vector<std::string> args = ExecArgs(
-      "offline", {"--", "/bin/sh", "-c", "trap 'echo got-term; exit 3' TERM; echo ready; while :; do sleep 0.05; done"});
-  if (AsTestUser()) args.insert(args.begin(), {"-u", runner_, "--", (root_ / "bin/sandboxctl").string()});
   bp::ipstream out;
-  bp::child child(AsTestUser() ? "/usr/sbin/runuser" : (root_ / "bin/sandboxctl").string(), bp::args = args,
-                  bp::start_dir = ws_.string(), bp::std_out > out, bp::std_err > bp::null, bp::std_in < bp::null);
+  bp::child child = ExecInBackground(
+      {"--", "/bin/sh", "-c", "trap 'echo got-term; exit 3' TERM; echo ready; while :; do sleep 0.05; done"}, out);
   std::string line;
   ASSERT_TRUE(std::getline(out, line));
   EXPECT_EQ(line, "ready");
-  // To sandboxctl itself (under runuser, its child; through the runner, the runner it
-  // became), which forwards it to the command's process group.
-  pid_t target = child.id();
-  if (AsTestUser()) target = std::stoi(Capture("pgrep -P " + std::to_string(child.id())));
-  kill(target, SIGTERM);
+  // To sandboxctl itself, which forwards it to the command's process group.
+  kill(SandboxctlPid(child), SIGTERM);
   ASSERT_TRUE(std::getline(out, line));
   EXPECT_EQ(line, "got-term");
   child.wait();
@@ -680,11 +688,8 @@ TEST_P(DeveloperWorld, NoSetuidOrSetgidFileIsLeftBehind) {
 TEST_P(DeveloperWorld, NoOtherNamespaceCanBeJoined) {
   // Another sandbox of the same profile: through the runner its user namespace belongs
   // to the sandbox user, so a process of that user could join it and hold every capability.
-  std::vector<std::string> args = ExecArgs("offline", {"--", "/bin/sh", "-c", "echo ready; sleep 30; echo sbxother" + id_});
-  if (AsTestUser()) args.insert(args.begin(), {"-u", runner_, "--", (root_ / "bin/sandboxctl").string()});
   bp::ipstream out;
-  bp::child other(AsTestUser() ? "/usr/sbin/runuser" : (root_ / "bin/sandboxctl").string(), bp::args = args,
-                  bp::start_dir = ws_.string(), bp::std_out > out, bp::std_err > bp::null, bp::std_in < bp::null);
+  bp::child other = ExecInBackground({"--", "/bin/sh", "-c", "echo ready; sleep 30; echo sbxother" + id_}, out);
   std::string line;
   ASSERT_TRUE(std::getline(out, line));
   const std::string pid = Capture("pgrep -f '^/bin/sh -c echo ready; sleep 30; echo sbxother" + id_ + "' | tr -d '\\n'");
@@ -697,17 +702,11 @@ TEST_P(DeveloperWorld, NoOtherNamespaceCanBeJoined) {
 }
 
 TEST_P(DeveloperWorld, KillingExecEndsTheSandbox) {
-  std::vector<std::string> args = ExecArgs("offline", {"--", "/bin/sh", "-c", "echo ready; sleep 60; echo sbxkill" + id_});
-  if (AsTestUser()) args.insert(args.begin(), {"-u", runner_, "--", (root_ / "bin/sandboxctl").string()});
   bp::ipstream out;
-  bp::child child(AsTestUser() ? "/usr/sbin/runuser" : (root_ / "bin/sandboxctl").string(), bp::args = args,
-                  bp::start_dir = ws_.string(), bp::std_out > out, bp::std_err > bp::null, bp::std_in < bp::null);
+  bp::child child = ExecInBackground({"--", "/bin/sh", "-c", "echo ready; sleep 60; echo sbxkill" + id_}, out);
   std::string line;
   ASSERT_TRUE(std::getline(out, line));
-  // sandboxctl itself (or the runner it became), not runuser.
-  pid_t target = child.id();
-  if (AsTestUser()) target = std::stoi(Capture("pgrep -P " + std::to_string(child.id())));
-  kill(target, SIGKILL);
+  kill(SandboxctlPid(child), SIGKILL);  // sandboxctl itself (or the runner it became), not runuser
   child.wait();
   std::string left;
   for (int i = 0; i < 50; ++i) {
