@@ -7,7 +7,6 @@
 // namespace of their own with only loopback. What cannot be enforced right now is
 // refused with exit 125 and the command that fixes it (DESIGN.md §2, invariant 4).
 #include <fcntl.h>
-#include <grp.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -57,24 +56,6 @@ void EnsurePrivateDir(const fs::path& dir, uid_t uid, gid_t gid, bool create) {
   }
 }
 
-// Groups whose members can become root: a namespace keeps supplementary groups.
-const std::vector<std::string> kRootEquivalentGroups = {"docker", "lxd", "incus-admin", "libvirt", "disk", "sudo",
-                                                         "wheel", "adm", "kvm"};
-
-std::vector<gid_t> SupplementaryGroups() {
-  int n = getgroups(0, nullptr);
-  std::vector<gid_t> groups(n > 0 ? static_cast<size_t>(n) : 0);
-  if (n > 0) n = getgroups(n, groups.data());
-  groups.resize(n > 0 ? static_cast<size_t>(n) : 0);
-  return groups;
-}
-
-std::optional<std::string> GroupName(gid_t gid) {
-  if (const group* g = getgrgid(gid)) return std::string(g->gr_name);
-  return std::nullopt;
-}
-
-
 // What namespace isolation's view is made of (engine/launch/view.h): the launch's roots,
 // the command itself, and what this host has at each of those paths.
 ViewInput NamespaceViewInput(const LaunchSpec& spec, const std::string& workspace, const std::vector<std::string>& writable,
@@ -91,8 +72,13 @@ ViewInput NamespaceViewInput(const LaunchSpec& spec, const std::string& workspac
   if (const auto resolv = fs::canonical("/etc/resolv.conf", ec); !ec && resolv.string().rfind("/run/", 0) == 0) {
     in.visible.push_back(resolv.string());
   }
-  // Sockets that make their group root-equivalent and live outside /run (hidden whole).
-  in.cover = {"/var/lib/lxd", "/var/snap/lxd/common/lxd", "/var/lib/incus", "/var/lib/libvirt", "/var/lib/docker"};
+  // What a group of the developer's grants and the view would otherwise show. docker,
+  // podman, libvirt: sockets in /run (empty). disk, kvm, video: devices (private /dev).
+  // lxd, incus-admin, libvirt, docker: their state directories, with sockets, here. adm
+  // and systemd-journal: the logs. shadow: the password hashes. sudo and wheel: nothing to
+  // hide, no_new_privs makes sudo (setuid) inert.
+  in.cover = {"/var/lib/lxd", "/var/snap/lxd/common/lxd", "/var/lib/incus", "/var/lib/libvirt", "/var/lib/docker",
+              "/var/log",     "/etc/shadow",              "/etc/gshadow"};
   // An agent's socket outside /tmp and /run, in a directory of the user's own.
   for (const char* var : {"SSH_AUTH_SOCK", "GPG_AGENT_INFO"}) {
     const char* v = std::getenv(var);
@@ -387,17 +373,10 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
         q.uid = account->uid;
         q.gid = account->gid;
         q.switch_first = true;
-      } else {
-        // Supplementary groups stay in a user namespace; some of them are root.
-        for (gid_t gid : SupplementaryGroups()) {
-          auto group = GroupName(gid);
-          if (group && std::find(kRootEquivalentGroups.begin(), kRootEquivalentGroups.end(), *group) !=
-                           kRootEquivalentGroups.end()) {
-            throw Refusal{"you are in the group '" + *group + "', which the sandbox would keep and which can act "
-                          "as root; apply the profile and use user isolation"};
-          }
-        }
       }
+      // Supplementary groups stay in a user namespace (they cannot be dropped there), and
+      // with them what a group may read or use; the view hides what makes a group
+      // root-equivalent (NamespaceViewInput), and no_new_privs makes sudo inert.
       // The invoking user's own ${tmp}s: under --tmp-root when given (tests), else in /tmp.
       const fs::path base = m.tmp_root.empty() ? fs::path("/tmp/sandboxctl-" + std::to_string(q.uid))
                                                : fs::path(m.tmp_root) / ("user-" + std::to_string(q.uid));

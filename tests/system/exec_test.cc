@@ -768,6 +768,29 @@ TEST_P(NamespaceWorld, WithoutATmpTheRunStillHasAPrivateTmpdir) {
   EXPECT_FALSE(fs::exists("/tmp/left-" + id_));
 }
 
+// The first user of a Debian, Ubuntu or Fedora machine is in sudo (or wheel) and adm:
+// namespace isolation runs for them, and the groups get the sandbox nothing. The test user
+// is made root-equivalent for real (passwordless sudo), and in adm and shadow.
+TEST_P(NamespaceWorld, MembersOfSudoAdmAndShadowRunButTheirGroupsGiveNothing) {
+  const fs::path sudoers = "/etc/sudoers.d/sbx-" + id_, log = "/var/log/sbx-" + id_ + ".log";
+  const fs::path marker = "/root/sbx-sudo-" + id_, control = "/root/sbx-sudo-control-" + id_;
+  cleanup_.push_back("rm -f " + sudoers.string() + " " + log.string() + " " + marker.string() + " " + control.string());
+  ASSERT_EQ(Sh("usermod -aG sudo,adm,shadow " + runner_ + " && echo '" + runner_ + " ALL=(ALL) NOPASSWD: ALL' > " +
+               sudoers.string() + " && chmod 0440 " + sudoers.string() + " && echo 'log line' > " + log.string() +
+               " && chown root:adm " + log.string() + " && chmod 0640 " + log.string()),
+            0);
+  // Outside the sandbox the groups are what they say.
+  ASSERT_EQ(AsDeveloper("sudo -n touch " + control.string()), 0);
+  ASSERT_TRUE(fs::exists(control)) << "the test user must be able to act as root outside the sandbox";
+  ASSERT_EQ(Capture("runuser -u " + runner_ + " -- " + Probe() + " read " + log.string()), "ok\n");
+  ASSERT_EQ(Capture("runuser -u " + runner_ + " -- " + Probe() + " read /etc/shadow"), "ok\n");
+  Outcome attempt = InsideShell("sudo -n touch " + marker.string() + "; echo ran");
+  EXPECT_EQ(attempt.out, "ran\n") << "namespace isolation refused a member of sudo: " << attempt.err;
+  EXPECT_FALSE(fs::exists(marker)) << "sudo ran a command as root for the sandbox";
+  EXPECT_NE(Inside({"read", log.string()}), "ok\n") << "adm's logs are readable in the sandbox";
+  EXPECT_NE(Inside({"read", "/etc/shadow"}), "ok\n") << "the password hashes are readable in the sandbox";
+}
+
 INSTANTIATE_TEST_SUITE_P(Isolation, DeveloperWorld, ::testing::Values("user", "runner", "namespace"),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 INSTANTIATE_TEST_SUITE_P(Isolation, NamespaceWorld, ::testing::Values("namespace"),
