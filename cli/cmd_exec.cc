@@ -217,6 +217,28 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
     const LaunchSpec& spec = compiled->spec();
     status["profile"] = name;
 
+    // auto never falls back to namespace isolation where user isolation is the caller's
+    // for an enclosing workspace: a .sandboxctl or .git below it (which a sandbox may have
+    // written) would otherwise make the run another workspace's, under another policy.
+    auto refuse_if_enclosed = [&](const std::optional<State>& root_state) {
+      if (x.isolation != "auto") return;
+      for (fs::path p = ws.parent_path(); p.has_relative_path(); p = p.parent_path()) {
+        bool applied_there = false;
+        if (root_state) {
+          applied_there = std::any_of(root_state->records.begin(), root_state->records.end(),
+                                      [&](const auto& r) { return r.second.workspaces.contains(p.string()); });
+        } else if (auto r = ReadLaunchRecord(m.state_dir, p.string(), name); r.ok()) {
+          applied_there = std::find(r->users.begin(), r->users.end(), getuid()) != r->users.end();
+        }
+        if (applied_there) {
+          throw Refusal{"this run's workspace " + ws.string() + " lies inside " + p.string() + ", where profile '" + name +
+                        "' is applied" + (root_state ? "" : " for you") + "; a .sandboxctl or .git below it would move the "
+                        "run out of user isolation. Run from " + p.string() + " with '--workspace " + p.string() +
+                        "', remove what made " + ws.string() + " a workspace, or ask for '--isolation namespace'"};
+        }
+      }
+    };
+
     // Not root: user isolation goes through the runner, which re-derives everything from
     // the launch record root wrote (readable by the runner group's members).
     if (!RunningAsRoot() && x.isolation != "namespace") {
@@ -277,7 +299,15 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
     } else if (x.isolation == "namespace") {
       why = "--isolation namespace";
     }
-    if (x.verbose) io.err << sx << "isolation " << IsolationName(isolation) << " (" << why << ")\n";
+    if (isolation == Isolation::kNamespace) {
+      refuse_if_enclosed(RunningAsRoot() ? std::optional<State>(state.value_or(State{})) : std::nullopt);
+    }
+    if (x.verbose) {
+      io.err << sx << "isolation " << IsolationName(isolation) << " (" << why << ")\n";
+    } else if (x.isolation == "auto" && isolation == Isolation::kNamespace && !x.quiet) {
+      // Never a weaker mode without a word: one line, unless --quiet.
+      io.err << sx << "namespace isolation: " << why << "\n";
+    }
     status["isolation"] = IsolationName(isolation);
 
     LaunchRequest q;
@@ -361,6 +391,7 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
       }
       q.uid = getuid();
       q.gid = getgid();
+      fixed = RunVariables(spec, IsolationName(isolation));
       if (geteuid() == 0) {
         // As root the command would own every root file (no capability needed to chmod
         // them): it runs as the user sudo was run by, or not at all.

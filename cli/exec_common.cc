@@ -33,7 +33,8 @@ bool ParseExecOptions(const std::vector<std::string>& args, const std::vector<st
       "directory to run in (default: the current one)")(
       "json-status", po::value<std::string>()->notifier([&](const std::string& v) { x.json_status = v; }),
       "write the result (exit code, duration, isolation and more) to this file as JSON")(
-      "verbose,v", po::bool_switch(&x.verbose), "say which isolation is used and why");
+      "verbose,v", po::bool_switch(&x.verbose), "say which isolation is used and why")(
+      "quiet,q", po::bool_switch(&x.quiet), "say nothing when auto picks namespace isolation");
   try {
     if (!ParseCommandLine("exec", args, specific, {}, g, usage, io.out)) return false;
     if (command.empty()) throw UsageError{"exec", "no command given; usage: sandboxctl exec --profile NAME -- COMMAND"};

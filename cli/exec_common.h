@@ -22,6 +22,7 @@ struct ExecOptions {
   std::optional<double> timeout;
   std::optional<std::string> cwd, json_status;
   bool verbose = false;
+  bool quiet = false;  // no line when auto picks namespace isolation
 };
 
 // Refuses (exit 125) with what is missing and how to fix it.

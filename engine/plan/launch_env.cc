@@ -93,11 +93,19 @@ bool MayRunIn(const LaunchSpec& spec, const std::string& workspace, const std::s
   return within(readable) && !within(spec.deny_read);
 }
 
+std::map<std::string, std::string> RunVariables(const LaunchSpec& spec, std::string_view isolation) {
+  return {{"SANDBOXCTL_PROFILE", spec.profile}, {"SANDBOXCTL_ISOLATION", std::string(isolation)}};
+}
+
 std::map<std::string, std::string> SandboxUserVariables(const LaunchSpec& spec, const std::string& workspace,
                                                         Target target) {
   using Variables = std::map<std::string, std::string>;
-  Variables fixed = target == Target::kWindows ? Variables{{"USERNAME", spec.user}}
-                                               : Variables{{"USER", spec.user}, {"LOGNAME", spec.user}};
+  Variables fixed = RunVariables(spec, "user");
+  if (target == Target::kWindows) {
+    fixed["USERNAME"] = spec.user;
+  } else {
+    fixed["USER"] = fixed["LOGNAME"] = spec.user;
+  }
   if (!spec.env_set.contains("GIT_CONFIG_COUNT")) {
     fixed["GIT_CONFIG_COUNT"] = "1";
     fixed["GIT_CONFIG_KEY_0"] = "safe.directory";

@@ -38,7 +38,11 @@ std::vector<std::string> SandboxEnvironment(const LaunchSpec& spec, const std::v
 bool MayRunIn(const LaunchSpec& spec, const std::string& workspace, const std::string& tmp, const std::string& cwd,
               Target target = Target::kLinux);
 
-// What sandboxctl sets for a command run as the sandbox user: USER, LOGNAME, and git's
+// Where the command runs, for the command: SANDBOXCTL_PROFILE (the profile's name) and
+// SANDBOXCTL_ISOLATION ("user" or "namespace").
+std::map<std::string, std::string> RunVariables(const LaunchSpec& spec, std::string_view isolation);
+
+// What sandboxctl sets for a command run as the sandbox user: RunVariables with "user", USER, LOGNAME, and git's
 // trust of the workspace (it belongs to someone else than the sandbox user, so git would
 // refuse it as a "dubious ownership" repository) unless the profile sets git's config.
 // On Windows USERNAME instead of USER and LOGNAME.

@@ -756,6 +756,20 @@ TEST_P(DeveloperWorld, ACommandThatReadsTheTerminalAtOnceIsNeverStopped) {
 // What only namespace isolation has: in user isolation ${tmp} is what apply made.
 class NamespaceWorld : public DeveloperWorld {};
 
+// auto never picks the weaker mode without a word; --quiet keeps it quiet.
+TEST_P(NamespaceWorld, AutoSaysWhenItPicksNamespaceIsolation) {
+  std::vector<std::string> args = ExecArgs("offline", {"--", "true"});
+  *(std::find(args.begin(), args.end(), "--isolation") + 1) = "auto";
+  Outcome said = Exe((root_ / "bin/sandboxctl").string(), args, runner_);
+  EXPECT_EQ(said.exit_code, 0) << said.err;
+  EXPECT_EQ(said.err, "sandboxctl exec: namespace isolation: profile 'offline' is not applied for this workspace, or "
+                      "you are not in group '" + Group() + "'\n");
+  args.insert(args.end() - 2, "--quiet");
+  Outcome quiet = Exe((root_ / "bin/sandboxctl").string(), args, runner_);
+  EXPECT_EQ(quiet.exit_code, 0) << quiet.err;
+  EXPECT_EQ(quiet.err, "");
+}
+
 // A profile that names no ${tmp}, like the built-in base, still gets a TMPDIR of its own.
 TEST_P(NamespaceWorld, WithoutATmpTheRunStillHasAPrivateTmpdir) {
   std::ofstream(ws_ / ".sandboxctl/notmp.toml")
@@ -791,7 +805,52 @@ TEST_P(NamespaceWorld, MembersOfSudoAdmAndShadowRunButTheirGroupsGiveNothing) {
   EXPECT_NE(Inside({"read", "/etc/shadow"}), "ok\n") << "the password hashes are readable in the sandbox";
 }
 
+TEST_P(DeveloperWorld, TheCommandKnowsWhereItRuns) {
+  EXPECT_EQ(Inside({"env", "SANDBOXCTL_PROFILE"}), "offline\n");
+  EXPECT_EQ(Inside({"env", "SANDBOXCTL_ISOLATION"}), Isolation() + "\n");
+}
+
+// What only user isolation has: an applied workspace.
+class AppliedWorld : public DeveloperWorld {
+ protected:
+  // Exec with --isolation auto, started in `subdir` of the workspace.
+  Outcome ExecAutoFrom(const std::string& subdir, const std::vector<std::string>& rest) {
+    std::vector<std::string> args = ExecArgs("offline", rest);
+    *(std::find(args.begin(), args.end(), "--isolation") + 1) = "auto";
+    std::string line = "cd " + (ws_ / subdir).string() + " && exec " + (root_ / "bin/sandboxctl").string();
+    for (const auto& a : args) line += " '" + a + "'";
+    return Exe("/bin/sh", {"-c", line}, AsTestUser() ? runner_ : "");
+  }
+};
+
+// A profile the sandbox could have written in a subdirectory of the applied workspace:
+// a run started there never moves to namespace isolation under it.
+TEST_P(AppliedWorld, APlantedWorkspaceBelowAnAppliedOneIsRefusedNotFallenBackTo) {
+  // It makes a directory of the developer's writable that the applied profile does not name.
+  const fs::path mine = "/tmp/sbx-planted-" + id_, out = mine / "planted-policy-wrote";
+  cleanup_.push_back("rm -rf " + mine.string());
+  ASSERT_EQ(Sh("mkdir -m 0700 " + mine.string() + " && chown " + runner_ + ": " + mine.string()), 0);
+  // Where a namespace run of the test user would keep its ${tmp}: there, so that nothing
+  // but the refusal can stop the fallback.
+  ASSERT_EQ(Sh("chmod 0711 " + (root_ / "tmp").string() + " && install -d -m 0700 -o " + runner_ + " " +
+               (root_ / "tmp" / ("user-" + Uid())).string()),
+            0);
+  fs::create_directories(ws_ / "src/.sandboxctl");
+  std::ofstream(ws_ / "src/.sandboxctl/offline.toml")
+      << "version = 1\n[filesystem]\nwritable = [\"${workspace}\", \"" << mine.string() << "\"]\n[network]\nmode = \"offline\"\n";
+  ASSERT_EQ(Sh("chown -R " + (via_runner_ ? runner_ : std::string("root")) + ": " + (ws_ / "src").string()), 0);
+  Outcome r = ExecAutoFrom("src", {"--", "/bin/sh", "-c", "echo x > " + out.string()});
+  EXPECT_EQ(r.exit_code, 125) << r.err;
+  EXPECT_NE(r.err.find("lies inside " + ws_.string() + ", where profile 'offline' is applied"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(out)) << "the planted profile took effect";
+  // From the workspace itself, auto is user isolation.
+  Outcome here = ExecAutoFrom(".", {"--", Probe(), "env", "SANDBOXCTL_ISOLATION"});
+  EXPECT_EQ(here.out, "user\n") << here.err;
+}
+
 INSTANTIATE_TEST_SUITE_P(Isolation, DeveloperWorld, ::testing::Values("user", "runner", "namespace"),
+                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+INSTANTIATE_TEST_SUITE_P(Isolation, AppliedWorld, ::testing::Values("user", "runner"),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 INSTANTIATE_TEST_SUITE_P(Isolation, NamespaceWorld, ::testing::Values("namespace"),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });

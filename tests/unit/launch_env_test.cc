@@ -110,17 +110,28 @@ TEST(LaunchEnv, CommandsStartOnlyWhereTheSandboxMayRead) {
 
 TEST(LaunchEnv, SandboxUserTrustsTheWorkspaceForGitUnlessTheProfileSetsGitConfig) {
   LaunchSpec spec;
+  spec.profile = "offline";
   spec.user = "sbx-offline";
-  EXPECT_EQ(SandboxUserVariables(spec, "/w"), (std::map<std::string, std::string>{{"GIT_CONFIG_COUNT", "1"},
-                                                                                 {"GIT_CONFIG_KEY_0", "safe.directory"},
-                                                                                 {"GIT_CONFIG_VALUE_0", "/w"},
-                                                                                 {"LOGNAME", "sbx-offline"},
-                                                                                 {"USER", "sbx-offline"}}));
+  const std::map<std::string, std::string> where = {{"SANDBOXCTL_ISOLATION", "user"}, {"SANDBOXCTL_PROFILE", "offline"}};
+  auto with_where = [&](std::map<std::string, std::string> vars) {
+    vars.insert(where.begin(), where.end());
+    return vars;
+  };
+  EXPECT_EQ(SandboxUserVariables(spec, "/w"), with_where({{"GIT_CONFIG_COUNT", "1"},
+                                                          {"GIT_CONFIG_KEY_0", "safe.directory"},
+                                                          {"GIT_CONFIG_VALUE_0", "/w"},
+                                                          {"LOGNAME", "sbx-offline"},
+                                                          {"USER", "sbx-offline"}}));
   spec.env_set["GIT_CONFIG_COUNT"] = "0";
-  EXPECT_EQ(SandboxUserVariables(spec, "/w"),
-            (std::map<std::string, std::string>{{"LOGNAME", "sbx-offline"}, {"USER", "sbx-offline"}}));
-  EXPECT_EQ(SandboxUserVariables(spec, "C:\\w", Target::kWindows),
-            (std::map<std::string, std::string>{{"USERNAME", "sbx-offline"}}));
+  EXPECT_EQ(SandboxUserVariables(spec, "/w"), with_where({{"LOGNAME", "sbx-offline"}, {"USER", "sbx-offline"}}));
+  EXPECT_EQ(SandboxUserVariables(spec, "C:\\w", Target::kWindows), with_where({{"USERNAME", "sbx-offline"}}));
+}
+
+TEST(LaunchEnv, TheCommandIsToldItsProfileAndIsolation) {
+  LaunchSpec spec;
+  spec.profile = "ci";
+  EXPECT_EQ(RunVariables(spec, "namespace"),
+            (std::map<std::string, std::string>{{"SANDBOXCTL_ISOLATION", "namespace"}, {"SANDBOXCTL_PROFILE", "ci"}}));
 }
 
 }  // namespace
