@@ -299,6 +299,10 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
     } else if (x.isolation == "namespace") {
       why = "--isolation namespace";
     }
+    if (isolation == Isolation::kNamespace && spec.require_user_isolation) {
+      throw Refusal{"profile '" + name + "' runs in user isolation only (isolation = \"user\", " + spec.origin + "), and " +
+                    why + "; run 'sudo sandboxctl apply' for this workspace"};
+    }
     if (isolation == Isolation::kNamespace) {
       refuse_if_enclosed(RunningAsRoot() ? std::optional<State>(state.value_or(State{})) : std::nullopt);
     }

@@ -405,6 +405,7 @@ void Compiler::AddProfile(const Profile& p, Plan& plan) {
   l.network = p.Mode();
   l.loopback = p.Loopback();
   l.require_namespace = p.RequireNamespace();
+  l.require_user_isolation = p.RequiresUserIsolation();
   for (const auto& a : s.net_allow) l.allow.push_back(a.value.ToString());
   l.env_inherit = p.Inherit();
   if (l.env_inherit == EnvInherit::kCore) l.env_core = CoreEnv(ctx_.target);

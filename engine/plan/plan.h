@@ -77,6 +77,7 @@ struct LaunchSpec {
   NetworkMode network = NetworkMode::kOffline;
   bool loopback = false;
   bool require_namespace = false;  // offline: refuse rather than fall back to AF_UNIX only
+  bool require_user_isolation = false;  // isolation = "user": exec refuses namespace isolation
   std::vector<std::string> allow;
   EnvInherit env_inherit = EnvInherit::kCore;
   std::vector<std::string> env_core, env_allow, env_deny;

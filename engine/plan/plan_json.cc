@@ -20,6 +20,7 @@ nlohmann::json LaunchSpecToJson(const LaunchSpec& l) {
   return {{"profile", l.profile},
           {"origin", l.origin},
           {"user", l.user},
+          {"isolation", l.require_user_isolation ? "user" : "any"},
           {"exec_users", l.exec_users},
           {"filesystem",
            {{"writable", l.writable}, {"read_only", l.read_only}, {"readable", l.readable}, {"deny_read", l.deny_read}}},
@@ -199,6 +200,12 @@ Result<LaunchSpec> LaunchSpecFromJson(const nlohmann::json& j, Target target) {
   for (auto [key, field] : {std::pair{"loopback", &l.loopback}, std::pair{"require_namespace", &l.require_namespace}}) {
     if (!net->contains(key) || !(*net)[key].is_boolean()) return BadLaunch(std::string("'") + key + "' is not a boolean");
     *field = (*net)[key].get<bool>();
+  }
+  // Launch records written before the key existed have none: any isolation.
+  if (j.contains("isolation")) {
+    const std::string isolation = text(j, "isolation");
+    if (isolation != "user" && isolation != "any") return BadLaunch("unknown isolation '" + isolation + "'");
+    l.require_user_isolation = isolation == "user";
   }
   const std::string inherit = text(*env, "inherit");
   known = false;

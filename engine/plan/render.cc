@@ -112,7 +112,8 @@ std::string RenderPlanText(const Plan& plan) {
     const auto& env = l["env"];
     out << "  " << Str(l["profile"]) << ": as " << Str(l["user"]) << ", network " << Str(net["mode"])
         << (net["loopback"].get<bool>() ? " (loopback allowed)" : "")
-        << (net.value("require_namespace", false) ? " (network namespace required)" : "") << "\n";
+        << (net.value("require_namespace", false) ? " (network namespace required)" : "")
+        << (l.value("isolation", "any") == "user" ? ", user isolation only" : "") << "\n";
     for (const char* key : {"writable", "read_only", "readable", "deny_read"}) {
       if (!fs[key].empty()) out << "    " << key << ": " << List(fs[key]) << "\n";
     }

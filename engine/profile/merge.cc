@@ -62,6 +62,8 @@ ProfileSettings MergeSettings(const ProfileSettings& parent, const ProfileSettin
   Override(m.network_mode, child.network_mode);
   Override(m.loopback, child.loopback);
   Override(m.require_namespace, child.require_namespace);
+  // A requirement of user isolation is a floor, like the deny lists: no child lifts it.
+  if (!(m.isolation && m.isolation->value == IsolationRequirement::kUser)) Override(m.isolation, child.isolation);
   Union(m.net_allow, child.net_allow);
   Override(m.env_inherit, child.env_inherit);
   Union(m.env_allow, child.env_allow);
@@ -82,6 +84,10 @@ NetworkMode Profile::Mode() const {
 }
 
 bool Profile::Loopback() const { return settings.loopback && settings.loopback->value; }
+
+bool Profile::RequiresUserIsolation() const {
+  return settings.isolation && settings.isolation->value == IsolationRequirement::kUser;
+}
 
 bool Profile::RequireNamespace() const { return settings.require_namespace && settings.require_namespace->value; }
 

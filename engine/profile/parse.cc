@@ -307,9 +307,12 @@ void Parser::ParseLimits(const toml::table& t, ProfileSettings& s) {
 ParsedProfile Parser::Run(const toml::table& root) {
   errors_at_start_ = diags_.size();
   ParsedProfile out;
-  CheckKeys(root, "", {"version", "description", "extends", "identity", "filesystem", "network", "env", "limits"});
+  CheckKeys(root, "", {"version", "description", "extends", "isolation", "identity", "filesystem", "network", "env",
+                       "limits"});
   ParseVersion(root);
   out.settings.description = String(root, "", "description");
+  out.settings.isolation = Enum<IsolationRequirement>(root, "", "isolation", "isolation",
+                                                      {{"any", IsolationRequirement::kAny}, {"user", IsolationRequirement::kUser}});
   out.extends = String(root, "", "extends");
   if (out.extends && out.extends->value.empty()) {
     Error(DiagCode::kInvalidValue, out.extends->where, "'extends' is empty; name a profile or a relative path");

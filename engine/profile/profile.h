@@ -26,6 +26,8 @@ struct Located {
 
 enum class NetworkMode { kOffline, kOnline, kAllowlist };
 enum class EnvInherit { kNone, kCore, kAll };
+// Which isolation a profile accepts: any (auto may pick namespace), or only user.
+enum class IsolationRequirement { kAny, kUser };
 std::string_view NetworkModeName(NetworkMode mode);
 std::string_view EnvInheritName(EnvInherit inherit);
 
@@ -38,6 +40,7 @@ std::string_view LayerName(Layer layer);
 // not written; lists keep the order of first appearance.
 struct ProfileSettings {
   std::optional<Located<std::string>> description;
+  std::optional<Located<IsolationRequirement>> isolation;  // once "user" in a chain, "user" for good
   std::optional<Located<std::string>> user;
   std::vector<Located<std::string>> exec_users;  // may exec it through the runner, besides who applied it
   std::vector<Located<std::string>> writable, read_only, readable, deny_read;
@@ -70,6 +73,7 @@ struct Profile {
   NetworkMode Mode() const;      // default offline
   bool Loopback() const;         // default false
   bool RequireNamespace() const; // default false
+  bool RequiresUserIsolation() const;  // isolation = "user"; default any
   EnvInherit Inherit() const;    // default core
 };
 

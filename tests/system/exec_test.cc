@@ -770,6 +770,21 @@ TEST_P(NamespaceWorld, AutoSaysWhenItPicksNamespaceIsolation) {
   EXPECT_EQ(quiet.err, "");
 }
 
+// A profile may run in user isolation only: without apply, nothing runs.
+TEST_P(NamespaceWorld, AProfileThatRequiresUserIsolationNeverRunsInANamespace) {
+  std::ofstream(ws_ / ".sandboxctl/useronly.toml")
+      << "version = 1\nextends = \"./offline.toml\"\nisolation = \"user\"\n";
+  for (const char* isolation : {"auto", "namespace"}) {
+    std::vector<std::string> args = ExecArgs("useronly", {"--", "/bin/sh", "-c", "echo x > ran"});
+    *(std::find(args.begin(), args.end(), "--isolation") + 1) = isolation;
+    Outcome r = Exe((root_ / "bin/sandboxctl").string(), args, runner_);
+    EXPECT_EQ(r.exit_code, 125) << isolation << ": " << r.err;
+    EXPECT_NE(r.err.find("runs in user isolation only (isolation = \"user\", .sandboxctl/useronly.toml)"), std::string::npos)
+        << r.err;
+    EXPECT_FALSE(fs::exists(ws_ / "ran")) << "the command ran in namespace isolation (" << isolation << ")";
+  }
+}
+
 // A profile that names no ${tmp}, like the built-in base, still gets a TMPDIR of its own.
 TEST_P(NamespaceWorld, WithoutATmpTheRunStillHasAPrivateTmpdir) {
   std::ofstream(ws_ / ".sandboxctl/notmp.toml")

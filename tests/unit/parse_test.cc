@@ -229,3 +229,29 @@ TEST(DecodeUtf8, ReadsEachLengthAndRefusesWhatIsNotUtf8) {
 
 }  // namespace
 }  // namespace sbx
+
+namespace sbx {
+namespace {
+
+TEST(ParseProfile, IsolationIsAnyOrUser) {
+  auto user = Parse("version = 1\nisolation = \"user\"\n");
+  ASSERT_TRUE(user.profile.ok) << Join(user.messages, "\n");
+  ASSERT_TRUE(user.profile.settings.isolation);
+  EXPECT_EQ(user.profile.settings.isolation->value, IsolationRequirement::kUser);
+  auto bad = Parse("version = 1\nisolation = \"usr\"\n");
+  EXPECT_FALSE(bad.profile.ok);
+  EXPECT_EQ(bad.messages, (std::vector<std::string>{
+                              "2:13: invalid isolation 'usr'; expected one of \"any\", \"user\"; did you mean 'user'?"}));
+}
+
+TEST(MergeProfile, AUserIsolationRequirementIsAFloorNoChildLifts) {
+  ProfileSettings user, any;
+  user.isolation = Located<IsolationRequirement>{IsolationRequirement::kUser, {}};
+  any.isolation = Located<IsolationRequirement>{IsolationRequirement::kAny, {}};
+  EXPECT_EQ(MergeSettings(user, any).isolation->value, IsolationRequirement::kUser);
+  EXPECT_EQ(MergeSettings(any, user).isolation->value, IsolationRequirement::kUser);
+  EXPECT_EQ(MergeSettings(any, ProfileSettings{}).isolation->value, IsolationRequirement::kAny);
+}
+
+}  // namespace
+}  // namespace sbx
