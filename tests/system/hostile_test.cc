@@ -974,7 +974,8 @@ TEST_F(RunnerUnderAttack, LocaleAndAHugeEnvironmentChangeNothing) {
   std::vector<std::string> huge{"PATH=/usr/bin:/bin", "BIG=" + std::string(131000, 'x'), "NOEQUALS", "=novalue"};
   for (int i = 0; i < 1500; ++i) huge.push_back("HUGE_" + std::to_string(i) + "=" + std::string(500, 'y'));
   Outcome r = Ok(Command("env | cut -d= -f1 | sort | tr '\\n' ' '"), huge);
-  EXPECT_EQ(r.out, "GIT_CONFIG_COUNT GIT_CONFIG_KEY_0 GIT_CONFIG_VALUE_0 HOME LOGNAME PATH PWD TMPDIR USER ");
+  EXPECT_EQ(r.out, "GIT_CONFIG_COUNT GIT_CONFIG_KEY_0 GIT_CONFIG_VALUE_0 HOME LOGNAME PATH PWD SANDBOXCTL_ISOLATION "
+                   "SANDBOXCTL_PROFILE TMPDIR USER ");
 }
 
 // Descriptors the caller leaves open (here a root-only file and directory that root
