@@ -36,23 +36,16 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A directory private to `uid`, made if missing (`create`): never a symlink, owned by
-// `uid` (or by root, as apply makes ${tmp} with an ACL entry), closed to others.
-void EnsurePrivateDir(const fs::path& dir, uid_t uid, gid_t gid, bool create) {
-  if (create && mkdir(dir.c_str(), 0700) == 0) {
-    if (geteuid() != uid && lchown(dir.c_str(), uid, gid) != 0) {  // root, making it for a sudo user
-      throw Refusal{"cannot hand " + dir.string() + " to uid " + std::to_string(uid) + ": " + std::strerror(errno)};
-    }
-  } else if (create && errno != EEXIST) {
-    throw Refusal{"cannot create " + dir.string() + ": " + std::strerror(errno)};
-  }
+// User isolation's ${tmp}, which apply made: never a symlink, owned by the sandbox user
+// (or by root, with an ACL entry), closed to others.
+void CheckPrivateDir(const fs::path& dir, uid_t uid) {
   struct stat st {};
   if (lstat(dir.c_str(), &st) != 0) {
     throw Refusal{dir.string() + " is missing; run 'sudo sandboxctl apply' to make it"};
   }
   if (!S_ISDIR(st.st_mode) || (st.st_uid != uid && st.st_uid != 0) || (st.st_mode & 007) != 0) {
     throw Refusal{dir.string() + " is not a private directory (owner uid " + std::to_string(st.st_uid) +
-                  "); remove it" + (create ? "" : " and run 'sudo sandboxctl apply'")};
+                  "); remove it and run 'sudo sandboxctl apply'"};
   }
 }
 
@@ -412,28 +405,14 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
       // Supplementary groups stay in a user namespace (they cannot be dropped there), and
       // with them what a group may read or use; the view hides what makes a group
       // root-equivalent (NamespaceViewInput), and no_new_privs makes sudo inert.
-      // The invoking user's own ${tmp}s: under --tmp-root when given (tests), else in /tmp.
-      const fs::path base = m.tmp_root.empty() ? fs::path("/tmp/sandboxctl-" + std::to_string(q.uid))
-                                               : fs::path(m.tmp_root) / ("user-" + std::to_string(q.uid));
-      if (!m.tmp_root.empty()) {
-        // Others must not be able to swap what lies beneath it (unless sticky, like /tmp).
-        if (mkdir(m.tmp_root.c_str(), 0755) != 0 && errno != EEXIST) {
-          throw Refusal{"cannot create --tmp-root " + m.tmp_root + ": " + std::strerror(errno)};
-        }
-        struct stat st {};
-        if (lstat(m.tmp_root.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) ||
-            ((st.st_mode & 022) && !(st.st_mode & S_ISVTX)) || (st.st_uid != 0 && st.st_uid != geteuid())) {
-          throw Refusal{"--tmp-root " + m.tmp_root + " is not a directory that only root or you can change"};
-        }
-      }
-      EnsurePrivateDir(base, q.uid, q.gid, true);
-      // A profile without ${tmp} (the built-in base) still gets a TMPDIR no other run
-      // shares: the view's own /tmp.
-      tmp = spec.tmp.empty() ? "/tmp" : (base / fs::path(spec.tmp).filename()).string();
+      // ${tmp} is the run's own, in the view's private /tmp: nothing another local user
+      // could make beforehand (and so block or plant), nothing one run leaves for the next.
+      // A profile without ${tmp} (the built-in base) gets the view's /tmp itself.
+      tmp = spec.tmp.empty() ? "/tmp" : "/tmp/" + fs::path(spec.tmp).filename().string();
       q.private_network = spec.network == NetworkMode::kOffline;
     }
-    const bool view_tmp = isolation == Isolation::kNamespace && spec.tmp.empty();
-    if (!view_tmp) EnsurePrivateDir(tmp, q.uid, q.gid, isolation == Isolation::kNamespace);
+    const bool view_tmp = isolation == Isolation::kNamespace;  // made in the view, not on the host
+    if (!view_tmp) CheckPrivateDir(tmp, q.uid);
     fixed["TMPDIR"] = tmp;
     fixed["HOME"] = tmp;
 
@@ -461,15 +440,18 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
     q.argv = command;
 
     std::vector<std::string> writable;
-    for (const auto& w : spec.writable) writable.push_back(w == spec.tmp ? tmp : w);
-    if (!view_tmp) writable.push_back(tmp);  // the view's /tmp is writable by a rule of its own
+    for (const auto& w : spec.writable) {
+      if (w != spec.tmp) writable.push_back(w);
+    }
+    if (!view_tmp) writable.push_back(tmp);  // the view's ${tmp} is a tmpfs with a Landlock rule of its own
     // Carve-outs are read-only mounts in both modes: ACL entries alone would let the
     // sandbox rename a carve-out away and put a writable copy in its place.
     if (isolation == Isolation::kNamespace) {
       // The command as the kernel finds it: a link to it may lie where the view hides.
       std::error_code ec;
       if (auto real = fs::canonical(q.executable, ec); !ec) q.executable = real.string();
-      const ViewInput in = NamespaceViewInput(spec, ws.string(), writable, q.executable, q.uid);
+      ViewInput in = NamespaceViewInput(spec, ws.string(), writable, q.executable, q.uid);
+      if (tmp != "/tmp") in.scratch = tmp;
       CheckViewRoots(spec, ws.string(), tmp, in);
       q.view = PlanView(in);
       if (x.verbose) io.err << sx << "view:\n" << RenderView(q.view);

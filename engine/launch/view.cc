@@ -53,6 +53,9 @@ std::vector<MountOp> PlanView(const ViewInput& in) {
     const bool covered = std::any_of(ops.begin(), ops.end(), [&](const MountOp& o) { return Within(p.target, o.target); });
     if (!covered) ops.push_back(p);
   }
+  if (!in.scratch.empty() && Within(in.scratch, "/tmp") && in.scratch != "/tmp") {
+    ops.push_back({MountKind::kTmpfs, in.scratch, "", true, false, "${tmp}"});
+  }
   std::vector<std::string> hidden;
   hidden.reserve(ops.size());
   for (const auto& o : ops) hidden.push_back(o.target);

@@ -8,7 +8,7 @@
 //
 //   /                 the host's tree, recursively read-only, nosuid, nodev
 //   /tmp /var/tmp     empty, private, writable (tmpfs): no one's sockets (tmux, ssh-agent,
-//                     screen, X11) and nothing another run left
+//                     screen, X11) and nothing another run left; the run's ${tmp} in /tmp
 //   /run              empty (tmpfs, read-only): the user's runtime directory, the session
 //                     bus, docker's and libvirt's sockets are not there
 //   /dev              private: null zero full random urandom tty, a new devpts instance
@@ -55,6 +55,7 @@ struct ViewInput {
   std::vector<std::string> visible;  // also read-only where hidden: the executable, resolv.conf's target
   std::vector<std::string> cover;    // hidden as deny-read paths are: sockets outside /run and /tmp
   std::string home;                  // the invoking user's home: hidden ("" or "/": nothing hidden)
+  std::string scratch;               // the run's ${tmp}, an empty writable tmpfs inside /tmp ("": none)
   std::map<std::string, PathType> types;  // lstat of every path above; absent = kMissing
 };
 

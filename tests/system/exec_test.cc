@@ -785,6 +785,20 @@ TEST_P(NamespaceWorld, AProfileThatRequiresUserIsolationNeverRunsInANamespace) {
   }
 }
 
+// Another local user makes the developer's scratch directory first, with a .gitconfig in
+// it (HOME is ${tmp}): exec is neither blocked nor given the planted file.
+TEST_P(NamespaceWorld, ScratchPlacesOthersMadeFirstChangeNothing) {
+  const std::string other = "sbxq-" + id_, squat = (root_ / "tmp" / ("user-" + Uid())).string();
+  cleanup_.push_back("userdel " + other);
+  ASSERT_EQ(Sh("useradd --no-create-home --shell /bin/sh " + other + " && chmod 1777 " + (root_ / "tmp").string() +
+               " && runuser -u " + other + " -- sh -c 'mkdir -m 0777 " + squat + " && mkdir -m 0777 " + squat +
+               "/offline && echo \"[core] fsmonitor = touch /tmp/planted\" > " + squat + "/offline/.gitconfig'"),
+            0);
+  Outcome r = InsideShell("cat $HOME/.gitconfig 2>/dev/null; echo ran");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "ran\n") << "the planted file was the sandbox's";
+}
+
 // A profile that names no ${tmp}, like the built-in base, still gets a TMPDIR of its own.
 TEST_P(NamespaceWorld, WithoutATmpTheRunStillHasAPrivateTmpdir) {
   std::ofstream(ws_ / ".sandboxctl/notmp.toml")

@@ -1,6 +1,8 @@
 // The namespace view as data (engine/launch/view.h): which mounts, in which order.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "engine/launch/view.h"
 
 namespace sbx {
@@ -110,6 +112,25 @@ TEST(View, ACarveOutInsideAnotherIsNeverAnchoredWritable) {
   for (const auto& op : PlanView(in)) {
     if (op.kind == MountKind::kBindWritable) EXPECT_EQ(op.target, "/srv/ws") << RenderView(PlanView(in));
   }
+}
+
+}  // namespace
+}  // namespace sbx
+
+namespace sbx {
+namespace {
+
+TEST(View, TheRunsTmpIsAnEmptyTmpfsInsideThePrivateTmp) {
+  ViewInput in;
+  in.scratch = "/tmp/offline-1234";
+  const auto ops = PlanView(in);
+  ASSERT_GE(ops.size(), 2U);
+  EXPECT_EQ(ops[0].target, "/tmp");
+  const auto scratch = std::find_if(ops.begin(), ops.end(), [](const MountOp& o) { return o.why == "${tmp}"; });
+  ASSERT_NE(scratch, ops.end()) << RenderView(ops);
+  EXPECT_EQ(*scratch, (MountOp{K::kTmpfs, "/tmp/offline-1234", "", true, false, "${tmp}"}));
+  in.scratch = "/home/dev/tmp";  // only ever inside the private /tmp
+  EXPECT_EQ(PlanView(in).size(), ops.size() - 1);
 }
 
 }  // namespace
