@@ -246,6 +246,7 @@ class ExecTest : public ::testing::TestWithParam<std::string> {
   }
 
   // sandboxctl exec with `rest` in the background, as Exec runs it; its output on `out`.
+  // cppcheck-suppress constParameter ; the child's output is written into it
   bp::child ExecInBackground(const std::vector<std::string>& rest, bp::ipstream& out) {
     std::vector<std::string> args = ExecArgs("offline", rest);
     if (AsTestUser()) args.insert(args.begin(), {"-u", runner_, "--", (root_ / "bin/sandboxctl").string()});
