@@ -116,10 +116,7 @@ ViewInput NamespaceViewInput(const LaunchSpec& spec, const std::string& workspac
 // brought back (a root in /tmp could be the developer's tmux or X11 socket directory), the
 // whole home as the workspace, a carve-out that is a link (it would not be read-only).
 void CheckViewRoots(const LaunchSpec& spec, const std::string& workspace, const std::string& tmp, const ViewInput& in) {
-  auto within = [](const std::string& inner, const std::string& outer) {
-    return inner == outer ||
-           (inner.size() > outer.size() && inner.compare(0, outer.size(), outer) == 0 && inner[outer.size()] == '/');
-  };
+  auto within = [](const std::string& inner, const std::string& outer) { return IsWithin(inner, outer, PathStyle::kPosix); };
   if (!in.home.empty() && workspace == in.home) {
     throw Refusal{"the workspace is your home directory " + in.home + ", which namespace isolation hides; run exec from "
                   "a project directory (or give --workspace)"};
@@ -213,7 +210,7 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
     // auto never falls back to namespace isolation where user isolation is the caller's
     // for an enclosing workspace: a .sandboxctl or .git below it (which a sandbox may have
     // written) would otherwise make the run another workspace's, under another policy.
-    auto refuse_if_enclosed = [&](const std::optional<State>& root_state) {
+    auto refuse_if_enclosed = [&](const State* root_state) {
       if (x.isolation != "auto") return;
       for (fs::path p = ws.parent_path(); p.has_relative_path(); p = p.parent_path()) {
         bool applied_there = false;
@@ -297,7 +294,8 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
                     why + "; run 'sudo sandboxctl apply' for this workspace"};
     }
     if (isolation == Isolation::kNamespace) {
-      refuse_if_enclosed(RunningAsRoot() ? std::optional<State>(state.value_or(State{})) : std::nullopt);
+      const State none;
+      refuse_if_enclosed(RunningAsRoot() ? (state ? &*state : &none) : nullptr);
     }
     if (x.verbose) {
       io.err << sx << "isolation " << IsolationName(isolation) << " (" << why << ")\n";

@@ -1,5 +1,7 @@
 #include "engine/launch/view.h"
 
+#include "engine/profile/paths.h"
+
 #include <algorithm>
 #include <cstddef>
 
@@ -7,10 +9,7 @@ namespace sbx {
 namespace {
 
 // `path` is `root` or lies beneath it (both normal absolute paths).
-bool Within(const std::string& path, const std::string& root) {
-  if (root == "/") return true;
-  return path.compare(0, root.size(), root) == 0 && (path.size() == root.size() || path[root.size()] == '/');
-}
+bool Within(const std::string& path, const std::string& root) { return IsWithin(path, root, PathStyle::kPosix); }
 
 size_t Depth(const std::string& path) {
   return path == "/" ? 0 : static_cast<size_t>(std::count(path.begin(), path.end(), '/'));
