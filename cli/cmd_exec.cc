@@ -207,26 +207,21 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
     const LaunchSpec& spec = compiled->spec();
     status["profile"] = name;
 
-    // auto never falls back to namespace isolation where user isolation is the caller's
-    // for an enclosing workspace: a .sandboxctl or .git below it (which a sandbox may have
-    // written) would otherwise make the run another workspace's, under another policy.
-    auto refuse_if_enclosed = [&](const State* root_state) {
-      if (x.isolation != "auto") return;
+    // An enclosing workspace where the profile is applied (for this caller): auto refuses
+    // rather than fall back to namespace isolation below it (DecideIsolation).
+    auto applied_above = [&](const State* root_state) -> std::optional<std::string> {
       for (fs::path p = ws.parent_path(); p.has_relative_path(); p = p.parent_path()) {
-        bool applied_there = false;
         if (root_state) {
-          applied_there = std::any_of(root_state->records.begin(), root_state->records.end(),
-                                      [&](const auto& r) { return r.second.workspaces.contains(p.string()); });
-        } else if (auto r = ReadLaunchRecord(m.state_dir, p.string(), name); r.ok()) {
-          applied_there = std::find(r->users.begin(), r->users.end(), getuid()) != r->users.end();
-        }
-        if (applied_there) {
-          throw Refusal{"this run's workspace " + ws.string() + " lies inside " + p.string() + ", where profile '" + name +
-                        "' is applied" + (root_state ? "" : " for you") + "; a .sandboxctl or .git below it would move the "
-                        "run out of user isolation. Run from " + p.string() + " with '--workspace " + p.string() +
-                        "', remove what made " + ws.string() + " a workspace, or ask for '--isolation namespace'"};
+          if (std::any_of(root_state->records.begin(), root_state->records.end(),
+                          [&](const auto& r) { return r.second.workspaces.contains(p.string()); })) {
+            return p.string();
+          }
+        } else if (auto r = ReadLaunchRecord(m.state_dir, p.string(), name);
+                   r.ok() && std::find(r->users.begin(), r->users.end(), getuid()) != r->users.end()) {
+          return p.string();
         }
       }
+      return std::nullopt;
     };
 
     // Not root: user isolation goes through the runner, which re-derives everything from
@@ -279,29 +274,26 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
       }
     }
     const std::string user_id = "user:" + spec.user;
-    const bool applied = state && state->records.contains(user_id) && state->records.at(user_id).workspaces.contains(ws.string());
-    Isolation isolation = Isolation::kNamespace;
-    std::string why = "profile '" + name + "' is not applied for this workspace" +
-                      (RunningAsRoot() ? "" : ", or you are not in group '" + m.runner_group + "'");
-    if (x.isolation == "user" || (x.isolation == "auto" && applied)) {
-      isolation = Isolation::kUser;
-      why = "profile '" + name + "' is applied for this workspace";
-    } else if (x.isolation == "namespace") {
-      why = "--isolation namespace";
-    }
-    if (isolation == Isolation::kNamespace && spec.require_user_isolation) {
-      throw Refusal{"profile '" + name + "' runs in user isolation only (isolation = \"user\", " + spec.origin + "), and " +
-                    why + "; run 'sudo sandboxctl apply' for this workspace"};
-    }
-    if (isolation == Isolation::kNamespace) {
+    IsolationFacts facts;
+    facts.requested = x.isolation;
+    facts.profile = name;
+    facts.origin = spec.origin;
+    facts.workspace = ws.string();
+    facts.as_root = RunningAsRoot();
+    facts.runner_group = m.runner_group;
+    facts.require_user = spec.require_user_isolation;
+    facts.applied_here = state && state->records.contains(user_id) && state->records.at(user_id).workspaces.contains(ws.string());
+    if (x.isolation == "auto" && !facts.applied_here) {
       const State none;
-      refuse_if_enclosed(RunningAsRoot() ? (state ? &*state : &none) : nullptr);
+      facts.applied_above = applied_above(facts.as_root ? (state ? &*state : &none) : nullptr);
     }
+    const IsolationDecision decision = DecideIsolation(facts);
+    const Isolation isolation = decision.isolation;
+    if (decision.refusal) throw Refusal{*decision.refusal};
     if (x.verbose) {
-      io.err << sx << "isolation " << IsolationName(isolation) << " (" << why << ")\n";
-    } else if (x.isolation == "auto" && isolation == Isolation::kNamespace && !x.quiet) {
-      // Never a weaker mode without a word: one line, unless --quiet.
-      io.err << sx << "namespace isolation: " << why << "\n";
+      io.err << sx << "isolation " << IsolationName(isolation) << " (" << decision.why << ")\n";
+    } else if (decision.announce && !x.quiet) {
+      io.err << sx << "namespace isolation: " << decision.why << "\n";  // never a weaker mode without a word
     }
     status["isolation"] = IsolationName(isolation);
 
@@ -311,10 +303,6 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
     std::string tmp = spec.tmp;
     std::map<std::string, std::string> fixed;
     if (isolation == Isolation::kUser) {
-      if (!applied) {
-        throw Refusal{"profile '" + name + "' is not applied for this workspace; run 'sudo sandboxctl apply' first, "
-                      "or use '--isolation namespace'"};
-      }
       CheckAppliedAsPlanned(*plan, *state, name, [](const Resource& r) {
         // What lets others use the runner depends on who applied; it restricts nothing here.
         if (r.kind == ResourceKind::kLaunch || r.type == "group_member") return AppliedCheck::kNot;

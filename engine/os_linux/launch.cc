@@ -32,10 +32,6 @@
 
 namespace sbx {
 
-std::string_view IsolationName(Isolation isolation) {
-  return isolation == Isolation::kUser ? "user" : "namespace";
-}
-
 namespace {
 
 // The child's steps, in order; a failure is reported as the step and errno.

@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/core/result.h"
+#include "engine/launch/decide.h"
 #include "engine/launch/view.h"
 #include "engine/plan/plan.h"
 #include "engine/reconcile/host.h"
@@ -25,8 +26,6 @@
 
 namespace sbx {
 
-enum class Isolation { kUser, kNamespace };
-std::string_view IsolationName(Isolation isolation);
 
 struct LaunchRequest {
   Isolation isolation = Isolation::kNamespace;
