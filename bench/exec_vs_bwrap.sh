@@ -45,7 +45,11 @@ printf 'version = 1\n[identity]\nuser = "sbxb-%s"\n[filesystem]\nwritable = ["${
   "$id" > "$ws/.sandboxctl/offline.toml"
 cd "$ws"
 "$sbx" --machine-profiles "$root/none" apply --yes "${machine[@]}" >/dev/null 2>&1
-exec_cmd() { echo "$sbx --machine-profiles $root/none exec --profile offline --isolation $1 ${machine[*]} -- /bin/true"; }
+# Namespace isolation runs trusted profiles only (sandboxctl trust).
+"$sbx" --machine-profiles "$root/none" trust --trust-store "$root/trust.json" >/dev/null
+exec_cmd() {
+  echo "$sbx --machine-profiles $root/none exec --profile offline --isolation $1 ${machine[*]} --trust-store $root/trust.json -- /bin/true"
+}
 for mode in user namespace; do
   $(exec_cmd "$mode") || { echo "exec_vs_bwrap: exec in $mode isolation failed"; exit 1; }
 done

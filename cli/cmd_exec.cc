@@ -18,6 +18,7 @@
 
 #include "cli/exec_common.h"
 #include "cli/machine_linux.h"
+#include "cli/trust_store.h"
 #include "engine/core/host_info.h"
 #include "engine/core/strings.h"
 #include "engine/os_linux/accounts.h"
@@ -114,8 +115,10 @@ ViewInput NamespaceViewInput(const LaunchSpec& spec, const std::string& workspac
 
 // What a profile may not ask of namespace isolation's view: a place the view keeps private
 // brought back (a root in /tmp could be the developer's tmux or X11 socket directory), the
-// whole home as the workspace, a carve-out that is a link (it would not be read-only).
-void CheckViewRoots(const LaunchSpec& spec, const std::string& workspace, const std::string& tmp, const ViewInput& in) {
+// whole home as the workspace, a carve-out that is a link (it would not be read-only), a
+// writable root that holds the trust store.
+void CheckViewRoots(const LaunchSpec& spec, const std::string& workspace, const std::string& tmp,
+                    const std::string& trust_store, const ViewInput& in) {
   auto within = [](const std::string& inner, const std::string& outer) { return IsWithin(inner, outer, PathStyle::kPosix); };
   if (!in.home.empty() && workspace == in.home) {
     throw Refusal{"the workspace is your home directory " + in.home + ", which namespace isolation hides; run exec from "
@@ -130,6 +133,12 @@ void CheckViewRoots(const LaunchSpec& spec, const std::string& workspace, const 
                         ", which namespace isolation keeps private (other programs' sockets live there)"};
         }
       }
+    }
+  }
+  for (const auto& w : spec.writable) {
+    if (within(trust_store, w)) {
+      throw Refusal{"profile '" + spec.profile + "' makes " + w + " writable, which holds the trust store " + trust_store +
+                    ": a sandbox could trust its own profiles"};
     }
   }
   for (const auto& c : spec.read_only) {
@@ -162,7 +171,13 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
     return kExitOk;
   }
 
-  const auto ws = ResolveWorkspace(g);
+  // A run belongs to the nearest trusted workspace above the current directory: what a
+  // sandbox planted below it (a .sandboxctl, a .git) does not make a workspace of its own.
+  std::string trust_error;
+  const fs::path trust_path = TrustStorePath(x.trust_store);
+  const std::optional<TrustStore> trust = LoadTrustStore(trust_path, trust_error);
+  fs::path ws = ResolveWorkspace(g);
+  if (!g.workspace && trust) ws = TrustedWorkspaceFor(ws.string(), *trust);
   const std::string sx = "sandboxctl exec: ";
   // What happened, launched or refused: to the audit log (as root) and --json-status.
   nlohmann::json status = {{"command", command}};
@@ -388,6 +403,17 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
         q.gid = account->gid;
         q.switch_first = true;
       }
+      // Namespace isolation runs only what the developer trusted, exactly (cmd_trust.cc).
+      if (const TrustedFiles now = ReadPolicyFiles(*plan, name, ws, g); !now.empty()) {
+        if (!trust) throw Refusal{"cannot read the trust store: " + trust_error};
+        const auto it = trust->workspaces.find(ws.string());
+        const auto changes = TrustDifferences(it == trust->workspaces.end() ? nullptr : &it->second, now);
+        if (!changes.empty()) {
+          throw Refusal{"the profiles of " + ws.string() + " are not trusted for namespace isolation: " +
+                        Join(changes, ", ") + "; see what they allow and trust them with 'sandboxctl trust --workspace " +
+                        ws.string() + "'"};
+        }
+      }
       // Supplementary groups stay in a user namespace (they cannot be dropped there), and
       // with them what a group may read or use; the view hides what makes a group
       // root-equivalent (NamespaceViewInput), and no_new_privs makes sudo inert.
@@ -438,7 +464,7 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
       if (auto real = fs::canonical(q.executable, ec); !ec) q.executable = real.string();
       ViewInput in = NamespaceViewInput(spec, ws.string(), writable, q.executable, q.uid);
       if (tmp != "/tmp") in.scratch = tmp;
-      CheckViewRoots(spec, ws.string(), tmp, in);
+      CheckViewRoots(spec, ws.string(), tmp, trust_path.string(), in);
       q.view = PlanView(in);
       if (x.verbose) io.err << sx << "view:\n" << RenderView(q.view);
     }

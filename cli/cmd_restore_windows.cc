@@ -54,3 +54,20 @@ int RunRestore(GlobalOptions g, const std::vector<std::string>& args, Io io) {
 }
 
 }  // namespace sbx::cli
+
+namespace sbx::cli {
+
+// Trust decides what namespace isolation may run, and namespace isolation is Linux's: on
+// Windows every exec is user isolation, after apply, which is its review.
+int RunTrust(GlobalOptions g, const std::vector<std::string>& args, Io io) {
+  if (!ParseCommandLine("trust", args, {}, {}, g,
+                        "sandboxctl trust\n\n"
+                        "Trusts a workspace's profiles for namespace isolation, which is Linux's.\n"
+                        "On Windows every exec runs in user isolation after apply.",
+                        io.out)) {
+    return kExitOk;
+  }
+  throw UsageError{"trust", "namespace isolation is Linux's; on Windows 'sandboxctl apply' reviews the profiles"};
+}
+
+}  // namespace sbx::cli

@@ -88,5 +88,6 @@ int RunStatus(GlobalOptions g, const std::vector<std::string>& args, Io io);
 int RunDestroy(GlobalOptions g, const std::vector<std::string>& args, Io io);
 int RunRestore(GlobalOptions g, const std::vector<std::string>& args, Io io);
 int RunExec(GlobalOptions g, const std::vector<std::string>& args, Io io);
+int RunTrust(GlobalOptions g, const std::vector<std::string>& args, Io io);
 
 }  // namespace sbx::cli

@@ -13,7 +13,7 @@ std::pair<std::vector<std::string>, std::vector<std::string>> SplitCommand(const
   static const std::vector<std::string> kTakesValue{
       "--profile", "-p", "--isolation", "--timeout", "--cwd", "--json-status", "--state-dir", "--log-dir",
       "--lock-timeout", "--nft-table", "--tmp-root", "--unit-dir", "--workspace", "--log-level",
-      "--machine-profiles", "--builtin-profiles", "--runner-dir", "--runner-group"};
+      "--machine-profiles", "--builtin-profiles", "--runner-dir", "--runner-group", "--trust-store"};
   auto at = [&](size_t i) { return args.begin() + static_cast<std::ptrdiff_t>(i); };
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--") return {{args.begin(), at(i)}, {at(i + 1), args.end()}};
@@ -34,7 +34,9 @@ bool ParseExecOptions(const std::vector<std::string>& args, const std::vector<st
       "json-status", po::value<std::string>()->notifier([&](const std::string& v) { x.json_status = v; }),
       "write the result (exit code, duration, isolation and more) to this file as JSON")(
       "verbose,v", po::bool_switch(&x.verbose), "say which isolation is used and why")(
-      "quiet,q", po::bool_switch(&x.quiet), "say nothing when auto picks namespace isolation");
+      "quiet,q", po::bool_switch(&x.quiet), "say nothing when auto picks namespace isolation")(
+      "trust-store", po::value<std::string>()->notifier([&](const std::string& v) { x.trust_store = v; }),
+      "the trust store of namespace isolation (default ~/.local/state/sandboxctl/trust.json)");
   try {
     if (!ParseCommandLine("exec", args, specific, {}, g, usage, io.out)) return false;
     if (command.empty()) throw UsageError{"exec", "no command given; usage: sandboxctl exec --profile NAME -- COMMAND"};

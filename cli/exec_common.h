@@ -23,6 +23,7 @@ struct ExecOptions {
   std::optional<std::string> cwd, json_status;
   bool verbose = false;
   bool quiet = false;  // no line when auto picks namespace isolation
+  std::optional<std::string> trust_store;  // --trust-store (cli/trust_store.h)
 };
 
 // Refuses (exit 125) with what is missing and how to fix it.

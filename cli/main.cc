@@ -29,6 +29,7 @@ const std::map<std::string, Command>& Commands() {
       {"status", {sbx::cli::RunStatus, "report drift; exit 3 when drifted"}},
       {"destroy", {sbx::cli::RunDestroy, "remove what sandboxctl made and restore what it changed (root)"}},
       {"exec", {sbx::cli::RunExec, "run a command inside a profile's sandbox"}},
+      {"trust", {sbx::cli::RunTrust, "show what a workspace's profiles allow and trust them for namespace isolation"}},
       {"restore", {sbx::cli::RunRestore, "put the firewall rules back after a reboot (root; run at boot)"}},
   };
   return kCommands;

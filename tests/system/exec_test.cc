@@ -86,8 +86,23 @@ class ExecTest : public ::testing::TestWithParam<std::string> {
     if (user_mode_) {
       Outcome applied = Sandboxctl({"apply", "--yes"});
       ASSERT_EQ(applied.exit_code, 0) << applied.err;
+    } else {
+      Trust();
     }
   }
+
+  // sandboxctl trust as the test user: namespace isolation runs only trusted profiles.
+  Outcome TrustCommand(const std::vector<std::string>& rest) {
+    std::vector<std::string> args{"--machine-profiles", "", "--builtin-profiles", (root_ / "share").string(), "trust",
+                                  "--trust-store", TrustStore().string()};
+    args.insert(args.end(), rest.begin(), rest.end());
+    return Exe((root_ / "bin/sandboxctl").string(), args, runner_);
+  }
+  void Trust() {
+    Outcome trusted = TrustCommand({});
+    ASSERT_EQ(trusted.exit_code, 0) << trusted.err;
+  }
+  fs::path TrustStore() const { return root_ / "userlog/trust.json"; }
 
   void TearDown() override {
     if (IsSkipped()) return;
@@ -232,7 +247,8 @@ class ExecTest : public ::testing::TestWithParam<std::string> {
                                   "--profile", profile, "--isolation", Isolation(), "--state-dir",
                                   (root_ / "state").string(), "--log-dir", LogDir().string(), "--nft-table",
                                   "sbxtest_" + id_, "--tmp-root", (root_ / "tmp").string(), "--runner-dir",
-                                  (root_ / "runner").string(), "--runner-group", Group()};
+                                  (root_ / "runner").string(), "--runner-group", Group(), "--trust-store",
+                                  TrustStore().string()};
     args.insert(args.end(), rest.begin(), rest.end());
     return args;
   }
@@ -330,6 +346,7 @@ TEST_P(ExecTest, WritableRootsNeverPassThroughSymbolicLinks) {
   std::ofstream(ws_ / ".sandboxctl/linked.toml")
       << "version = 1\n[identity]\nuser = \"sbxf-" << id_ << "\"\n"
       << "[filesystem]\nwritable = [\"${workspace}/out/sub\", \"${tmp}\"]\n[network]\nmode = \"offline\"\n";
+  if (!user_mode_) Trust();
   const std::string before = Capture("getfacl -p " + (root_ / "outside/sub").string());
   if (user_mode_) {
     Outcome apply = Sandboxctl({"apply", "--yes"});
@@ -388,6 +405,7 @@ TEST_P(ExecTest, CarveOutsCannotBeRenamedAwayOrReplaced) {
       << "[filesystem]\nwritable = [\"${workspace}\", \"${tmp}\"]\nread_only = [\"${workspace}/a/b/prot\"]\n"
       << "[network]\nmode = \"offline\"\n";
   ASSERT_EQ(Sh("chown -R " + std::string(AsTestUser() && !user_mode_ ? runner_ : "root") + ": " + ws_.string()), 0);
+  if (!user_mode_) Trust();
   if (user_mode_) {
     Outcome applied = Sandboxctl({"apply", "--yes"});
     ASSERT_EQ(applied.exit_code, 0) << applied.err;
@@ -445,6 +463,7 @@ TEST_P(ExecTest, GitCommitsUnderAProfileWithoutTheCarveOut) {
       << "version = 1\n[identity]\nuser = \"sbxf-" << id_ << "\"\n"
       << "[filesystem]\nwritable = [\"${workspace}\", \"${tmp}\"]\n[network]\nmode = \"offline\"\n";
   MakeRepository();
+  if (!user_mode_) Trust();
   Outcome commit = InsideShell("git -c user.name=t -c user.email=t@example.org commit -qam two", "commit");
   EXPECT_EQ(commit.exit_code, 0) << commit.err;
   EXPECT_EQ(InsideShell("git log --format=%s", "commit").out, "two\ninit\n");
@@ -800,11 +819,52 @@ TEST_P(NamespaceWorld, ScratchPlacesOthersMadeFirstChangeNothing) {
   EXPECT_EQ(r.out, "ran\n") << "the planted file was the sandbox's";
 }
 
+// What a sandbox can write it cannot make the policy of a later run: an edited profile is
+// refused until trusted again, a profile planted below the trusted workspace changes
+// nothing. Both plants drop the .git carve-out; the effect looked for is a file in .git.
+TEST_P(NamespaceWorld, EditedOrPlantedProfilesNeverTakeEffectUntrusted) {
+  const std::string loose = "version = 1\n[identity]\nuser = \"sbxe-" + id_ +
+                            "\"\n[filesystem]\nwritable = [\"${workspace}\", \"${tmp}\"]\n[network]\nmode = \"offline\"\n";
+  const fs::path planted = ws_ / ".git/planted";
+  // Planted in a subdirectory, naming the whole workspace writable: the run from there
+  // belongs to the trusted workspace.
+  fs::create_directories(ws_ / "src/.sandboxctl");
+  std::string wide = loose;
+  wide.replace(wide.find("${workspace}"), 12, ws_.string());
+  std::ofstream(ws_ / "src/.sandboxctl/offline.toml") << wide;
+  ASSERT_EQ(Sh("chown -R " + runner_ + ": " + (ws_ / "src").string()), 0);
+  std::string line = "cd " + (ws_ / "src").string() + " && exec " + (root_ / "bin/sandboxctl").string();
+  for (const auto& a : ExecArgs("offline", {"--", "/bin/sh", "-c", "echo x > " + planted.string()})) line += " '" + a + "'";
+  Outcome below = Exe("/bin/sh", {"-c", line}, runner_);
+  EXPECT_NE(below.exit_code, 125) << "the trusted profile runs: " << below.err;
+  EXPECT_FALSE(fs::exists(planted)) << "the profile planted below the workspace took effect";
+  // Edited in place: refused, saying what changed and what trusts it.
+  const std::string trusted = ReadFile(ws_ / ".sandboxctl/offline.toml");
+  std::ofstream(ws_ / ".sandboxctl/offline.toml", std::ios::trunc) << loose;
+  Outcome edited = InsideShell("echo x > " + planted.string());
+  EXPECT_EQ(edited.exit_code, 125);
+  EXPECT_EQ(edited.err, "sandboxctl exec: the profiles of " + ws_.string() + " are not trusted for namespace isolation: "
+                        "'.sandboxctl/offline.toml' changed since you trusted it; see what they allow and trust them "
+                        "with 'sandboxctl trust --workspace " + ws_.string() + "'\n");
+  EXPECT_FALSE(fs::exists(planted)) << "the edited profile took effect";
+  // Trusting it is the developer's decision: then it runs, until revoked.
+  Outcome shown = TrustCommand({});
+  EXPECT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_NE(shown.out.find("  '.sandboxctl/offline.toml' changed since you trusted it\n"), std::string::npos) << shown.out;
+  EXPECT_NE(shown.out.find("    writes: " + ws_.string()), std::string::npos) << shown.out;
+  EXPECT_EQ(InsideShell("true").exit_code, 0);
+  EXPECT_NE(TrustCommand({"--list"}).out.find(ws_.string() + "\n  .sandboxctl/offline.toml\n"), std::string::npos);
+  EXPECT_EQ(TrustCommand({"--revoke"}).out, "No longer trusted: " + ws_.string() + "\n");
+  EXPECT_EQ(InsideShell("true").exit_code, 125);
+  std::ofstream(ws_ / ".sandboxctl/offline.toml", std::ios::trunc) << trusted;
+}
+
 // A profile that names no ${tmp}, like the built-in base, still gets a TMPDIR of its own.
 TEST_P(NamespaceWorld, WithoutATmpTheRunStillHasAPrivateTmpdir) {
   std::ofstream(ws_ / ".sandboxctl/notmp.toml")
       << "version = 1\n[identity]\nuser = \"sbxf-" << id_ << "\"\n[filesystem]\nwritable = [\"${workspace}\"]\n"
       << "[network]\nmode = \"offline\"\n";
+  Trust();
   Outcome first = InsideShell("echo $TMPDIR; echo x > $TMPDIR/left-" + id_ + " && echo written", "notmp");
   EXPECT_EQ(first.out, "/tmp\nwritten\n") << first.err;
   Outcome second = InsideShell("test -e $TMPDIR/left-" + id_ + " && echo seen || echo unseen", "notmp");
@@ -894,7 +954,8 @@ TEST_P(ExecFailClosed, NamespaceIsolationNeverRunsCommandsAsRoot) {
   Outcome refused = Exe((root_ / "bin/sandboxctl").string(), args, "");  // root, not through sudo
   EXPECT_EQ(refused.exit_code, 125);
   EXPECT_NE(refused.err.find("namespace isolation does not run commands as root"), std::string::npos) << refused.err;
-  // Under sudo, as the user sudo was run by.
+  // Under sudo, as the user sudo was run by, whose trust store decides.
+  Trust();
   args.back() = "id";
   args.emplace_back("-u");
   const std::string uid = Capture("id -u " + runner_);
