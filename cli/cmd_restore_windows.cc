@@ -60,7 +60,8 @@ namespace sbx::cli {
 // Trust decides what namespace isolation may run, and namespace isolation is Linux's: on
 // Windows every exec is user isolation, after apply, which is its review.
 int RunTrust(GlobalOptions g, const std::vector<std::string>& args, Io io) {
-  if (!ParseCommandLine("trust", args, {}, {}, g,
+  boost::program_options::options_description specific("trust options");
+  if (!ParseCommandLine("trust", args, specific, {}, g,
                         "sandboxctl trust\n\n"
                         "Trusts a workspace's profiles for namespace isolation, which is Linux's.\n"
                         "On Windows every exec runs in user isolation after apply.",
