@@ -52,11 +52,11 @@ void CheckPrivateDir(const fs::path& dir, uid_t uid) {
 
 // What namespace isolation's view is made of (engine/launch/view.h): the launch's roots,
 // the command itself, and what this host has at each of those paths.
-ViewInput NamespaceViewInput(const LaunchSpec& spec, const std::string& workspace, const std::vector<std::string>& writable,
-                             const std::string& executable, uid_t uid) {
+ViewInput NamespaceViewInput(const LaunchSpec& spec, const std::vector<std::string>& carve_outs, const std::string& workspace,
+                             const std::vector<std::string>& writable, const std::string& executable, uid_t uid) {
   ViewInput in;
   in.writable = writable;
-  in.read_only = spec.read_only;
+  in.read_only = carve_outs;
   in.readable = spec.readable;
   in.readable.push_back(workspace);
   in.deny_read = spec.deny_read;
@@ -458,18 +458,23 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
     if (!view_tmp) writable.push_back(tmp);  // the view's ${tmp} is a tmpfs with a Landlock rule of its own
     // Carve-outs are read-only mounts in both modes: ACL entries alone would let the
     // sandbox rename a carve-out away and put a writable copy in its place.
+    if (auto prepared = PrepareConfinement(q, spec, writable, abi, x.timeout); !prepared.ok()) {
+      throw Refusal{prepared.error().Render()};
+    }
     if (isolation == Isolation::kNamespace) {
       // The command as the kernel finds it: a link to it may lie where the view hides.
       std::error_code ec;
       if (auto real = fs::canonical(q.executable, ec); !ec) q.executable = real.string();
-      ViewInput in = NamespaceViewInput(spec, ws.string(), writable, q.executable, q.uid);
+      ViewInput in = NamespaceViewInput(spec, q.read_only, ws.string(), writable, q.executable, q.uid);
       if (tmp != "/tmp") in.scratch = tmp;
-      CheckViewRoots(spec, ws.string(), tmp, trust_path.string(), in);
+      try {
+        CheckViewRoots(spec, ws.string(), tmp, trust_path.string(), in);
+      } catch (const Refusal&) {
+        close(q.landlock_fd);
+        throw;
+      }
       q.view = PlanView(in);
       if (x.verbose) io.err << sx << "view:\n" << RenderView(q.view);
-    }
-    if (auto prepared = PrepareConfinement(q, spec, writable, abi, x.timeout); !prepared.ok()) {
-      throw Refusal{prepared.error().Render()};
     }
 
     auto outcome = Launch(q);

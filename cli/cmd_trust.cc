@@ -95,12 +95,26 @@ int RunTrust(GlobalOptions g, const std::vector<std::string>& args, Io io) {
   auto plan = CompileWorkspacePlan(g, m, ws, io);
   if (!plan) return kExitFailure;
   TrustedFiles files;
-  std::string shown;
+  std::string shown, review;
+  nlohmann::json review_rows = nlohmann::json::array();
+  // Writable roots that root named (built-in and machine profiles) are accepted by rule.
+  std::vector<std::string> root_named;
+  std::vector<const LaunchSpec*> untrusted;
   for (const auto& l : plan->launches) {
     const TrustedFiles own = ReadPolicyFiles(*plan, l.profile, ws, g);
-    if (own.empty()) continue;  // built-in or machine profiles only: root's, nothing to trust
+    if (own.empty()) {  // built-in or machine profiles only: root's, nothing to trust
+      root_named.insert(root_named.end(), l.writable.begin(), l.writable.end());
+      continue;
+    }
     files.insert(own.begin(), own.end());
-    shown += "  " + l.profile + " (" + l.origin + ")\n" + Allows(l);
+    untrusted.push_back(&l);
+  }
+  for (const LaunchSpec* l : untrusted) {
+    shown += "  " + l->profile + " (" + l->origin + ")\n" + Allows(*l);
+    for (const auto& r : WritableRootsToReview(*l, ws.string(), plan->context.home, root_named)) {
+      review += "    " + l->profile + ": " + r.path + ": " + r.why + "\n";
+      review_rows.push_back({{"profile", l->profile}, {"path", r.path}, {"why", r.why}});
+    }
   }
   const auto& before = store->workspaces;
   const auto it = before.find(ws.string());
@@ -115,7 +129,8 @@ int RunTrust(GlobalOptions g, const std::vector<std::string>& args, Io io) {
   if (g.json) {
     std::vector<std::string> names;
     for (const auto& f : files) names.push_back(f.first);
-    io.out << nlohmann::json{{"workspace", ws.string()}, {"store", path.string()}, {"files", names}, {"changes", changes}}
+    io.out << nlohmann::json{{"workspace", ws.string()}, {"store", path.string()}, {"files", names},
+                             {"changes", changes}, {"review", review_rows}}
                   .dump(2)
            << "\n";
     return kExitOk;
@@ -124,7 +139,12 @@ int RunTrust(GlobalOptions g, const std::vector<std::string>& args, Io io) {
     io.out << "Nothing to trust: " << ws.string() << " has no profiles of its own.\n";
     return kExitOk;
   }
-  io.out << "Workspace " << ws.string() << ": what its profiles allow in namespace isolation\n" << shown;
+  io.out << "Workspace " << ws.string() << ": what its profiles allow in namespace isolation\n";
+  if (!review.empty()) {
+    io.out << "  Review these first: writable, outside the workspace, and no tool cache, ${tmp} or root's profile\n"
+           << review;
+  }
+  io.out << shown;
   for (const auto& c : changes) io.out << "  " << c << "\n";
   io.out << "Trusted " << files.size() << (files.size() == 1 ? " file" : " files") << " (" << path.string() << ").\n";
   return kExitOk;

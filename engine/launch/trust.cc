@@ -70,4 +70,53 @@ std::string TrustedWorkspaceFor(const std::string& start, const TrustStore& stor
   return start;
 }
 
+std::vector<RootToReview> WritableRootsToReview(const LaunchSpec& spec, const std::string& workspace,
+                                                const std::string& home, const std::vector<std::string>& root_named) {
+  auto within = [](const std::string& path, const std::string& root) { return IsWithin(path, root, PathStyle::kPosix); };
+  static const char* const kCaches[] = {".cache", ".npm", ".cargo/registry", ".cargo/git", "go/pkg/mod", ".m2/repository",
+                                        ".gradle/caches"};
+  // Where a place of the home runs code as the developer: (path below home, what it is).
+  static const std::pair<const char*, const char*> kKnown[] = {
+      {"bin", "programs you run (on PATH)"},
+      {".local/lib", "programs you run (Python packages)"},
+      {".pyenv", "programs you run (Python versions)"},
+      {".nvm", "programs you run (Node versions)"},
+      {".rustup", "programs you run (Rust toolchains)"},
+      {".cargo/bin", "programs you run (on PATH)"},
+      {"go/bin", "programs you run (on PATH)"},
+      {".vim", "editor code that runs as you"},
+      {".vimrc", "editor code that runs as you"},
+      {".emacs.d", "editor code that runs as you"},
+      {".emacs", "editor code that runs as you"},
+      {".tmux.conf", "runs when your tmux starts"},
+      {".xsessionrc", "runs when your session starts"},
+      {".xprofile", "runs when your session starts"},
+  };
+  const bool home_known = home.size() > 1 && home[0] == '/';
+  std::vector<RootToReview> out;
+  for (const auto& w : spec.writable) {
+    if (w == spec.tmp || within(w, workspace)) continue;
+    if (std::any_of(root_named.begin(), root_named.end(), [&](const std::string& r) { return within(w, r); })) continue;
+    if (home_known && std::any_of(std::begin(kCaches), std::end(kCaches), [&](const char* c) {
+          return within(w, home + "/" + c);
+        })) {
+      continue;
+    }
+    std::string why = "outside the workspace";
+    if (within(workspace, w)) {
+      why = "holds the workspace and everything beside it (other repositories)";
+    } else if (home_known) {
+      for (const auto& [place, what] : kKnown) {
+        const std::string p = home + "/" + place;
+        if (within(w, p) || within(p, w)) {
+          why = what;
+          break;
+        }
+      }
+    }
+    out.push_back({w, why});
+  }
+  return out;
+}
+
 }  // namespace sbx

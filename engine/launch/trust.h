@@ -44,4 +44,22 @@ std::vector<std::string> TrustDifferences(const TrustedFiles* trusted, const Tru
 // .git planted below a trusted workspace changes nothing.
 std::string TrustedWorkspaceFor(const std::string& start, const TrustStore& store);
 
+// A writable root that `trust` shows before anything else, and why it matters.
+struct RootToReview {
+  std::string path;
+  std::string why;  // "outside the workspace", or what the place does ("programs you run", ...)
+  bool operator==(const RootToReview&) const = default;
+};
+
+// The writable roots of `spec` outside `workspace` that no rule accepts. Accepted: the
+// run's ${tmp}; a tool cache in `home` (~/.cache, ~/.npm, ~/.cargo/registry, ~/.cargo/git,
+// ~/go/pkg/mod, ~/.m2/repository, ~/.gradle/caches); what `root_named` holds (writable roots
+// of built-in and machine profiles, which root put there). The rest, each with what the
+// place does where it is a known one: `~/bin`, `~/.local/lib/python3*`, `~/.pyenv`,
+// `~/.nvm`, `~/.rustup`, `~/.cargo/bin`, `~/go/bin` hold programs the developer runs;
+// `~/.vim`, `~/.emacs.d` editor code; `~/.tmux.conf`, `~/.xsessionrc`, `~/.xprofile` run at
+// session start; a directory holding or beside the workspace may be another repository.
+std::vector<RootToReview> WritableRootsToReview(const LaunchSpec& spec, const std::string& workspace,
+                                                const std::string& home, const std::vector<std::string>& root_named);
+
 }  // namespace sbx

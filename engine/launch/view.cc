@@ -90,7 +90,7 @@ std::vector<MountOp> PlanView(const ViewInput& in) {
   }
   for (const auto& c : in.read_only) add(MountKind::kBindReadOnly, c, "carve-out");
   for (const auto& d : in.deny_read) add(MountKind::kCover, d, "deny-read");
-  for (const auto& d : in.cover) add(MountKind::kCover, d, "socket hidden");
+  for (const auto& d : in.cover) add(MountKind::kCover, d, "hidden: what a group or an agent grants");
   // What is read where it would otherwise be hidden; not inside something bound already.
   std::vector<std::string> shown;
   for (const auto* list : {&in.readable, &in.visible}) {
@@ -144,6 +144,21 @@ std::string RenderView(const std::vector<MountOp>& ops) {
     out += line + o.target + "  (" + o.why + ")\n";
   }
   return out;
+}
+
+std::optional<std::string> GitdirOfPointer(const std::string& text, const std::string& dir) {
+  static constexpr std::string_view kPrefix = "gitdir: ";
+  if (text.compare(0, kPrefix.size(), kPrefix) != 0) return std::nullopt;
+  std::string target = text.substr(kPrefix.size());
+  while (!target.empty() && (target.back() == '\n' || target.back() == '\r')) target.pop_back();
+  if (target.empty() || target.find('\n') != std::string::npos || target.find('\0') != std::string::npos) {
+    return std::nullopt;
+  }
+  return NormalizePath(target[0] == '/' ? target : dir + "/" + target, PathStyle::kPosix);
+}
+
+std::string QuarantineName(const std::string& path, const std::string& utc_stamp, int n) {
+  return path + ".sandboxctl-quarantine-" + utc_stamp + (n > 0 ? "-" + std::to_string(n + 1) : "");
 }
 
 }  // namespace sbx

@@ -23,6 +23,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,7 +54,7 @@ struct MountOp {
 struct ViewInput {
   std::vector<std::string> writable, read_only, readable, deny_read;  // as the launch has them
   std::vector<std::string> visible;  // also read-only where hidden: the executable, resolv.conf's target
-  std::vector<std::string> cover;    // hidden as deny-read paths are: sockets outside /run and /tmp
+  std::vector<std::string> cover;    // hidden as deny-read paths are: what a group grants, agent sockets outside /run and /tmp
   std::string home;                  // the invoking user's home: hidden ("" or "/": nothing hidden)
   std::string scratch;               // the run's ${tmp}, an empty writable tmpfs inside /tmp ("": none)
   std::map<std::string, PathType> types;  // lstat of every path above; absent = kMissing
@@ -64,5 +65,15 @@ std::vector<MountOp> PlanView(const ViewInput& in);
 
 // One line per operation, as `exec --verbose` prints them ("tmpfs /tmp (private /tmp)").
 std::string RenderView(const std::vector<MountOp>& ops);
+
+// The git directory a `.git` file in `dir` points to (a worktree's or a submodule's
+// "gitdir: PATH" line, PATH relative to `dir` or absolute), as a normal absolute path;
+// nullopt for anything else. `dir` is a normal absolute path.
+std::optional<std::string> GitdirOfPointer(const std::string& text, const std::string& dir);
+
+// Where a carve-out the command created is moved when it ends: beside it, under a name
+// no tool looks for ("/w/.git" -> "/w/.git.sandboxctl-quarantine-20261208T101500Z"; `n`
+// > 0 when that name is taken: "...Z-2").
+std::string QuarantineName(const std::string& path, const std::string& utc_stamp, int n);
 
 }  // namespace sbx

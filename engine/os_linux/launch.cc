@@ -20,14 +20,19 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <thread>
+#include <utility>
 
 #include "engine/core/strings.h"
 #include "engine/os_linux/landlock.h"
+#include "engine/profile/paths.h"
 #include "engine/os_linux/sys_error.h"
 
 namespace sbx {
@@ -578,12 +583,113 @@ double Since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+// The start of a small regular file, never through a link ("" for anything else).
+std::string ReadSmallFile(const std::string& path) {
+  const int fd = open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return "";
+  struct stat st {};
+  std::string text(4096, '\0');
+  ssize_t n = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? read(fd, text.data(), text.size()) : -1;
+  close(fd);
+  text.resize(n > 0 ? static_cast<size_t>(n) : 0);
+  return text;
+}
+
+// A directory git would take for a repository's: HEAD, and objects or (a worktree's) commondir.
+bool IsGitDirectory(const std::string& dir) {
+  struct stat head {}, objects {}, common {};
+  return lstat((dir + "/HEAD").c_str(), &head) == 0 && S_ISREG(head.st_mode) &&
+         ((lstat((dir + "/objects").c_str(), &objects) == 0 && S_ISDIR(objects.st_mode)) ||
+          (lstat((dir + "/commondir").c_str(), &common) == 0 && S_ISREG(common.st_mode)));
+}
+
+// Moves aside what the command made where carve-outs were missing when it started, each
+// through its parent opened without following links; the command has ended and no process
+// of its remains (its PID namespace is gone). The runner's waiting side does it with the
+// rights of the sandbox user, who made it (its real uid), not the caller's.
+void MoveAsideCreated(const LaunchRequest& q, LaunchOutcome& outcome) {
+  const std::vector<std::string>& absent = q.absent_carve_outs;
+  if (absent.empty()) return;
+  const uid_t caller = geteuid();
+  if (q.unprivileged_supervisor && seteuid(q.uid) != 0) {
+    outcome.quarantine_failed.push_back(absent.front() + ": seteuid to the sandbox user: " + std::strerror(errno));
+    return;
+  }
+  char stamp[32];
+  const std::time_t now = std::time(nullptr);
+  std::tm utc {};
+  gmtime_r(&now, &utc);
+  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &utc);
+  for (const auto& path : absent) {
+    const size_t slash = path.rfind('/');
+    const std::string dir = slash == 0 ? "/" : path.substr(0, slash), name = path.substr(slash + 1);
+    open_how how{};
+    how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+    how.resolve = RESOLVE_NO_SYMLINKS;
+    const int dfd = static_cast<int>(syscall(SYS_openat2, AT_FDCWD, dir.c_str(), &how, sizeof how));
+    if (dfd < 0) {
+      if (errno != ENOENT) outcome.quarantine_failed.push_back(path + ": openat2 " + dir + ": " + std::strerror(errno));
+      continue;
+    }
+    struct stat st {};
+    if (fstatat(dfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+      for (int n = 0;; ++n) {
+        const std::string to = QuarantineName(name, stamp, n);
+        if (renameat2(dfd, name.c_str(), dfd, to.c_str(), RENAME_NOREPLACE) == 0) {
+          outcome.quarantined.emplace_back(path, (dir == "/" ? "" : dir) + "/" + to);
+          break;
+        }
+        if (errno == EEXIST && n < 100) continue;
+        outcome.quarantine_failed.push_back(path + ": renameat2 to " + to + ": " + std::strerror(errno));
+        break;
+      }
+    }
+    close(dfd);
+  }
+  if (q.unprivileged_supervisor && seteuid(caller) != 0) {
+    outcome.quarantine_failed.push_back("seteuid back to the caller: " + std::string(std::strerror(errno)));
+  }
+}
+
 }  // namespace
+
+std::vector<std::string> CarveOutsOfRun(const LaunchSpec& spec) {
+  std::vector<std::string> out = spec.read_only;
+  auto add = [&](const std::string& dir) {
+    const bool denied = std::any_of(spec.deny_read.begin(), spec.deny_read.end(),
+                                    [&](const std::string& d) { return IsWithin(dir, d, PathStyle::kPosix); });
+    if (!denied && IsGitDirectory(dir) && std::find(out.begin(), out.end(), dir) == out.end()) out.push_back(dir);
+  };
+  auto real = [](const std::optional<std::string>& path) -> std::string {
+    char buf[PATH_MAX];
+    return path && realpath(path->c_str(), buf) ? std::string(buf) : "";
+  };
+  for (const auto& c : spec.read_only) {
+    const size_t slash = c.rfind('/');
+    if (slash == std::string::npos || c.substr(slash + 1) != ".git") continue;
+    const std::string gitdir = real(GitdirOfPointer(ReadSmallFile(c), slash == 0 ? "/" : c.substr(0, slash)));
+    if (gitdir.empty()) continue;
+    add(gitdir);
+    // A worktree's: the repository's own git directory ("commondir", relative to it).
+    std::string common = ReadSmallFile(gitdir + "/commondir");
+    while (!common.empty() && (common.back() == '\n' || common.back() == '\r')) common.pop_back();
+    if (common.empty() || common.find('\n') != std::string::npos) continue;
+    const std::string common_dir = real(NormalizePath(common[0] == '/' ? common : gitdir + "/" + common, PathStyle::kPosix));
+    if (!common_dir.empty()) add(common_dir);
+  }
+  return out;
+}
 
 Result<Ok> PrepareConfinement(LaunchRequest& q, const LaunchSpec& spec, const std::vector<std::string>& writable,
                               int abi, std::optional<double> timeout) {
-  q.read_only = spec.read_only;
+  q.read_only = CarveOutsOfRun(spec);
   q.writable_roots = writable;
+  q.absent_carve_outs.clear();
+  for (const auto& c : q.read_only) {
+    struct stat st {};
+    const bool in_root = std::any_of(writable.begin(), writable.end(), [&](const std::string& w) { return IsBeneath(c, w); });
+    if (in_root && lstat(c.c_str(), &st) != 0 && errno == ENOENT) q.absent_carve_outs.push_back(c);
+  }
   q.landlock_abi = abi;
   auto landlock = PrepareLandlock(LandlockPolicy{writable, true}, abi);
   if (!landlock.ok()) return landlock.error();
@@ -624,6 +730,22 @@ int ReportLaunch(const Result<LaunchOutcome>& outcome, nlohmann::json& status, s
   status["duration_seconds"] = outcome->seconds;
   status["peak_memory_bytes"] = outcome->peak_memory_bytes;
   status["network_fallback"] = outcome->network_fallback;
+  nlohmann::json moved = nlohmann::json::array();
+  for (const auto& [path, to] : outcome->quarantined) {
+    err << sx << "the command made " << path << ", which the profile keeps read-only; moved it to " << to
+        << " (a git directory or policy file a sandbox makes could run code as you later): look at it before you "
+           "use it\n";
+    moved.push_back({{"path", path}, {"moved_to", to}});
+  }
+  status["quarantined"] = moved;
+  if (!outcome->quarantine_failed.empty()) {
+    for (const auto& f : outcome->quarantine_failed) {
+      err << sx << "the command made a path the profile keeps read-only, and it could not be moved aside: " << f
+          << "; remove it before you run git or sandboxctl there\n";
+    }
+    status["error"] = "could not move aside: " + Join(outcome->quarantine_failed, "; ");
+    return 125;
+  }
   return outcome->exit_code;
 }
 
@@ -849,6 +971,7 @@ Result<LaunchOutcome> Launch(const LaunchRequest& q) {
     outcome.exit_code = WEXITSTATUS(status);
   }
   if (outcome.timed_out) outcome.exit_code = 124;
+  MoveAsideCreated(q, outcome);
   return outcome;
 }
 

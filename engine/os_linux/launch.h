@@ -48,6 +48,10 @@ struct LaunchRequest {
   // that they cannot be renamed away and replaced by a writable copy.
   std::vector<std::string> read_only;
   std::vector<std::string> writable_roots;  // for the parents above
+  // Carve-outs missing at the start inside a writable root (a fresh workspace's .git): the
+  // kernel cannot keep a name from being made, so whatever the command made there is moved
+  // aside when it has ended, before anyone runs git in it (LaunchOutcome::quarantined).
+  std::vector<std::string> absent_carve_outs;
   // Namespace mode: the filesystem the command sees (engine/launch/view.h), built in a
   // new root; the command's PID namespace gets a /proc of its own. Empty: the host's tree
   // with the carve-outs and covers above (user mode, where permissions do the rest).
@@ -66,14 +70,24 @@ struct LaunchOutcome {
   bool network_fallback = false;  // the network was cut by the AF_UNIX-only filter instead
   double seconds = 0;
   uint64_t peak_memory_bytes = 0;  // largest resident set of the command and its waited-for children
+  // Carve-outs the command made where they were missing, and where each went; those that
+  // could not be moved aside, with the reason.
+  std::vector<std::pair<std::string, std::string>> quarantined;
+  std::vector<std::string> quarantine_failed;
 };
 
 // Errors: code "not_found" (127), "not_executable" (126), anything else is a setup
 // failure (125) naming the step's system call and object.
 Result<LaunchOutcome> Launch(const LaunchRequest& q);
 
+// The carve-outs of a run: the launch spec's and, for each `.git` file among them (a
+// worktree's or a submodule's pointer), the git directory it points to and that one's
+// common directory, where they are git directories and lie in no deny-read path: git
+// works in a worktree whose repository the view would hide, and neither can be written.
+std::vector<std::string> CarveOutsOfRun(const LaunchSpec& spec);
+
 // Fills in what every mode takes from the profile's launch spec the same way: the
-// read-only carve-outs, the Landlock ruleset for `writable` (the writable roots as this
+// read-only carve-outs (CarveOutsOfRun) and those still missing, the Landlock ruleset for `writable` (the writable roots as this
 // run has them, ${tmp} included), the seccomp filters, the limits, and the timeout (the
 // shorter of the profile's and `timeout`). Set private_network and unix_only_fallback
 // first: the AF_UNIX-only filter is compiled only where it may serve.

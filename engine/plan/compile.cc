@@ -161,6 +161,13 @@ void Compiler::CheckWritable(const std::vector<Expanded>& writable, const std::v
                                      "'; make a project directory writable instead"));
       continue;
     }
+    // Programs there run as every user who starts them, root included.
+    if (style_ == PathStyle::kPosix && IsWithin(w.path, "/opt", style_)) {
+      diags_.push_back(MakeError(DiagCode::kSystemDirectory, w.where,
+                                 "writable root '" + w.path + "' lies in /opt, whose programs others and root run; "
+                                 "make a project directory writable instead"));
+      continue;
+    }
     if (!own_tmp && IsWithin(w.path, ctx_.tmp_root, style_)) {
       diags_.push_back(MakeError(DiagCode::kConflict, w.where,
                                  "writable root '" + w.path + "' lies in sandboxctl's temporary directories '" +

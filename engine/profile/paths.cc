@@ -223,13 +223,21 @@ std::optional<std::string> WindowsPathProblem(std::string_view path) {
 
 std::optional<std::string> SystemDirectoryHit(std::string_view path, PathStyle style) {
   if (style == PathStyle::kPosix) {
-    // Never granted, nor anything beneath them.
-    static const std::array<std::string_view, 14> kTrees{"/etc", "/usr", "/bin", "/sbin", "/lib", "/boot", "/dev",
-                                                         "/proc", "/sys", "/efi", "/snap", "/root", "/run", "/var"};
-    // Never granted as a whole; subdirectories may be (e.g. /home/dev/src, /opt/sdk).
+    // Never granted, nor anything beneath them; /swapfile and /swap.img are the machine's
+    // memory.
+    static const std::array<std::string_view, 16> kTrees{"/etc",  "/usr",  "/bin",  "/sbin", "/lib",      "/boot",
+                                                         "/dev",  "/proc", "/sys",  "/efi",  "/snap",     "/root",
+                                                         "/run",  "/var",  "/swapfile", "/swap.img"};
+    // Never granted as a whole; subdirectories may be (e.g. /home/dev/src, /opt/sdk to read).
     static const std::array<std::string_view, 7> kExact{"/", "/home", "/tmp", "/opt", "/srv", "/mnt", "/media"};
     // Beneath /var only these may be named, and not as a whole: build caches and the
-    // temporary directories of sandboxctl itself.
+    // temporary directories of sandboxctl itself; but not the caches root's package
+    // tools read back (apt's archives, debconf's answers, ldconfig's).
+    static const std::array<std::string_view, 3> kVarCacheRoot{"/var/cache/apt", "/var/cache/debconf",
+                                                               "/var/cache/ldconfig"};
+    for (auto dir : kVarCacheRoot) {
+      if (IsWithin(path, dir, style)) return std::string(dir);
+    }
     static const std::array<std::string_view, 2> kVarOpen{"/var/tmp", "/var/cache"};
     for (auto dir : kVarOpen) {
       if (IsWithin(path, dir, style) && path != dir) return std::nullopt;

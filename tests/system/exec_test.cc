@@ -692,7 +692,9 @@ TEST_P(DeveloperWorld, TheRestOfHomeIsNotReadable) {
 TEST_P(DeveloperWorld, NoSetuidOrSetgidFileIsLeftBehind) {
   const fs::path dir = ws_ / "suid";
   ASSERT_EQ(Sh("mkdir " + dir.string() + " && chown " + (user_mode_ ? std::string("root") : runner_) + ": " + dir.string()), 0);
-  if (user_mode_) ASSERT_EQ(Sandboxctl({"apply", "--yes"}).exit_code, 0);
+  if (user_mode_) {
+    ASSERT_EQ(Sandboxctl({"apply", "--yes"}).exit_code, 0);
+  }
   Inside({"setuid-files", dir.string()});
   InsideShell("cp /bin/true " + dir.string() + "/copied && chmod 4755 " + dir.string() + "/copied; chmod g+s " +
               dir.string() + "/copied");
@@ -703,6 +705,66 @@ TEST_P(DeveloperWorld, NoSetuidOrSetgidFileIsLeftBehind) {
   // Made without the bits, and then refused them: what chmod was tried on is there.
   EXPECT_TRUE(fs::exists(dir / "chmodded"));
   EXPECT_TRUE(fs::exists(dir / "copied"));
+}
+
+// A fresh workspace, or a monorepo's subdirectory: no .git at the writable root, so no
+// mount can keep it read-only. What the command makes there is moved aside as it ends;
+// the developer's next git in the workspace finds no repository of the sandbox's and runs
+// none of its hooks or core.fsmonitor.
+TEST_P(DeveloperWorld, AGitDirectoryTheCommandMakesIsMovedAsideWhenItEnds) {
+  fs::remove_all(ws_ / ".git");
+  if (user_mode_) {
+    ASSERT_EQ(Sandboxctl({"apply", "--yes"}).exit_code, 0);
+  }
+  const fs::path marks = DeveloperDir(), ran = marks / "fsmonitor-ran";
+  // The developer's git, outside: as the workspace's owner (root's takes the sandbox
+  // user's repository only when told to, and is told to here).
+  const std::string host_git = "cd " + ws_.string() + " && git -c safe.directory=\\* status --short";
+  Outcome r = InsideShell("git init -q . && git config core.fsmonitor 'touch " + ran.string() + "; false' && echo made");
+  EXPECT_EQ(r.out, "made\n") << r.err;
+  if (user_mode_) {
+    Sh(host_git + " >/dev/null 2>&1");
+  } else {
+    AsDeveloper(host_git);
+  }
+  EXPECT_FALSE(fs::exists(ran)) << "the developer's git ran the sandbox's core.fsmonitor";
+  EXPECT_FALSE(fs::exists(ws_ / ".git")) << "the sandbox's repository stayed where git finds it";
+  EXPECT_NE(r.err.find("the command made " + (ws_ / ".git").string()), std::string::npos) << r.err;
+  std::vector<fs::path> moved;
+  for (const auto& e : fs::directory_iterator(ws_)) {
+    if (e.path().filename().string().rfind(".git.sandboxctl-quarantine-", 0) == 0) moved.push_back(e.path());
+  }
+  ASSERT_EQ(moved.size(), 1U) << r.err;
+  EXPECT_TRUE(fs::exists(moved[0] / "config")) << "nothing the command made is lost";
+  // A file works as well as a directory: "gitdir: ELSEWHERE".
+  Outcome f = InsideShell("echo 'gitdir: /nonexistent' > .git");
+  EXPECT_EQ(f.exit_code, 0) << f.err;
+  EXPECT_FALSE(fs::exists(ws_ / ".git"));
+}
+
+// A workspace that is a worktree of a repository the view hides (in /tmp here): git
+// follows the worktree's "gitdir:" pointer there, and the view shows both git directories,
+// read-only.
+TEST_P(DeveloperWorld, AWorktreesGitDirectoriesAreFollowedReadOnly) {
+  const fs::path main = root_ / "main", wt = root_ / "wt";
+  ASSERT_EQ(Sh("mkdir " + main.string() + " && cd " + main.string() + " && git init -q && echo one > README.txt && "
+               "git add README.txt && git -c user.name=t -c user.email=t@example.org commit -q -m init && "
+               "git worktree add -q " + wt.string() + " 2>/dev/null && rm -rf " + (ws_ / ".git").string() + " && mv " +
+               (wt / ".git").string() + " " + (ws_ / ".git").string() + " && echo " + (ws_ / ".git").string() + " > " +
+               (main / ".git/worktrees/wt/gitdir").string() + " && cp " + (wt / "README.txt").string() + " " +
+               ws_.string() + " && chown -R " + (user_mode_ ? std::string("root") : runner_) + ": " + main.string() +
+               " " + ws_.string()),
+            0);
+  if (user_mode_) {
+    ASSERT_EQ(Sandboxctl({"apply", "--yes"}).exit_code, 0);
+  }
+  Outcome log = InsideShell("git -c safe.directory=\\* log --format=%s");
+  EXPECT_EQ(log.out, "init\n") << log.err;
+  const fs::path hook = main / ".git/hooks/post-checkout", index = main / ".git/worktrees/wt/HEAD";
+  const std::string before = ReadFile(index);
+  InsideShell("echo 'touch /tmp/x' > " + hook.string() + "; echo ref: refs/heads/evil > " + index.string());
+  EXPECT_FALSE(fs::exists(hook)) << "the sandbox wrote a hook of the repository the worktree belongs to";
+  EXPECT_EQ(ReadFile(index), before);
 }
 
 TEST_P(DeveloperWorld, NoOtherNamespaceCanBeJoined) {

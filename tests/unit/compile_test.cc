@@ -407,6 +407,20 @@ TEST(CompileChecks, SystemTreesAndOtherProfilesTmpAreNeverWritable) {
                 "'/var/tmp/sandboxctl'; use ${tmp}, this profile's own"}));
 }
 
+TEST(CompileChecks, WhatRootRunsOrReadsBackIsNeverWritable) {
+  EXPECT_EQ(Errors("version = 1\n[filesystem]\nwritable = [\"/opt/sdk\", \"/var/cache/apt/archives\", "
+                   "\"/var/cache/debconf\", \"/swapfile\", \"${tmp}\"]\n"),
+            (std::vector<std::string>{
+                "error: writable root '/opt/sdk' lies in /opt, whose programs others and root run; make a project "
+                "directory writable instead",
+                "error: writable root '/var/cache/apt/archives' would open up the system directory '/var/cache/apt'; "
+                "make a project directory writable instead",
+                "error: writable root '/var/cache/debconf' would open up the system directory '/var/cache/debconf'; "
+                "make a project directory writable instead",
+                "error: writable root '/swapfile' would open up the system directory '/swapfile'; make a project "
+                "directory writable instead"}));
+}
+
 TEST(CompileChecks, ReadGrantsOnSystemDirectoriesAndInsideDenyReadAreRefused) {
   EXPECT_EQ(Errors("version = 1\n[filesystem]\nreadable = [\"/etc\", \"${home}/.ssh\"]\n"
                    "deny_read = [\"${home}/.ssh\", \"/\"]\n"),

@@ -80,6 +80,11 @@ TEST(SystemDirectoryHit, CatchesSystemTreesAndTheirAncestors) {
   EXPECT_EQ(SystemDirectoryHit("/var/cache/build", PathStyle::kPosix), std::nullopt);
   EXPECT_EQ(SystemDirectoryHit("/root/.ssh", PathStyle::kPosix), "/root");
   EXPECT_EQ(SystemDirectoryHit("/home/dev/src", PathStyle::kPosix), std::nullopt);
+  // What root reads back: apt's and debconf's caches, swap.
+  EXPECT_EQ(SystemDirectoryHit("/var/cache/apt/archives", PathStyle::kPosix), "/var/cache/apt");
+  EXPECT_EQ(SystemDirectoryHit("/var/cache/debconf", PathStyle::kPosix), "/var/cache/debconf");
+  EXPECT_EQ(SystemDirectoryHit("/swapfile", PathStyle::kPosix), "/swapfile");
+  EXPECT_EQ(SystemDirectoryHit("/srv/cache", PathStyle::kPosix), std::nullopt);
   EXPECT_EQ(SystemDirectoryHit("/library", PathStyle::kPosix), "/library");  // /lib* is refused whole
   EXPECT_EQ(SystemDirectoryHit("C:\\", PathStyle::kWindows), "C:\\");
   EXPECT_EQ(SystemDirectoryHit("C:\\windows\\Temp", PathStyle::kWindows), "C:\\Windows");

@@ -49,3 +49,36 @@ TEST(Trust, ARunBelongsToTheNearestTrustedWorkspaceAboveIt) {
 
 }  // namespace
 }  // namespace sbx
+
+namespace sbx {
+namespace {
+
+TEST(Trust, WritableRootsOutsideTheWorkspaceAreAcceptedByRuleOrShownFirst) {
+  LaunchSpec l;
+  l.tmp = "/tmp/offline-1";
+  l.writable = {"/home/dev/app",          "/home/dev/app/build", "/tmp/offline-1",        "/home/dev/.cache/pip",
+                "/home/dev/.cargo/registry", "/srv/ci-cache",     "/home/dev/bin",         "/home/dev/.local/lib/python3.11",
+                "/home/dev/.vim",        "/home/dev",            "/home/dev/src",         "/home/dev/other",
+                "/opt/tool"};
+  l.writable.erase(l.writable.begin() + 9);  // the home itself is the compiler's refusal, never here
+  const auto review = WritableRootsToReview(l, "/home/dev/src/app", "/home/dev", {"/srv/ci-cache"});
+  const std::vector<RootToReview> expected{
+      {"/home/dev/app", "outside the workspace"},
+      {"/home/dev/app/build", "outside the workspace"},
+      {"/home/dev/bin", "programs you run (on PATH)"},
+      {"/home/dev/.local/lib/python3.11", "programs you run (Python packages)"},
+      {"/home/dev/.vim", "editor code that runs as you"},
+      {"/home/dev/src", "holds the workspace and everything beside it (other repositories)"},
+      {"/home/dev/other", "outside the workspace"},
+      {"/opt/tool", "outside the workspace"},
+  };
+  EXPECT_EQ(review, expected);
+  // Inside the workspace nothing needs a second look; with no home, caches are not known.
+  l.writable = {"/home/dev/src/app", "/home/dev/src/app/out"};
+  EXPECT_TRUE(WritableRootsToReview(l, "/home/dev/src/app", "/home/dev", {}).empty());
+  l.writable = {"/home/dev/.cache/pip"};
+  EXPECT_EQ(WritableRootsToReview(l, "/w", "", {}).size(), 1U);
+}
+
+}  // namespace
+}  // namespace sbx

@@ -110,7 +110,9 @@ TEST(View, ACarveOutInsideAnotherIsNeverAnchoredWritable) {
   in.types = {{"/srv/ws", kDir}, {"/srv/ws/.git", kDir}, {"/srv/ws/.git/hooks", kDir},
               {"/srv/ws/.git/hooks/pre-commit", kFile}};
   for (const auto& op : PlanView(in)) {
-    if (op.kind == MountKind::kBindWritable) EXPECT_EQ(op.target, "/srv/ws") << RenderView(PlanView(in));
+    if (op.kind == MountKind::kBindWritable) {
+      EXPECT_EQ(op.target, "/srv/ws") << RenderView(PlanView(in));
+    }
   }
 }
 
@@ -131,6 +133,26 @@ TEST(View, TheRunsTmpIsAnEmptyTmpfsInsideThePrivateTmp) {
   EXPECT_EQ(*scratch, (MountOp{K::kTmpfs, "/tmp/offline-1234", "", true, false, "${tmp}"}));
   in.scratch = "/home/dev/tmp";  // only ever inside the private /tmp
   EXPECT_EQ(PlanView(in).size(), ops.size() - 1);
+}
+
+}  // namespace
+}  // namespace sbx
+
+namespace sbx {
+namespace {
+
+TEST(View, AGitFileNamesItsGitDirectoryRelativeToItsOwnDirectory) {
+  EXPECT_EQ(GitdirOfPointer("gitdir: /srv/main/.git/worktrees/wt\n", "/srv/wt"), "/srv/main/.git/worktrees/wt");
+  EXPECT_EQ(GitdirOfPointer("gitdir: ../.git/modules/sub\r\n", "/srv/main/sub"), "/srv/main/.git/modules/sub");
+  EXPECT_EQ(GitdirOfPointer("gitdir: ../../..//x", "/a"), std::nullopt);  // above the root
+  for (const char* odd : {"", "gitdir:", "gitdir: ", "gitdir: a\nb", "[core]\n", " gitdir: /x"}) {
+    EXPECT_EQ(GitdirOfPointer(odd, "/srv/wt"), std::nullopt) << odd;
+  }
+}
+
+TEST(View, AQuarantinedPathKeepsItsPlaceUnderANameNoToolLooksFor) {
+  EXPECT_EQ(QuarantineName("/w/.git", "20261208T101500Z", 0), "/w/.git.sandboxctl-quarantine-20261208T101500Z");
+  EXPECT_EQ(QuarantineName(".git", "20261208T101500Z", 1), ".git.sandboxctl-quarantine-20261208T101500Z-2");
 }
 
 }  // namespace
