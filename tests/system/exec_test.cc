@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <boost/process.hpp>
+#include <nlohmann/json.hpp>
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -850,6 +851,30 @@ TEST_P(NamespaceWorld, AutoSaysWhenItPicksNamespaceIsolation) {
   Outcome quiet = Exe((root_ / "bin/sandboxctl").string(), args, runner_);
   EXPECT_EQ(quiet.exit_code, 0) << quiet.err;
   EXPECT_EQ(quiet.err, "");
+}
+
+// A writable root outside the workspace that no rule accepts is the first thing trust
+// shows; a tool cache is not on that list.
+TEST_P(NamespaceWorld, TrustShowsFirstWhatIsWritableOutsideTheWorkspace) {
+  const fs::path outside = "/srv/sandboxctl-shared-" + id_;  // named, never made
+  std::ofstream(ws_ / ".sandboxctl/wide.toml")
+      << "version = 1\nextends = \"./offline.toml\"\n[filesystem]\nwritable = [\"" << outside.string() << "\"]\n";
+  Outcome shown = TrustCommand({});
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  const size_t review = shown.out.find("Review these first"), listed = shown.out.find("  wide (");
+  ASSERT_NE(review, std::string::npos) << shown.out;
+  EXPECT_LT(review, listed) << shown.out;
+  EXPECT_NE(shown.out.find("    wide: " + outside.string() + ": outside the workspace\n"), std::string::npos) << shown.out;
+  EXPECT_EQ(shown.out.find("    offline: "), std::string::npos) << "offline writes nothing outside: " << shown.out;
+  Outcome machine = Exe((root_ / "bin/sandboxctl").string(),
+                        {"--json", "--machine-profiles", "", "--builtin-profiles", (root_ / "share").string(), "trust",
+                         "--trust-store", TrustStore().string()},
+                        runner_);
+  ASSERT_EQ(machine.exit_code, 0) << machine.err;
+  const auto parsed = nlohmann::json::parse(machine.out);
+  ASSERT_EQ(parsed["review"].size(), 1U) << machine.out;
+  EXPECT_EQ(parsed["review"][0]["path"], outside.string());
+  EXPECT_EQ(parsed["review"][0]["profile"], "wide");
 }
 
 // A profile may run in user isolation only: without apply, nothing runs.
