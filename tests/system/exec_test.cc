@@ -595,6 +595,26 @@ TEST_P(DeveloperWorld, TheTmuxServerCannotBeToldToRunACommand) {
   EXPECT_FALSE(fs::exists(marker)) << "the developer's tmux server ran a command for the sandbox";
 }
 
+// GNU screen keeps its sockets in /run/screen/S-USER: a session of the developer's that
+// the sandbox could attach to would type into the developer's shell.
+TEST_P(DeveloperWorld, AScreenSessionCannotBeTypedInto) {
+  const std::string session = "sbx" + id_;
+  const fs::path marker = DeveloperDir() / "screen-ran", control = DeveloperDir() / "screen-control";
+  cleanup_.push_back("runuser -u " + runner_ + " -- screen -S " + session + " -X quit");
+  ASSERT_EQ(AsDeveloper("screen -dmS " + session + " /bin/sh"), 0);
+  // The control case: the developer's own screen runs what is typed into it.
+  for (int i = 0; i < 50 && !fs::exists(control); ++i) {
+    AsDeveloper("screen -S " + session + " -X stuff \"touch " + control.string() + "\\n\"");
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(fs::exists(control)) << "the attack must work from outside the sandbox";
+  const std::string dir = "/run/screen/S-" + runner_;
+  Outcome r = InsideShell("SCREENDIR=" + dir + " screen -S " + session + " -X stuff \"touch " + marker.string() +
+                          "\\n\"; screen -ls; ls " + dir);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_FALSE(fs::exists(marker)) << "the developer's screen session ran what the sandbox typed: " << r.out << r.err;
+}
+
 TEST_P(DeveloperWorld, TheSshAgentListsNoKeyToTheSandbox) {
   const fs::path dir = "/tmp/ssh-sbx" + id_, key = DeveloperDir() / "id_ed25519";
   const std::string sock = (dir / "agent.sock").string();
