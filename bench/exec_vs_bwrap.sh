@@ -5,6 +5,7 @@
 #   namespace isolation (nothing applied)      / bwrap    target <= 0.80
 # and, for a user who is not root, user isolation through sandboxctl-runner against
 # bwrap run by that user (both started through setpriv).
+# Beside them, bwrap building the same view as namespace isolation, as the user.
 # Prints medians and ratios; asserts nothing. Needs root (apply makes the sandbox user).
 # Beside them, two floors: `unshare --net --pid --fork`, and LAUNCH_FLOOR (bench/launch_floor.cc:
 # the namespaces, identity switch, Landlock and seccomp of a launch, and nothing else).
@@ -60,6 +61,14 @@ install -d -o "$runner" "$log_dir"
 runner_cmd="$as_user $(exec_cmd user | sed "s|--log-dir $root/log|--log-dir $log_dir|")"
 $runner_cmd || { echo "exec_vs_bwrap: exec through the runner failed"; exit 1; }
 
+# bwrap building what namespace isolation's view holds for this profile (exec --verbose
+# prints it): in a user namespace of its own, started by root as exec is here, with the
+# same private places, covers, binds and namespaces.
+bwrap_view="bwrap --unshare-user --unshare-net --unshare-pid --unshare-ipc --die-with-parent --new-session \
+  --ro-bind / / --dev /dev --proc /proc --tmpfs /tmp --tmpfs /var/tmp --tmpfs /run --remount-ro /run \
+  --dir /tmp/offline --tmpfs /var/log --ro-bind /dev/null /etc/shadow --ro-bind /dev/null /etc/gshadow \
+  --bind $ws $ws --ro-bind $ws/.sandboxctl $ws/.sandboxctl /bin/true"
+$bwrap_view || { echo "exec_vs_bwrap: bwrap with the view failed"; exit 1; }
 hyperfine -N --style none --warmup 10 --runs "$runs" --export-csv "$root/times.csv" \
   -n true /bin/true \
   -n floor "unshare --net --pid --fork /bin/true" \
@@ -68,7 +77,8 @@ hyperfine -N --style none --warmup 10 --runs "$runs" --export-csv "$root/times.c
   -n user "$(exec_cmd user)" \
   -n namespace "$(exec_cmd namespace)" \
   -n bwrap-as-user "$as_user bwrap --ro-bind / / --dev /dev --proc /proc --unshare-net --die-with-parent /bin/true" \
-  -n runner "$runner_cmd" >/dev/null
+  -n runner "$runner_cmd" \
+  -n bwrap-view "$bwrap_view" >/dev/null
 median() { awk -F, -v name="$1" '$1 == name { printf "%.6f", $4 }' "$root/times.csv"; }
 ms() { echo "$1 * 1000" | bc -l; }
 bwrap=$(median bwrap)
@@ -87,3 +97,5 @@ printf 'exec, namespace isolation       %6.2f ms   ratio %.2f (target <= 0.80)\n
 printf 'as the user, bwrap ...           %6.2f ms\n' "$(ms "$(median bwrap-as-user)")"
 printf 'as the user, exec via runner     %6.2f ms   ratio %.2f (to bwrap as the user)\n' \
   "$(ms "$(median runner)")" "$(echo "$(median runner) / $(median bwrap-as-user)" | bc -l)"
+printf 'bwrap with the same view         %6.2f ms   namespace exec / it: %.2f (the view at equal work)\n' \
+  "$(ms "$(median bwrap-view)")" "$(echo "$(median namespace) / $(median bwrap-view)" | bc -l)"
