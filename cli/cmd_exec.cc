@@ -50,106 +50,6 @@ void CheckPrivateDir(const fs::path& dir, uid_t uid) {
   }
 }
 
-// What namespace isolation's view is made of (engine/launch/view.h): the launch's roots,
-// the command itself, and what this host has at each of those paths.
-ViewInput NamespaceViewInput(const LaunchSpec& spec, const std::vector<std::string>& carve_outs, const std::string& workspace,
-                             const std::vector<std::string>& writable, const std::string& executable, uid_t uid) {
-  ViewInput in;
-  in.writable = writable;
-  in.read_only = carve_outs;
-  in.readable = spec.readable;
-  in.readable.push_back(workspace);
-  in.deny_read = spec.deny_read;
-  in.visible.push_back(executable);
-  // Name resolution for online profiles: /etc/resolv.conf may point into /run.
-  std::error_code ec;
-  if (const auto resolv = fs::canonical("/etc/resolv.conf", ec); !ec && resolv.string().rfind("/run/", 0) == 0) {
-    in.visible.push_back(resolv.string());
-  }
-  // What a group of the developer's grants and the view would otherwise show. docker,
-  // podman, libvirt: sockets in /run (empty). disk, kvm, video: devices (private /dev).
-  // lxd, incus-admin, libvirt, docker: their state directories, with sockets, here. adm
-  // and systemd-journal: the logs. shadow: the password hashes. sudo and wheel: nothing to
-  // hide, no_new_privs makes sudo (setuid) inert.
-  in.cover = {"/var/lib/lxd", "/var/snap/lxd/common/lxd", "/var/lib/incus", "/var/lib/libvirt", "/var/lib/docker",
-              "/var/log",     "/etc/shadow",              "/etc/gshadow"};
-  // An agent's socket outside /tmp and /run, in a directory of the user's own.
-  for (const char* var : {"SSH_AUTH_SOCK", "GPG_AGENT_INFO"}) {
-    const char* v = std::getenv(var);
-    if (!v || v[0] != '/') continue;
-    const fs::path dir = fs::path(v).lexically_normal().parent_path();
-    struct stat st {};
-    if (dir != "/" && lstat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == uid) in.cover.push_back(dir);
-  }
-  if (auto account = LookupUserById(uid); account && account->home.rfind('/', 0) == 0) {
-    // As the compiler spells ${home}: through any link to it (/home -> /var/home).
-    std::error_code home_ec;
-    const fs::path real = fs::canonical(account->home, home_ec);
-    in.home = (home_ec ? fs::path(account->home).lexically_normal() : real).string();
-    if (in.home.size() > 1 && in.home.back() == '/') in.home.pop_back();
-  }
-  for (const auto* list : {&in.writable, &in.read_only, &in.readable, &in.deny_read, &in.visible, &in.cover}) {
-    for (const auto& path : *list) {
-      struct stat st {};
-      in.types[path] = lstat(path.c_str(), &st) != 0 ? PathType::kMissing
-                       : S_ISDIR(st.st_mode)         ? PathType::kDirectory
-                       : S_ISREG(st.st_mode)         ? PathType::kFile
-                                                     : PathType::kOther;
-    }
-  }
-  // Parents of the carve-outs, which the view may bind onto themselves.
-  for (const auto& c : in.read_only) {
-    for (fs::path d = fs::path(c).parent_path(); d.has_relative_path(); d = d.parent_path()) {
-      struct stat st {};
-      if (!in.types.contains(d.string())) {
-        in.types[d.string()] = lstat(d.c_str(), &st) == 0 && S_ISDIR(st.st_mode) ? PathType::kDirectory : PathType::kOther;
-      }
-    }
-  }
-  if (!in.home.empty()) {
-    struct stat st {};
-    in.types[in.home] = lstat(in.home.c_str(), &st) == 0 && S_ISDIR(st.st_mode) ? PathType::kDirectory : PathType::kMissing;
-  }
-  return in;
-}
-
-// What a profile may not ask of namespace isolation's view: a place the view keeps private
-// brought back (a root in /tmp could be the developer's tmux or X11 socket directory), the
-// whole home as the workspace, a carve-out that is a link (it would not be read-only), a
-// writable root that holds the trust store.
-void CheckViewRoots(const LaunchSpec& spec, const std::string& workspace, const std::string& tmp,
-                    const std::string& trust_store, const ViewInput& in) {
-  auto within = [](const std::string& inner, const std::string& outer) { return IsWithin(inner, outer, PathStyle::kPosix); };
-  if (!in.home.empty() && workspace == in.home) {
-    throw Refusal{"the workspace is your home directory " + in.home + ", which namespace isolation hides; run exec from "
-                  "a project directory (or give --workspace)"};
-  }
-  for (const auto* list : {&spec.writable, &spec.readable, &spec.read_only}) {
-    for (const auto& inner : *list) {
-      if (inner == spec.tmp || within(inner, workspace) || (tmp != "/tmp" && within(inner, tmp))) continue;
-      for (const char* place : {"/tmp", "/var/tmp", "/run"}) {
-        if (within(inner, place)) {
-          throw Refusal{"profile '" + spec.profile + "' names " + inner + ", inside " + place +
-                        ", which namespace isolation keeps private (other programs' sockets live there)"};
-        }
-      }
-    }
-  }
-  for (const auto& w : spec.writable) {
-    if (within(trust_store, w)) {
-      throw Refusal{"profile '" + spec.profile + "' makes " + w + " writable, which holds the trust store " + trust_store +
-                    ": a sandbox could trust its own profiles"};
-    }
-  }
-  for (const auto& c : spec.read_only) {
-    auto t = in.types.find(c);
-    if (t != in.types.end() && t->second == PathType::kOther) {
-      throw Refusal{"the read-only path " + c + " is not a file or directory (a symbolic link?); it would not be "
-                    "read-only in the sandbox"};
-    }
-  }
-}
-
 }  // namespace
 
 int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
@@ -416,7 +316,7 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
       }
       // Supplementary groups stay in a user namespace (they cannot be dropped there), and
       // with them what a group may read or use; the view hides what makes a group
-      // root-equivalent (NamespaceViewInput), and no_new_privs makes sudo inert.
+      // root-equivalent (ObserveView), and no_new_privs makes sudo inert.
       // ${tmp} is the run's own, in the view's private /tmp: nothing another local user
       // could make beforehand (and so block or plant), nothing one run leaves for the next.
       // A profile without ${tmp} (the built-in base) gets the view's /tmp itself.
@@ -428,28 +328,16 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
     fixed["TMPDIR"] = tmp;
     fixed["HOME"] = tmp;
 
-    // Where it runs: somewhere the sandbox may read.
-    const std::string cwd = x.cwd ? fs::absolute(*x.cwd).lexically_normal().string() : CurrentDirectory().string();
-    if (!MayRunIn(spec, ws.string(), tmp, cwd)) {
-      throw Refusal{"--cwd " + cwd + " is outside what profile '" + name + "' may read"};
-    }
-    q.cwd = cwd;
-
-    std::vector<std::string> caller;
-    for (char** e = environ; *e; ++e) caller.emplace_back(*e);
-    q.env = SandboxEnvironment(spec, caller, fixed);
-    std::string path;
-    for (const auto& e : q.env) {
-      if (StartsWith(e, "PATH=")) path = e.substr(5);
-    }
-    auto exe = FindExecutable(command.front(), path, cwd);
-    if (!exe) {
-      io.err << sx << command.front() << ": command not found\n";
-      status["error"] = command.front() + ": command not found";
+    // Where it runs (somewhere the sandbox may read), with what environment.
+    CommandInputs what{command, x.cwd ? fs::absolute(*x.cwd).lexically_normal().string() : CurrentDirectory().string(),
+                       {}, fixed, ws.string(), tmp};
+    for (char** e = environ; *e; ++e) what.caller_env.emplace_back(*e);
+    if (auto set = SetCommand(q, spec, what); !set.ok()) {
+      if (set.error().code != "not_found") throw Refusal{set.error().message};
+      io.err << sx << set.error().message << "\n";
+      status["error"] = set.error().message;
       return Finish(status, kExitNotFound);
     }
-    q.executable = *exe;
-    q.argv = command;
 
     std::vector<std::string> writable;
     for (const auto& w : spec.writable) {
@@ -465,23 +353,19 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
       // The command as the kernel finds it: a link to it may lie where the view hides.
       std::error_code ec;
       if (auto real = fs::canonical(q.executable, ec); !ec) q.executable = real.string();
-      ViewInput in = NamespaceViewInput(spec, q.read_only, ws.string(), writable, q.executable, q.uid);
+      ViewInput in = ObserveView(spec, q.read_only, ws.string(), writable, q.executable, q.uid);
       if (tmp != "/tmp") in.scratch = tmp;
-      try {
-        CheckViewRoots(spec, ws.string(), tmp, trust_path.string(), in);
-      } catch (const Refusal&) {
+      if (auto refusal = ViewRefusal(spec, ws.string(), tmp, trust_path.string(), in)) {
         close(q.landlock_fd);
-        throw;
+        throw Refusal{*refusal};
       }
       q.view = PlanView(in);
       if (x.verbose) io.err << sx << "view:\n" << RenderView(q.view);
     }
 
-    auto outcome = Launch(q);
-    close(q.landlock_fd);
-    const int code = ReportLaunch(outcome, status, io.err,
-                                  "user namespaces may be disabled (sysctl kernel.unprivileged_userns_clone, "
-                                  "user.max_user_namespaces); apply the profile and use user isolation");
+    const int code = LaunchAndReport(q, status, io.err,
+                                     "user namespaces may be disabled (sysctl kernel.unprivileged_userns_clone, "
+                                     "user.max_user_namespaces); apply the profile and use user isolation");
     return Finish(status, code);
   } catch (const Refusal& r) {
     io.err << sx << r.message << "\n";

@@ -278,31 +278,17 @@ int Run(const Options& o, nlohmann::json& status) {
   } else {
     throw Refusal{std::string("getcwd: ") + std::strerror(errno)};
   }
-  if (!sbx::MayRunIn(spec, o.workspace, spec.tmp, cwd)) {
-    throw Refusal{"--cwd " + cwd + " is outside what profile '" + o.profile + "' may read"};
-  }
-  q.cwd = cwd;
-
-  auto fixed = sbx::SandboxUserVariables(spec, o.workspace);
-  if (!spec.tmp.empty()) fixed["TMPDIR"] = fixed["HOME"] = spec.tmp;
-  {
-    std::vector<std::string> caller_env;
-    for (char** e = environ; e && *e; ++e) caller_env.emplace_back(*e);
-    q.env = sbx::SandboxEnvironment(spec, caller_env, fixed);
-    for (auto& e : caller_env) Wipe(e);
-  }
-  std::string path;
-  for (const auto& e : q.env) {
-    if (e.rfind("PATH=", 0) == 0) path = e.substr(5);
-  }
-  auto exe = sbx::FindExecutable(o.command.front(), path, cwd);
-  if (!exe) {
-    std::cerr << "sandboxctl exec: " << o.command.front() << ": command not found\n";
-    status["error"] = o.command.front() + ": command not found";
+  sbx::CommandInputs what{o.command, cwd, {}, sbx::SandboxUserVariables(spec, o.workspace), o.workspace, spec.tmp};
+  if (!spec.tmp.empty()) what.fixed["TMPDIR"] = what.fixed["HOME"] = spec.tmp;
+  for (char** e = environ; e && *e; ++e) what.caller_env.emplace_back(*e);
+  auto set = sbx::SetCommand(q, spec, what);
+  for (auto& e : what.caller_env) Wipe(e);
+  if (!set.ok()) {
+    if (set.error().code != "not_found") throw Refusal{set.error().message};
+    std::cerr << "sandboxctl exec: " << set.error().message << "\n";
+    status["error"] = set.error().message;
     return kExitNotFound;
   }
-  q.executable = *exe;
-  q.argv = o.command;
 
   std::vector<std::string> writable = spec.writable;
   if (!spec.tmp.empty()) writable.push_back(spec.tmp);
@@ -312,9 +298,7 @@ int Run(const Options& o, nlohmann::json& status) {
   if (o.verbose) std::cerr << "sandboxctl exec: isolation user (through the runner, as " << r.user << ")\n";
 
   WipeCallerEnvironment();
-  auto outcome = sbx::Launch(q);
-  close(q.landlock_fd);
-  return sbx::ReportLaunch(outcome, status, std::cerr,
+  return sbx::LaunchAndReport(q, status, std::cerr,
                            "the runner makes its namespaces in a user namespace; user namespaces may be disabled "
                            "(sysctl user.max_user_namespaces); run the command with 'sudo sandboxctl exec'");
 }

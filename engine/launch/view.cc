@@ -146,6 +146,40 @@ std::string RenderView(const std::vector<MountOp>& ops) {
   return out;
 }
 
+std::optional<std::string> ViewRefusal(const LaunchSpec& spec, const std::string& workspace, const std::string& tmp,
+                                       const std::string& trust_store, const ViewInput& in) {
+  auto within = [](const std::string& inner, const std::string& outer) { return IsWithin(inner, outer, PathStyle::kPosix); };
+  if (!in.home.empty() && workspace == in.home) {
+    return std::string{"the workspace is your home directory " + in.home + ", which namespace isolation hides; run exec from "
+                  "a project directory (or give --workspace)"};
+  }
+  for (const auto* list : {&spec.writable, &spec.readable, &spec.read_only}) {
+    for (const auto& inner : *list) {
+      if (inner == spec.tmp || within(inner, workspace) || (tmp != "/tmp" && within(inner, tmp))) continue;
+      for (const char* place : {"/tmp", "/var/tmp", "/run"}) {
+        if (within(inner, place)) {
+          return std::string{"profile '" + spec.profile + "' names " + inner + ", inside " + place +
+                        ", which namespace isolation keeps private (other programs' sockets live there)"};
+        }
+      }
+    }
+  }
+  for (const auto& w : spec.writable) {
+    if (within(trust_store, w)) {
+      return std::string{"profile '" + spec.profile + "' makes " + w + " writable, which holds the trust store " + trust_store +
+                    ": a sandbox could trust its own profiles"};
+    }
+  }
+  for (const auto& c : spec.read_only) {
+    auto t = in.types.find(c);
+    if (t != in.types.end() && t->second == PathType::kOther) {
+      return std::string{"the read-only path " + c + " is not a file or directory (a symbolic link?); it would not be "
+                    "read-only in the sandbox"};
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> GitdirOfPointer(const std::string& text, const std::string& dir) {
   static constexpr std::string_view kPrefix = "gitdir: ";
   if (text.compare(0, kPrefix.size(), kPrefix) != 0) return std::nullopt;

@@ -27,6 +27,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/plan/plan.h"
+
 namespace sbx {
 
 enum class MountKind {
@@ -65,6 +67,15 @@ std::vector<MountOp> PlanView(const ViewInput& in);
 
 // One line per operation, as `exec --verbose` prints them ("tmpfs /tmp (private /tmp)").
 std::string RenderView(const std::vector<MountOp>& ops);
+
+// Why a profile may not run in namespace isolation's view, or nullopt: a place the view
+// keeps private brought back (a root in /tmp, /var/tmp or /run other than the workspace
+// and ${tmp}: it could be the developer's tmux or X11 socket directory), the whole home as
+// the workspace, a carve-out that is a link or other non-file (it would not be read-only),
+// a writable root that holds the trust store. `tmp` is the run's ${tmp} in the view, `in`
+// what the view is built from.
+std::optional<std::string> ViewRefusal(const LaunchSpec& spec, const std::string& workspace, const std::string& tmp,
+                                       const std::string& trust_store, const ViewInput& in);
 
 // The git directory a `.git` file in `dir` points to (a worktree's or a submodule's
 // "gitdir: PATH" line, PATH relative to `dir` or absolute), as a normal absolute path;

@@ -25,13 +25,17 @@
 #include <climits>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <filesystem>
 #include <thread>
 #include <utility>
 
 #include "engine/core/strings.h"
+#include "engine/os_linux/accounts.h"
 #include "engine/os_linux/landlock.h"
+#include "engine/plan/launch_env.h"
 #include "engine/profile/paths.h"
 #include "engine/os_linux/sys_error.h"
 
@@ -653,6 +657,70 @@ void MoveAsideCreated(const LaunchRequest& q, LaunchOutcome& outcome) {
 
 }  // namespace
 
+namespace fs = std::filesystem;
+
+ViewInput ObserveView(const LaunchSpec& spec, const std::vector<std::string>& carve_outs, const std::string& workspace,
+                      const std::vector<std::string>& writable, const std::string& executable, uid_t uid) {
+  ViewInput in;
+  in.writable = writable;
+  in.read_only = carve_outs;
+  in.readable = spec.readable;
+  in.readable.push_back(workspace);
+  in.deny_read = spec.deny_read;
+  in.visible.push_back(executable);
+  // Name resolution for online profiles: /etc/resolv.conf may point into /run.
+  std::error_code ec;
+  if (const auto resolv = fs::canonical("/etc/resolv.conf", ec); !ec && resolv.string().rfind("/run/", 0) == 0) {
+    in.visible.push_back(resolv.string());
+  }
+  // What a group of the developer's grants and the view would otherwise show. docker,
+  // podman, libvirt: sockets in /run (empty). disk, kvm, video: devices (private /dev).
+  // lxd, incus-admin, libvirt, docker: their state directories, with sockets, here. adm
+  // and systemd-journal: the logs. shadow: the password hashes. sudo and wheel: nothing to
+  // hide, no_new_privs makes sudo (setuid) inert.
+  in.cover = {"/var/lib/lxd", "/var/snap/lxd/common/lxd", "/var/lib/incus", "/var/lib/libvirt", "/var/lib/docker",
+              "/var/log",     "/etc/shadow",              "/etc/gshadow"};
+  // An agent's socket outside /tmp and /run, in a directory of the user's own.
+  for (const char* var : {"SSH_AUTH_SOCK", "GPG_AGENT_INFO"}) {
+    const char* v = std::getenv(var);
+    if (!v || v[0] != '/') continue;
+    const fs::path dir = fs::path(v).lexically_normal().parent_path();
+    struct stat st {};
+    if (dir != "/" && lstat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == uid) in.cover.push_back(dir);
+  }
+  if (auto account = LookupUserById(uid); account && account->home.rfind('/', 0) == 0) {
+    // As the compiler spells ${home}: through any link to it (/home -> /var/home).
+    std::error_code home_ec;
+    const fs::path real = fs::canonical(account->home, home_ec);
+    in.home = (home_ec ? fs::path(account->home).lexically_normal() : real).string();
+    if (in.home.size() > 1 && in.home.back() == '/') in.home.pop_back();
+  }
+  for (const auto* list : {&in.writable, &in.read_only, &in.readable, &in.deny_read, &in.visible, &in.cover}) {
+    for (const auto& path : *list) {
+      struct stat st {};
+      in.types[path] = lstat(path.c_str(), &st) != 0 ? PathType::kMissing
+                       : S_ISDIR(st.st_mode)         ? PathType::kDirectory
+                       : S_ISREG(st.st_mode)         ? PathType::kFile
+                                                     : PathType::kOther;
+    }
+  }
+  // Parents of the carve-outs, which the view may bind onto themselves.
+  for (const auto& c : in.read_only) {
+    for (fs::path d = fs::path(c).parent_path(); d.has_relative_path(); d = d.parent_path()) {
+      struct stat st {};
+      if (!in.types.contains(d.string())) {
+        in.types[d.string()] = lstat(d.c_str(), &st) == 0 && S_ISDIR(st.st_mode) ? PathType::kDirectory : PathType::kOther;
+      }
+    }
+  }
+  if (!in.home.empty()) {
+    struct stat st {};
+    in.types[in.home] = lstat(in.home.c_str(), &st) == 0 && S_ISDIR(st.st_mode) ? PathType::kDirectory : PathType::kMissing;
+  }
+  return in;
+}
+
+
 std::vector<std::string> CarveOutsOfRun(const LaunchSpec& spec) {
   std::vector<std::string> out = spec.read_only;
   auto add = [&](const std::string& dir) {
@@ -712,6 +780,24 @@ Result<Ok> PrepareConfinement(LaunchRequest& q, const LaunchSpec& spec, const st
   return Ok{};
 }
 
+Result<Ok> SetCommand(LaunchRequest& q, const LaunchSpec& spec, const CommandInputs& in) {
+  if (!MayRunIn(spec, in.workspace, in.tmp, in.cwd)) {
+    return Error{"refused", "", in.cwd, "--cwd " + in.cwd + " is outside what profile '" + spec.profile + "' may read"};
+  }
+  q.cwd = in.cwd;
+  q.env = SandboxEnvironment(spec, in.caller_env, in.fixed);
+  std::string path;
+  for (const auto& e : q.env) {
+    if (e.rfind("PATH=", 0) == 0) path = e.substr(5);
+  }
+  const std::string name = in.command.empty() ? std::string() : in.command.front();
+  auto exe = FindExecutable(name, path, in.cwd);
+  if (!exe) return Error{"not_found", "", name, name + ": command not found"};
+  q.executable = *exe;
+  q.argv = in.command;
+  return Ok{};
+}
+
 int ReportLaunch(const Result<LaunchOutcome>& outcome, nlohmann::json& status, std::ostream& err,
                  const std::string& userns_hint) {
   const std::string sx = "sandboxctl exec: ";
@@ -747,6 +833,13 @@ int ReportLaunch(const Result<LaunchOutcome>& outcome, nlohmann::json& status, s
     return 125;
   }
   return outcome->exit_code;
+}
+
+int LaunchAndReport(LaunchRequest& q, nlohmann::json& status, std::ostream& err, const std::string& userns_hint) {
+  auto outcome = Launch(q);
+  close(q.landlock_fd);
+  q.landlock_fd = -1;
+  return ReportLaunch(outcome, status, err, userns_hint);
 }
 
 void DropAllCapabilities() {

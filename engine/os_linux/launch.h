@@ -10,6 +10,7 @@
 
 #include <sys/types.h>
 
+#include <map>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -76,9 +77,33 @@ struct LaunchOutcome {
   std::vector<std::string> quarantine_failed;
 };
 
+// What to run and where, for root's exec and the runner alike.
+struct CommandInputs {
+  std::vector<std::string> command;          // argv; command[0] is looked up on the sandbox's PATH
+  std::string cwd;                           // absolute: where it runs
+  std::vector<std::string> caller_env;       // the caller's environment, NAME=value
+  std::map<std::string, std::string> fixed;  // what the sandbox's environment sets whatever the caller has
+  std::string workspace, tmp;                // this run's
+};
+
+// Fills in q's command: the environment (engine/plan/launch_env.h SandboxEnvironment),
+// the executable found on its PATH, argv and the working directory. Errors: code
+// "not_found" (no such command: 127), "refused" (the profile may not read the working
+// directory: 125).
+Result<Ok> SetCommand(LaunchRequest& q, const LaunchSpec& spec, const CommandInputs& in);
+
 // Errors: code "not_found" (127), "not_executable" (126), anything else is a setup
 // failure (125) naming the step's system call and object.
 Result<LaunchOutcome> Launch(const LaunchRequest& q);
+
+// What namespace isolation's view is made of (engine/launch/view.h), observed on this
+// host: the launch's roots (`carve_outs` as CarveOutsOfRun has them, `writable` as the run
+// has them), the command itself, /etc/resolv.conf's target where it lies in /run, what a
+// group of the developer's grants (lxd, incus, libvirt and docker state, the logs, the
+// password hashes) and an agent's socket directory of theirs outside /tmp and /run, all
+// covered; the home of `uid` (hidden), and what each of these paths is.
+ViewInput ObserveView(const LaunchSpec& spec, const std::vector<std::string>& carve_outs, const std::string& workspace,
+                      const std::vector<std::string>& writable, const std::string& executable, uid_t uid);
 
 // The carve-outs of a run: the launch spec's and, for each `.git` file among them (a
 // worktree's or a submodule's pointer), the git directory it points to and that one's
@@ -100,6 +125,10 @@ Result<Ok> PrepareConfinement(LaunchRequest& q, const LaunchSpec& spec, const st
 // in `status` (the --json-status and audit fields).
 int ReportLaunch(const Result<LaunchOutcome>& outcome, nlohmann::json& status, std::ostream& err,
                  const std::string& userns_hint);
+
+// Launch(q), then closes q's Landlock ruleset and returns what ReportLaunch says: the
+// last step of root's exec and of the runner alike.
+int LaunchAndReport(LaunchRequest& q, nlohmann::json& status, std::ostream& err, const std::string& userns_hint);
 
 // Drops every capability of this process (capset with empty sets); the bounding set stays.
 void DropAllCapabilities();

@@ -157,3 +157,43 @@ TEST(View, AQuarantinedPathKeepsItsPlaceUnderANameNoToolLooksFor) {
 
 }  // namespace
 }  // namespace sbx
+
+namespace sbx {
+namespace {
+
+TEST(View, WhatAProfileMayNotAskOfTheViewIsRefusedWithItsReason) {
+  LaunchSpec spec;
+  spec.profile = "p";
+  spec.tmp = "/var/tmp/sandboxctl/p-1";
+  spec.writable = {"/home/dev/app", spec.tmp};
+  spec.read_only = {"/home/dev/app/.git"};
+  ViewInput in;
+  in.home = "/home/dev";
+  in.types = {{"/home/dev/app/.git", PathType::kDirectory}};
+  const std::string store = "/home/dev/.local/state/sandboxctl/trust.json";
+  EXPECT_EQ(ViewRefusal(spec, "/home/dev/app", "/tmp/p-1", store, in), std::nullopt);
+  // The home as the workspace.
+  EXPECT_NE(ViewRefusal(spec, "/home/dev", "/tmp/p-1", store, in).value_or("").find("is your home directory"),
+            std::string::npos);
+  // A root in a place the view keeps private, unless inside the workspace or ${tmp}.
+  LaunchSpec in_tmp = spec;
+  in_tmp.readable = {"/tmp/tmux-1000"};
+  EXPECT_NE(ViewRefusal(in_tmp, "/home/dev/app", "/tmp/p-1", store, in).value_or("").find("inside /tmp"),
+            std::string::npos);
+  EXPECT_EQ(ViewRefusal(in_tmp, "/tmp", "/tmp/p-1", store, in), std::nullopt);
+  in_tmp.readable = {"/run/user/1000/bus"};
+  EXPECT_NE(ViewRefusal(in_tmp, "/home/dev/app", "/tmp/p-1", store, in).value_or("").find("inside /run"),
+            std::string::npos);
+  // A writable root holding the trust store; a carve-out that is a link.
+  LaunchSpec wide = spec;
+  wide.writable.emplace_back("/home/dev/.local/state");
+  EXPECT_NE(ViewRefusal(wide, "/home/dev/app", "/tmp/p-1", store, in).value_or("").find("holds the trust store"),
+            std::string::npos);
+  in.types["/home/dev/app/.git"] = PathType::kOther;
+  EXPECT_NE(ViewRefusal(spec, "/home/dev/app", "/tmp/p-1", store, in).value_or("").find("symbolic link"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace sbx
+
