@@ -623,7 +623,7 @@ void MoveAsideCreated(const LaunchRequest& q, LaunchOutcome& outcome) {
   const std::time_t now = std::time(nullptr);
   std::tm utc {};
   gmtime_r(&now, &utc);
-  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &utc);
+  (void)std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &utc);  // 16 characters fit
   for (const auto& path : absent) {
     const size_t slash = path.rfind('/');
     const std::string dir = slash == 0 ? "/" : path.substr(0, slash), name = path.substr(slash + 1);
