@@ -56,8 +56,9 @@ int RunApply(GlobalOptions g, const std::vector<std::string>& args, Io io) {
     changes = examined->changes;
     if (g.json) io.out << ChangesToJson(changes).dump(2) << "\n";
     else io.out << RenderChangesText(changes);
-    io.err << "sandboxctl apply: refusing to take over objects sandboxctl did not create (marked !); "
-              "rename the sandbox user in [identity].user or remove the object\n";
+    io.err << "sandboxctl apply: refusing to take over objects sandboxctl did not create (marked !): remove each "
+              "(a directory someone else made, a link or a file where sandboxctl keeps its directories), or, for a "
+              "user or group, rename the sandbox user in [identity].user\n";
     return kExitFailure;
   }
   if (!g.json && !worker) io.out << RenderChangesText(examined->changes);

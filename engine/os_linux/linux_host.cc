@@ -135,6 +135,27 @@ Result<std::string> DirectoryPath(const Resource& r) {
   return path;
 }
 
+// Why a directory found where sandboxctl keeps one is someone else's, or "": not made by
+// root, or open to others' writes, so anything could have been put in it first (a
+// .gitconfig in a sandbox's HOME). Such a directory is never taken over.
+std::string Who(uid_t uid) {
+  passwd pw{};
+  passwd* found = nullptr;
+  std::vector<char> buf(4096);
+  const bool named = getpwuid_r(uid, &pw, buf.data(), buf.size(), &found) == 0 && found;
+  return "uid " + std::to_string(uid) + (named ? " (" + std::string(pw.pw_name) + ")" : "");
+}
+
+std::string NotSandboxctls(const struct stat& st, bool extended_acl) {
+  if (st.st_uid != 0) return "made by " + Who(st.st_uid) + ", not by root";
+  // With an extended ACL the group bits are the mask of the grants sandboxctl made.
+  const bool group_writes = !extended_acl && st.st_gid != 0 && (st.st_mode & S_IWGRP) != 0;
+  if ((st.st_mode & S_IWOTH) != 0 || group_writes) {
+    return "writable by others (mode " + ModeText(st.st_mode) + "): anything may have been put in it";
+  }
+  return "";
+}
+
 Result<Observation> ObserveDirectory(const Resource& r) {
   auto path = DirectoryPath(r);
   if (!path.ok()) return path.error();
@@ -151,13 +172,22 @@ Result<Observation> ObserveDirectory(const Resource& r) {
   if (!S_ISDIR(st.st_mode)) {
     // A symlink or file planted where sandboxctl keeps its directories is never used.
     o.foreign = true;
-    o.detail = S_ISLNK(st.st_mode) ? "is a symbolic link" : "is not a directory";
+    o.detail = std::string(S_ISLNK(st.st_mode) ? "is a symbolic link" : "is not a directory") + ", made by " +
+               Who(st.st_uid) + "; sandboxctl keeps a directory of its own there";
+    return o;
+  }
+  const bool extended = HasExtendedAcl(*path);
+  if (const std::string whose = NotSandboxctls(st, extended); !whose.empty()) {
+    // Never taken over; one sandboxctl made that is like this now is drift apply refuses
+    // to repair (EnsureDirectory).
+    o.foreign = true;
+    o.detail = whose;
     return o;
   }
   std::vector<std::string> differ;
-  if (st.st_uid != 0 || st.st_gid != 0) differ.emplace_back("not owned by root:root");
+  if (st.st_gid != 0) differ.emplace_back("not owned by root:root");
   // With an extended ACL the group bits show the ACL mask, which the grants manage.
-  const mode_t compared = HasExtendedAcl(*path) ? 07707 : 07777;
+  const mode_t compared = extended ? 07707 : 07777;
   if ((st.st_mode & compared) != (*mode & compared)) {
     differ.push_back("mode is " + ModeText(st.st_mode) + ", not " + ModeText(*mode));
   }
@@ -171,17 +201,31 @@ Result<Ok> EnsureDirectory(const Resource& r) {
   if (!path.ok()) return path.error();
   auto mode = ParseMode(r);
   if (!mode.ok()) return mode.error();
-  if (mkdir(path->c_str(), 0700) != 0 && errno != EEXIST) return SysError("mkdir", *path, errno);
+  const bool made = mkdir(path->c_str(), 0700) == 0;
+  if (!made && errno != EEXIST) return SysError("mkdir", *path, errno);
   // Adjust through a descriptor opened without following symlinks.
   int fd = open(path->c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return SysError("open", *path, errno);
+  if (fd < 0) {
+    if (errno == ELOOP || errno == ENOTDIR) {
+      return Error{"foreign", "", *path, "exists and is not a directory sandboxctl made (a link or a file); remove it"};
+    }
+    return SysError("open", *path, errno);
+  }
   Result<Ok> result = Ok{};
   struct stat st {};
+  if (fstat(fd, &st) != 0) {
+    close(fd);
+    return SysError("fstat", *path, errno);
+  }
+  const bool extended = HasExtendedAcl("/proc/self/fd/" + std::to_string(fd));
+  // Someone may have made it between the look and now: only one of root's is used.
+  if (const std::string whose = made ? "" : NotSandboxctls(st, extended); !whose.empty()) {
+    close(fd);
+    return Error{"foreign", "", *path, "exists and was " + whose + "; remove it, then apply again"};
+  }
   mode_t target = *mode;
   // Keep the group bits (the ACL mask) of a directory the grants gave an extended ACL.
-  if (fstat(fd, &st) == 0 && HasExtendedAcl("/proc/self/fd/" + std::to_string(fd))) {
-    target = (*mode & 07707) | (st.st_mode & 0070);
-  }
+  if (extended) target = (*mode & 07707) | (st.st_mode & 0070);
   if (fchown(fd, 0, 0) != 0) result = SysError("fchown", *path, errno);
   else if (fchmod(fd, target) != 0) result = SysError("fchmod", *path, errno);
   close(fd);

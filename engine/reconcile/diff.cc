@@ -54,9 +54,28 @@ std::vector<Change> DependenciesFirst(std::vector<Change> items) {
 Result<std::map<std::string, Observation>> ObserveAll(const Plan& plan, const std::string& workspace, const State& state,
                                                       Host& host, bool all_workspaces, bool partial) {
   std::map<std::string, Observation> observed;
-  auto observe = [&](const Resource& r) -> std::optional<Error> {
-    if (observed.contains(r.id)) return std::nullopt;
+  // What depends on an object sandboxctl may not take over (a directory someone else made
+  // where it keeps one) and cannot be looked at through it (a link) is absent until that
+  // is removed: the conflict is the one to report, not the failed look.
+  std::set<std::string> blocked, visiting;
+  std::map<std::string, const Resource*> by_id;
+  for (const auto& r : plan.resources) by_id[r.id] = &r;
+  std::function<std::optional<Error>(const Resource&)> observe;
+  observe = [&](const Resource& r) -> std::optional<Error> {
+    if (observed.contains(r.id) || visiting.contains(r.id)) return std::nullopt;
+    visiting.insert(r.id);
+    for (const auto& dep : r.depends_on) {
+      const auto d = by_id.find(dep);
+      if (d == by_id.end()) continue;
+      if (auto e = observe(*d->second)) return e;
+      const Observation& od = observed.at(dep);
+      if ((od.foreign && !state.records.contains(dep)) || blocked.contains(dep)) blocked.insert(r.id);
+    }
     auto o = host.Observe(r);
+    if (!o.ok() && blocked.contains(r.id)) {  // looked at through what may not be taken over
+      observed[r.id] = Observation{};
+      return std::nullopt;
+    }
     if (!o.ok() && partial && o.error().code == "permission_denied") {
       Observation unknown;
       unknown.unobservable = true;

@@ -10,6 +10,9 @@ std::optional<Error> FakeHost::MaybeFail(const std::string& call) {
 }
 
 Result<Observation> FakeHost::Observe(const Resource& resource) {
+  if (unlookable.contains(resource.id)) {
+    return Error{"io_error", "openat2", resource.id, "passes through a symbolic link"};
+  }
   Observation o;
   auto it = objects.find(resource.id);
   o.present = it != objects.end();

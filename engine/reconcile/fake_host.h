@@ -22,6 +22,8 @@ class FakeHost : public Host {
   std::map<std::string, nlohmann::json> objects;
   // Objects that exist but belong to someone else.
   std::set<std::string> foreign;
+  // Objects that cannot be looked at (a link on the way to them): Observe fails.
+  std::set<std::string> unlookable;
   // "ensure <id>" / "remove <id>", in order.
   std::vector<std::string> calls;
   // When set, the mutating call with this index (0-based, counted over the host's life)

@@ -167,6 +167,43 @@ TEST_F(MachineCli, ApplyTwiceChangesNothingTheSecondTimeAndDestroyRestoresEveryt
   EXPECT_FALSE(fs::exists(root_ / "libexec")) << "destroy left the directories it made for the runner";
 }
 
+// Another local user makes sandboxctl's temporary directory first, where /var/tmp lets
+// anyone: a directory holding a .gitconfig for the sandbox's future HOME, a symbolic link,
+// a file. apply takes none of them over, names the path and who made it, and changes
+// nothing on the machine.
+TEST_F(MachineCli, ATmpDirectoryOthersMadeFirstIsNeverTakenOver) {
+  const std::string other = "sbxo-" + suffix_;
+  ASSERT_EQ(system(("useradd --no-create-home --shell /bin/sh " + other).c_str()), 0);
+  struct Gone {  // the account goes whatever the test finds
+    std::string name;
+    ~Gone() { (void)system(("userdel " + name + " 2>/dev/null").c_str()); }
+  } gone{other};
+  const fs::path tmp = root_ / "tmp";
+  ASSERT_EQ(system(("chmod 1777 " + root_.string()).c_str()), 0);
+  const std::string machine = Snapshot();  // with the other user
+  const std::string planted_home = (tmp / "offline-planted").string();
+  for (const std::string& plant :
+       {"mkdir -m 0777 " + tmp.string() + " " + planted_home + " && echo '[core] fsmonitor = touch /tmp/x' > " +
+            planted_home + "/.gitconfig",
+        "ln -s /etc " + tmp.string(), "touch " + tmp.string()}) {
+    ASSERT_EQ(system(("runuser -u " + other + " -- sh -c \"" + plant + "\"").c_str()), 0) << plant;
+    Outcome a = Sandboxctl({"apply", "--yes"});
+    EXPECT_EQ(a.exit_code, 1) << plant << "\n" << a.out << a.err;
+    const std::string said = a.out + a.err;
+    EXPECT_NE(said.find("dir:" + tmp.string() + ": "), std::string::npos) << said;
+    std::string uid = Capture("id -u " + other);
+    uid.pop_back();
+    EXPECT_NE(said.find("made by uid " + uid + " (" + other + ")"), std::string::npos) << said;
+    EXPECT_EQ(said.find("in the profile"), std::string::npos) << "the profile is not to blame: " << said;
+    EXPECT_EQ(Snapshot(), machine) << plant << ": apply changed the machine";
+    EXPECT_EQ(Capture("stat -c %U " + tmp.string()), other + "\n") << "taken over: " << plant;
+    ASSERT_EQ(system(("rm -rf " + tmp.string()).c_str()), 0);
+  }
+  Outcome a = Sandboxctl({"apply", "--yes"});
+  EXPECT_EQ(a.exit_code, 0) << a.out << a.err;
+  EXPECT_EQ(Capture("stat -c %U:%a " + tmp.string()), "root:755\n");
+}
+
 TEST_F(MachineCli, StatusReportsDriftWithExit3AndApplyRepairsIt) {
   ASSERT_EQ(Sandboxctl({"apply", "--yes"}).exit_code, 0);
   ASSERT_EQ(system(("setfacl -x u:" + user_ + " " + (ws_ / "src/main.c").string()).c_str()), 0);

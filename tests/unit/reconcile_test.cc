@@ -179,6 +179,30 @@ TEST(Reconcile, ObjectsSandboxctlDidNotCreateAreNeverTakenOver) {
   for (const auto& c : changes.changes) EXPECT_NE(c.resource.id, "user:sbx-offline");
 }
 
+// sandboxctl's temporary directory made first by someone else (a link to elsewhere): the
+// conflict is reported, not the failed look at the grants inside it; without the conflict
+// the failed look is an error.
+TEST(Reconcile, WhatLiesInsideAForeignDirectoryIsNotLookedAtThroughIt) {
+  Machine m;
+  Plan plan = PlanFor(kWs, {{"offline", kOffline}});
+  std::string inside;
+  for (const auto& r : plan.resources) {
+    if (std::find(r.depends_on.begin(), r.depends_on.end(), "dir:/var/tmp/sandboxctl") != r.depends_on.end() &&
+        r.id.rfind("dir:", 0) == 0) {
+      inside = r.id;
+    }
+  }
+  ASSERT_FALSE(inside.empty()) << "${tmp} depends on the temporary root";
+  m.host.unlookable.insert(inside);
+  State state = m.Load();
+  EXPECT_FALSE(ObserveAll(plan, kWs, state, m.host).ok());
+  m.host.objects["dir:/var/tmp/sandboxctl"] = {{"uid", 1001}};
+  m.host.foreign.insert("dir:/var/tmp/sandboxctl");
+  ChangeSet changes = m.Diff(plan, kWs);
+  ASSERT_EQ(changes.conflicts.size(), 1u);
+  EXPECT_EQ(changes.conflicts[0], "dir:/var/tmp/sandboxctl: exists and was not created by sandboxctl");
+}
+
 // Crash safety on the fake: fail the k-th mutating call of an apply, for every k; from
 // the saved state the next apply converges and destroy restores the machine exactly.
 TEST(Reconcile, InterruptedAtAnyStepApplyConvergesAndDestroyRestores) {
