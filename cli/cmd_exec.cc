@@ -92,25 +92,24 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
   }
   auto Finish = [&](nlohmann::json& status, int code) {
     status["exit_code"] = code;
+    if (x.json_status) {
+      // Never through a symbolic link, never into a FIFO or device planted there: as root,
+      // the file may sit where the sandbox writes. Asked for and not written: exit 125.
+      auto written = WriteOwnFileReplacing(fs::absolute(*x.json_status).lexically_normal().string(),
+                                           status.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n",
+                                           0644);
+      if (!written.ok()) {
+        io.err << sx << "cannot write --json-status: " << written.error().Render() << "\n";
+        status["json_status_error"] = true;
+        code = kExitSetup;
+      }
+    }
     if (!log_dir.empty()) {
       AuditLog audit(log_dir, "exec", ws.string());
       nlohmann::json entry = status;
       entry.erase("command");  // the audit line's "command" is sandboxctl's own
       entry["argv"] = command;
       audit.Exec(entry);
-    }
-    if (x.json_status) {
-      // Never through a symbolic link: as root, the file may sit where the sandbox writes.
-      open_how how{};
-      how.flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC;
-      how.mode = 0644;
-      how.resolve = RESOLVE_NO_SYMLINKS;
-      int fd = static_cast<int>(syscall(SYS_openat2, AT_FDCWD, x.json_status->c_str(), &how, sizeof how));
-      const std::string text = status.dump(2) + "\n";
-      if (fd < 0 || write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
-        io.err << sx << "cannot write --json-status " << *x.json_status << ": " << std::strerror(errno) << "\n";
-      }
-      if (fd >= 0) close(fd);
     }
     return code;
   };

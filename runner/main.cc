@@ -52,6 +52,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/os_linux/landlock.h"
+#include "engine/os_linux/files.h"
 #include "engine/os_linux/launch.h"
 #include "engine/os_linux/launch_record.h"
 #include "engine/os_linux/seccomp.h"
@@ -170,18 +171,13 @@ void WipeCallerEnvironment() {
   for (char** e = environ; e && *e; ++e) explicit_bzero(*e, std::strlen(*e));
 }
 
-// Written as the caller, with no capability left: never through a symbolic link.
-void WriteStatus(const std::string& path, const nlohmann::json& status) {
-  open_how how{};
-  how.flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC;
-  how.mode = 0644;
-  how.resolve = RESOLVE_NO_SYMLINKS;
-  int fd = static_cast<int>(syscall(SYS_openat2, AT_FDCWD, path.c_str(), &how, sizeof how));
+// Written as the caller, with no capability left: never through a symbolic link, never
+// into a FIFO or device planted there. false (said on stderr) if it could not be written.
+bool WriteStatus(const std::string& path, const nlohmann::json& status) {
   const std::string text = status.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-  if (fd < 0 || write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
-    std::cerr << "sandboxctl exec: cannot write --json-status " << path << ": " << std::strerror(errno) << "\n";
-  }
-  if (fd >= 0) close(fd);
+  auto written = sbx::WriteOwnFileReplacing(path, text, 0644);
+  if (!written.ok()) std::cerr << "sandboxctl exec: cannot write --json-status: " << written.error().Render() << "\n";
+  return written.ok();
 }
 
 // One JSON line per run: to the system log (authpriv) and, with the time, to the caller's
@@ -328,7 +324,11 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   // before any use): the status file and the log are written with the caller's rights.
   sbx::DropAllCapabilities();
   status["exit_code"] = code;
+  // A status the caller asked for and did not get is a failure of the run's setup.
+  if (o.json_status && !WriteStatus(*o.json_status, status)) {
+    status["json_status_error"] = true;
+    code = kExitSetup;
+  }
   if (!o.command.empty()) Audit(o, caller, status);
-  if (o.json_status) WriteStatus(*o.json_status, status);
   return code;
 }

@@ -1,7 +1,9 @@
 #include "engine/os_linux/files.h"
 
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <sys/capability.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -56,6 +58,49 @@ Result<Ok> WriteFileReplacing(const std::filesystem::path& path, const std::stri
     unlink(tmp.c_str());
     return SysError("rename", path.string(), err);
   }
+  return Ok{};
+}
+
+Result<Ok> WriteOwnFileReplacing(const std::string& path, const std::string& text, mode_t mode) {
+  const size_t slash = path.rfind('/');
+  if (path.empty() || path[0] != '/' || slash == path.size() - 1) {
+    return Error{"invalid_path", "", path, "not an absolute path to a file"};
+  }
+  const std::string dir = slash == 0 ? "/" : path.substr(0, slash), name = path.substr(slash + 1);
+  open_how how{};
+  how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+  how.resolve = RESOLVE_NO_SYMLINKS;
+  const int dfd = static_cast<int>(syscall(SYS_openat2, AT_FDCWD, dir.c_str(), &how, sizeof how));
+  if (dfd < 0) return SysError("openat2", dir, errno);
+  std::string tmp;
+  int fd = -1;
+  for (int i = 0; i < 16 && fd < 0; ++i) {
+    tmp = "." + name + ".sandboxctl-" + std::to_string(getpid()) + "-" + std::to_string(i);
+    fd = openat(dfd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    if (fd < 0 && errno != EEXIST) break;
+  }
+  if (fd < 0) {
+    const int err = errno;
+    close(dfd);
+    return SysError("openat", dir + "/" + tmp, err);
+  }
+  auto fail = [&](const char* call, const std::string& object) {
+    const int err = errno;
+    if (fd >= 0) close(fd);
+    unlinkat(dfd, tmp.c_str(), 0);
+    close(dfd);
+    return SysError(call, object, err);
+  };
+  for (size_t done = 0; done < text.size();) {
+    const ssize_t n = write(fd, text.data() + done, text.size() - done);
+    if (n <= 0) return fail("write", dir + "/" + tmp);
+    done += static_cast<size_t>(n);
+  }
+  if (fchmod(fd, mode) != 0) return fail("fchmod", dir + "/" + tmp);
+  close(fd);
+  fd = -1;
+  if (renameat(dfd, tmp.c_str(), dfd, name.c_str()) != 0) return fail("renameat", path);
+  close(dfd);
   return Ok{};
 }
 

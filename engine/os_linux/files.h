@@ -22,4 +22,11 @@ std::optional<std::string> ReadFileNoFollow(const std::filesystem::path& path);
 Result<Ok> WriteFileReplacing(const std::filesystem::path& path, const std::string& text, gid_t gid, mode_t mode,
                               const char* caps);
 
+// Writes `text` as `path` for whoever runs this (a status file a caller asked for, in a
+// directory a sandbox may write): a new file made in the directory, which is opened with
+// no symbolic link anywhere on the way, then renamed over whatever `path` is. Never opens
+// what is there, so a FIFO or a device planted at `path` neither blocks nor is written;
+// a directory there is an error. Errors name the call and the path.
+Result<Ok> WriteOwnFileReplacing(const std::string& path, const std::string& text, mode_t mode);
+
 }  // namespace sbx

@@ -532,6 +532,38 @@ TEST_P(ExecTest, ExitStatusIsTheCommandsOwnOrSaysWhatHappened) {
   EXPECT_EQ(Capture("pgrep -f '[s]leep 32' || true"), "") << "a process the command started in its own session survived";
 }
 
+// A status file planted as a FIFO or as a link where the status goes is replaced, never
+// opened: exec neither hangs nor writes through it. A status that cannot be written is a
+// failed run (125), not a silent 0.
+TEST_P(ExecTest, TheStatusFileIsNeitherAFifoNorALinkAndNotWritingItIs125) {
+  const fs::path dir = root_ / "userlog", fifo = dir / "status.json", link = dir / "status-link.json";
+  ASSERT_EQ(Sh("runuser -u " + runner_ + " -- sh -c 'mkfifo " + fifo.string() + " && ln -s " +
+               (root_ / "outside/target").string() + " " + link.string() + "'"),
+            0);
+  bp::ipstream out;
+  std::vector<std::string> rest{"--json-status", fifo.string(), "--", "true"};
+  std::vector<std::string> args = ExecArgs("offline", rest);
+  if (AsTestUser()) args.insert(args.begin(), {"-u", runner_, "--", (root_ / "bin/sandboxctl").string()});
+  bp::child exec(AsTestUser() ? "/usr/sbin/runuser" : (root_ / "bin/sandboxctl").string(), bp::args = args,
+                 bp::start_dir = ws_.string(), bp::std_out > bp::null, bp::std_err > bp::null, bp::std_in < bp::null);
+  if (!exec.wait_for(std::chrono::seconds(20))) {
+    Sh("pkill -KILL -f " + fifo.string());  // runuser, sandboxctl, the runner
+    exec.terminate();
+    FAIL() << "exec hangs on a FIFO planted where its status goes";
+  }
+  EXPECT_EQ(exec.exit_code(), 0);
+  EXPECT_TRUE(fs::is_regular_file(fs::symlink_status(fifo)));
+  EXPECT_EQ(nlohmann::json::parse(ReadFile(fifo))["exit_code"], 0);
+  Outcome through = Exec({"--json-status", link.string(), "--", "true"});
+  EXPECT_EQ(through.exit_code, 0) << through.err;
+  EXPECT_EQ(ReadFile(root_ / "outside/target"), "outside\n") << "the status was written through the link";
+  EXPECT_TRUE(fs::is_regular_file(fs::symlink_status(link)));
+  fs::create_directories(dir / "a-directory");
+  Outcome cannot = Exec({"--json-status", (dir / "a-directory").string(), "--", "true"});
+  EXPECT_EQ(cannot.exit_code, 125) << cannot.err;
+  EXPECT_NE(cannot.err.find("cannot write --json-status"), std::string::npos) << cannot.err;
+}
+
 TEST_P(ExecTest, SignalsReachTheCommand) {
   bp::ipstream out;
   bp::child child = ExecInBackground(
