@@ -76,6 +76,7 @@ enum Step : int {
   kStepView,
   kStepProc,
   kStepShm,
+  kStepCover,
 };
 
 constexpr const char* kStepCall[] = {
@@ -90,7 +91,8 @@ constexpr const char* kStepCall[] = {
     "prctl(PR_SET_DUMPABLE)", "prctl(PR_SET_PDEATHSIG)",
     "the view's new root (fsmount tmpfs, pivot_root, open_tree /, move_mount)",
     "the view's mount (openat, open_tree, fsmount, mount_setattr, move_mount)", "mount(proc)",
-    "a private /dev/shm (fsmount tmpfs, move_mount, landlock_add_rule)"};
+    "a private /dev/shm (fsmount tmpfs, move_mount, landlock_add_rule)",
+    "an empty read-only cover over a deny-read path (fsmount tmpfs, openat2, open_tree, move_mount)"};
 
 struct Report {
   int step;
@@ -138,7 +140,8 @@ struct Prepared {
   std::vector<std::string> view_target, view_source;  // the view's paths without the leading '/'
   bool terminal = false;  // the caller has the terminal in the foreground: hand it over
   std::string uid_map, gid_map;
-  std::vector<const char*> anchors, read_only;
+  std::vector<const char*> anchors, read_only, covers;
+  std::vector<bool> cover_is_dir;
   std::vector<std::string> anchor_paths;
   pid_t supervisor = 0;
   sock_fprog seccomp{}, seccomp_unix_only{};
@@ -472,6 +475,36 @@ int AsExitCode(int status) { return WIFSIGNALED(status) ? 128 + WTERMSIG(status)
     for (size_t i = 0; i < p.read_only.size(); ++i) {
       if (MountOver(p.read_only[i], true) != 0) Fail(report, kStepBindReadOnly, static_cast<int>(i));
     }
+    // Deny-read paths covered by an empty read-only object, as in namespace isolation's
+    // view: whatever is at the path when the command starts (an editor's or git's new
+    // inode, which the workspace's default ACL would let the sandbox read) is not seen, and
+    // the path cannot be renamed away (EBUSY). The empty objects come from a tmpfs put on
+    // /dev/shm for the moment; the private /dev/shm below goes over it.
+    if (!p.covers.empty()) {
+      const int shm = open("/dev/shm", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      const int empty = shm >= 0 ? NewFs("tmpfs", "0555", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC) : -1;
+      if (empty < 0 || Attach(empty, shm) != 0 || mkdirat(empty, "d", 0) != 0) Fail(report, kStepCover);
+      const int made = openat(empty, "f", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0);
+      const int dir = openat(empty, "d", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      const int file = openat(empty, "f", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+      if (made < 0 || dir < 0 || file < 0) Fail(report, kStepCover);
+      close(made);
+      for (size_t i = 0; i < p.covers.size(); ++i) {
+        open_how how{};
+        how.flags = O_PATH | O_CLOEXEC;
+        how.resolve = RESOLVE_NO_SYMLINKS;
+        const int dst = static_cast<int>(syscall(SYS_openat2, AT_FDCWD, p.covers[i], &how, sizeof how));
+        if (dst < 0 || BindAt(p.cover_is_dir[i] ? dir : file, dst, kReadOnly, true) != 0) {
+          Fail(report, kStepCover, static_cast<int>(i));
+        }
+        close(dst);
+      }
+      close(dir);
+      close(file);
+      if (umount2("/dev/shm", MNT_DETACH) != 0) Fail(report, kStepCover);
+      close(empty);
+      close(shm);
+    }
     // POSIX shared memory and semaphores (Python's multiprocessing) in a /dev/shm of the
     // sandbox's own: the host's is shared by every user of the machine.
     if (const int shm = open("/dev/shm", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC); shm >= 0) {
@@ -751,6 +784,7 @@ std::vector<std::string> CarveOutsOfRun(const LaunchSpec& spec) {
 Result<Ok> PrepareConfinement(LaunchRequest& q, const LaunchSpec& spec, const std::vector<std::string>& writable,
                               int abi, std::optional<double> timeout) {
   q.read_only = CarveOutsOfRun(spec);
+  q.deny_read = spec.deny_read;
   q.writable_roots = writable;
   q.absent_carve_outs.clear();
   for (const auto& c : q.read_only) {
@@ -877,19 +911,32 @@ Result<LaunchOutcome> Launch(const LaunchRequest& q) {
   p.uid_map = std::to_string(q.uid) + " " + std::to_string(q.uid) + " 1\n";
   p.gid_map = std::to_string(q.gid) + " " + std::to_string(q.gid) + " 1\n";
   // The view, where there is one, has the carve-outs and covers in it.
-  for (size_t i = 0; q.view.empty() && i < q.read_only.size(); ++i) {
+  const size_t protected_paths = q.view.empty() ? q.read_only.size() + q.deny_read.size() : 0;
+  for (size_t i = 0; i < protected_paths; ++i) {
+    const bool cover = i >= q.read_only.size();
+    const std::string& path = cover ? q.deny_read[i - q.read_only.size()] : q.read_only[i];
     struct stat st {};
-    if (lstat(q.read_only[i].c_str(), &st) != 0) continue;  // not there (yet): nothing to protect
-    p.read_only.push_back(q.read_only[i].c_str());
+    if (lstat(path.c_str(), &st) != 0) continue;  // not there (yet): nothing to protect
+    // Outside the writable roots the sandbox renames nothing, and apply's ACL entries hold
+    // there (no default entry of the sandbox's above them).
+    const bool in_root = std::any_of(q.writable_roots.begin(), q.writable_roots.end(),
+                                     [&](const std::string& w) { return IsBeneath(path, w); });
+    if (cover && !in_root) continue;
+    if (cover) {
+      p.covers.push_back(path.c_str());
+      p.cover_is_dir.push_back(S_ISDIR(st.st_mode));
+    } else {
+      p.read_only.push_back(path.c_str());
+    }
     // Its parents inside the outermost writable root holding it: a writable root nested
     // in another could itself be renamed away otherwise.
     std::string root;
     for (const auto& w : q.writable_roots) {
-      if ((root.empty() || w.size() < root.size()) && IsBeneath(q.read_only[i], w)) root = w;
+      if ((root.empty() || w.size() < root.size()) && IsBeneath(path, w)) root = w;
     }
     if (root.empty()) continue;
     std::vector<std::string> parents;
-    for (std::string d = q.read_only[i]; ;) {
+    for (std::string d = path; ;) {
       d.resize(std::min(d.rfind('/'), d.size()));
       if (d.size() <= root.size()) break;
       parents.push_back(d);
@@ -994,6 +1041,8 @@ Result<LaunchOutcome> Launch(const LaunchRequest& q) {
       object = p.read_only.at(static_cast<size_t>(failure->index));
     } else if (failure->step == kStepAnchor) {
       object = p.anchors.at(static_cast<size_t>(failure->index));
+    } else if (failure->step == kStepCover && failure->index >= 0) {
+      object = p.covers.at(static_cast<size_t>(failure->index));
     } else if (failure->step == kStepView) {
       const MountOp& op = q.view.at(static_cast<size_t>(failure->index));
       object = op.target + " (" + op.why + ")";
@@ -1001,7 +1050,8 @@ Result<LaunchOutcome> Launch(const LaunchRequest& q) {
       object = q.cwd;
     }
     Error e = SysError(kStepCall[failure->step], object, err);
-    if (err == ELOOP && ((failure->step == kStepBindReadOnly || failure->step == kStepAnchor) || failure->step == kStepView)) {
+    if (err == ELOOP && (failure->step == kStepBindReadOnly || failure->step == kStepAnchor ||
+                         failure->step == kStepView || failure->step == kStepCover)) {
       e.message = "passes through a symbolic link; name the real path in the profile";
     }
     e.code = "setup_failed";

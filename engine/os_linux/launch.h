@@ -49,6 +49,9 @@ struct LaunchRequest {
   // that they cannot be renamed away and replaced by a writable copy.
   std::vector<std::string> read_only;
   std::vector<std::string> writable_roots;  // for the parents above
+  // User mode: those inside a writable root covered by an empty read-only object in the
+  // same mount namespace, their parents made mount points as the carve-outs' are.
+  std::vector<std::string> deny_read;
   // Carve-outs missing at the start inside a writable root (a fresh workspace's .git): the
   // kernel cannot keep a name from being made, so whatever the command made there is moved
   // aside when it has ended, before anyone runs git in it (LaunchOutcome::quarantined).

@@ -370,6 +370,23 @@ TEST_P(ExecTest, DenyReadPathsCannotBeRead) {
   EXPECT_EQ(Inside({"read", (ws_ / ".git/config").string()}), "ok\n");
 }
 
+// A deny-read file in a writable root: the developer's editor saves it as a new file
+// renamed over the old one (so does git checkout), and in user isolation the new inode
+// inherits the workspace's default ACL entry for the sandbox user. The sandbox reads
+// nothing of it, and can neither rename it away nor put a file of its own in its place.
+TEST_P(ExecTest, ADenyReadFileSavedByRenameStaysUnreadableAndInPlace) {
+  const std::string owner = user_mode_ ? "root" : runner_;
+  ASSERT_EQ(Sh("cd " + ws_.string() + " && runuser -u " + owner + " -- sh -c \"printf 'TOKEN=rotated\\n' > .env.new\" && "
+               "mv .env.new .env"),
+            0);
+  Outcome r = InsideShell("cat .env; mv .env moved.env && echo renamed; rm -f .env && echo removed; echo mine > .env");
+  EXPECT_EQ(r.out.find("rotated"), std::string::npos) << "the sandbox read the saved secret: " << r.out;
+  EXPECT_EQ(r.out.find("renamed"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("removed"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(ws_ / "moved.env"));
+  EXPECT_EQ(ReadFile(ws_ / ".env"), "TOKEN=rotated\n") << "the sandbox replaced the deny-read file";
+}
+
 TEST_P(ExecTest, OfflineReachesNoOtherHostAndNoHostServiceButItsOwnLoopback) {
   EXPECT_EQ(Outside({"udp", "198.18.77.2", "7777"}), "ok\n");
   EXPECT_EQ(Inside({"tcp", "198.18.77.2", "7777"}), "ENETUNREACH\n");
