@@ -7,7 +7,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <dirent.h>
+
 #include <cerrno>
+#include <vector>
 
 #include "engine/os_linux/sys_error.h"
 
@@ -101,6 +104,101 @@ Result<Ok> WriteOwnFileReplacing(const std::string& path, const std::string& tex
   fd = -1;
   if (renameat(dfd, tmp.c_str(), dfd, name.c_str()) != 0) return fail("renameat", path);
   close(dfd);
+  return Ok{};
+}
+
+namespace {
+
+// The names in the directory `fd` ("." and ".." left out), read through a duplicate.
+Result<std::vector<std::string>> ListNames(int fd, const std::string& path) {
+  const int dup_fd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dup_fd < 0) return SysError("openat", path, errno);
+  DIR* dir = fdopendir(dup_fd);
+  if (!dir) {
+    const int err = errno;
+    close(dup_fd);
+    return SysError("fdopendir", path, err);
+  }
+  std::vector<std::string> names;
+  errno = 0;
+  while (dirent* e = readdir(dir)) {
+    const std::string name = e->d_name;
+    if (name != "." && name != "..") names.push_back(name);
+    errno = 0;
+  }
+  const int err = errno;
+  closedir(dir);
+  if (err != 0) return SysError("readdir", path, err);
+  return names;
+}
+
+}  // namespace
+
+Result<Ok> WalkTree(int fd, const std::string& path, const TreeVisit& visit, const TreeLeave& leave) {
+  struct Level {
+    dev_t dev;
+    ino_t ino;
+    std::string path;
+    std::vector<std::string> names;  // still to visit, last first
+    std::string entered;             // the child directory gone into, for leave
+  };
+  struct stat st {};
+  if (fstat(fd, &st) != 0) return SysError("fstat", path, errno);
+  auto names = ListNames(fd, path);
+  if (!names.ok()) return names.error();
+  std::vector<Level> stack;
+  stack.push_back({st.st_dev, st.st_ino, path, {names->rbegin(), names->rend()}, ""});
+  int cur = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (cur < 0) return SysError("openat", path, errno);
+  auto fail = [&](Error e) {
+    close(cur);
+    return e;
+  };
+  while (!stack.empty()) {
+    Level& top = stack.back();
+    if (top.names.empty()) {
+      if (stack.size() == 1) break;
+      // Back up to the parent, which must be the directory this one was entered from.
+      const int up = openat(cur, "..", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (up < 0) return fail(SysError("openat", top.path + "/..", errno));
+      const std::string left = top.path;
+      stack.pop_back();
+      Level& parent = stack.back();
+      struct stat ust {};
+      if (fstat(up, &ust) != 0 || ust.st_dev != parent.dev || ust.st_ino != parent.ino) {
+        close(up);
+        return fail(Error{"changed", "", left, "was moved while sandboxctl walked it; run the command again"});
+      }
+      close(cur);
+      cur = up;
+      if (auto r = leave(cur, parent.entered, left); !r.ok()) return fail(r.error());
+      continue;
+    }
+    const std::string name = std::move(top.names.back());
+    top.names.pop_back();
+    const std::string child = top.path + "/" + name;
+    struct stat est {};
+    if (fstatat(cur, name.c_str(), &est, AT_SYMLINK_NOFOLLOW) != 0) {
+      if (errno == ENOENT) continue;  // gone meanwhile
+      return fail(SysError("fstatat", child, errno));
+    }
+    auto descend = visit(cur, name, est, child);
+    if (!descend.ok()) return fail(descend.error());
+    if (!*descend || !S_ISDIR(est.st_mode)) continue;
+    const int down = openat(cur, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (down < 0) return fail(SysError("openat", child, errno));
+    struct stat dst {};
+    auto listed = fstat(down, &dst) == 0 ? ListNames(down, child) : Result<std::vector<std::string>>(SysError("fstat", child, errno));
+    if (!listed.ok()) {
+      close(down);
+      return fail(listed.error());
+    }
+    top.entered = name;
+    close(cur);
+    cur = down;
+    stack.push_back({dst.st_dev, dst.st_ino, child, {listed->rbegin(), listed->rend()}, ""});
+  }
+  close(cur);
   return Ok{};
 }
 

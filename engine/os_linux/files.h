@@ -2,8 +2,11 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
+
+#include <sys/stat.h>
 
 #include <sys/types.h>
 
@@ -28,5 +31,17 @@ Result<Ok> WriteFileReplacing(const std::filesystem::path& path, const std::stri
 // what is there, so a FIFO or a device planted at `path` neither blocks nor is written;
 // a directory there is an error. Errors name the call and the path.
 Result<Ok> WriteOwnFileReplacing(const std::string& path, const std::string& text, mode_t mode);
+
+// Walks the tree below the directory `fd` (not `fd` itself), depth first, never following
+// a symbolic link and holding two descriptors at most whatever the depth: it goes back up
+// through "..", checking that each parent is the directory it came down from (else the
+// tree was moved meanwhile: an error). `visit` sees every entry (the descriptor of its
+// directory, its name, its lstat, its path for messages) and returns whether to go into
+// it, for a directory; `leave` is called from the parent once a directory's entries are
+// done (post-order). `path` names `fd` in messages.
+using TreeVisit = std::function<Result<bool>(int dirfd, const std::string& name, const struct stat& st,
+                                             const std::string& path)>;
+using TreeLeave = std::function<Result<Ok>(int dirfd, const std::string& name, const std::string& path)>;
+Result<Ok> WalkTree(int fd, const std::string& path, const TreeVisit& visit, const TreeLeave& leave);
 
 }  // namespace sbx

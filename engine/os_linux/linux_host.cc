@@ -17,6 +17,7 @@
 #include "engine/core/names.h"
 #include "engine/core/strings.h"
 #include "engine/os_linux/accounts.h"
+#include "engine/os_linux/files.h"
 #include "engine/os_linux/posix_acl.h"
 #include "engine/os_linux/run_command.h"
 
@@ -233,32 +234,20 @@ Result<Ok> EnsureDirectory(const Resource& r) {
 }
 
 // Removes everything below the directory `fd` refers to, never following a symlink: the
-// sandbox may have written anything there, links to /etc included.
+// sandbox may have written anything there, links to /etc included. Two descriptors at
+// most, however deep the tree the sandbox made (WalkTree).
 Result<Ok> EmptyDirectory(int fd, const std::string& path) {
-  int dup_fd = dup(fd);
-  if (dup_fd < 0) return SysError("dup", path, errno);
-  DIR* dir = fdopendir(dup_fd);
-  if (!dir) {
-    close(dup_fd);
-    return SysError("fdopendir", path, errno);
-  }
-  std::vector<std::string> names;
-  while (dirent* e = readdir(dir)) {
-    std::string name = e->d_name;
-    if (name != "." && name != "..") names.push_back(name);
-  }
-  closedir(dir);
-  for (const auto& name : names) {
-    if (unlinkat(fd, name.c_str(), 0) == 0) continue;
-    if (errno != EISDIR && errno != EPERM) return SysError("unlinkat", path + "/" + name, errno);
-    int child = openat(fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (child < 0) return SysError("openat", path + "/" + name, errno);
-    auto emptied = EmptyDirectory(child, path + "/" + name);
-    close(child);
-    if (!emptied.ok()) return emptied;
-    if (unlinkat(fd, name.c_str(), AT_REMOVEDIR) != 0) return SysError("unlinkat", path + "/" + name, errno);
-  }
-  return Ok{};
+  return WalkTree(
+      fd, path,
+      [](int dirfd, const std::string& name, const struct stat& st, const std::string& at) -> Result<bool> {
+        if (S_ISDIR(st.st_mode)) return true;
+        if (unlinkat(dirfd, name.c_str(), 0) != 0 && errno != ENOENT) return SysError("unlinkat", at, errno);
+        return false;
+      },
+      [](int dirfd, const std::string& name, const std::string& at) -> Result<Ok> {
+        if (unlinkat(dirfd, name.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT) return SysError("unlinkat", at, errno);
+        return Ok{};
+      });
 }
 
 Result<Ok> RemoveDirectory(const OwnedRecord& record) {

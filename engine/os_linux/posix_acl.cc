@@ -1,4 +1,5 @@
 #include "engine/os_linux/accounts.h"
+#include "engine/os_linux/files.h"
 #include "engine/os_linux/sys_error.h"
 #include "engine/os_linux/posix_acl.h"
 
@@ -47,6 +48,7 @@ struct Grant {
   bool only_if_needed = false;
   bool read_only_grant = false;  // access "read": nothing to do where "other" may read
   bool restricts = false;        // deny_write, deny_read: the entry takes access away
+  bool writes = false;           // access "write": the sandbox user may have made files there
   std::set<std::string> except;
   std::optional<Perm> access, dflt;
 };
@@ -99,6 +101,7 @@ Result<Grant> ReadGrant(const Resource& r, bool allow_missing_user = false) {
   g.only_if_needed = a.value("only_if_needed", false);
   g.read_only_grant = a.value("access", "") == "read";
   g.restricts = a.value("access", "") == "deny_write" || a.value("access", "") == "deny_read";
+  g.writes = a.value("access", "") == "write";
   if (a.contains("except") && a["except"].is_array()) {
     for (const auto& e : a["except"]) {
       if (!e.is_string() || !IsNormalAbsolute(e.get<std::string>())) return bad("bad except path");
@@ -974,6 +977,70 @@ Result<Ok> EnsureAclGrant(const Resource& resource, const NotePrior& note_prior)
 
 void UseAclCallsByName(bool use) { by_name_available = use; }
 
+// What the sandbox user made in a writable root goes to the root's owner (its parent's, if
+// the sandbox user owns the root itself), with setuid and setgid bits cleared and the owner
+// able to read, write and remove it: once the account is gone its uid is free for the next
+// account, which would otherwise own the files. Whatever the sandbox left (links, FIFOs,
+// a tree thousands deep) is walked without following a link and with two descriptors.
+Result<Ok> HandBack(const Grant& g) {
+  open_how how{};
+  how.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
+  how.resolve = RESOLVE_NO_SYMLINKS;
+  const int root = static_cast<int>(syscall(SYS_openat2, AT_FDCWD, g.path.c_str(), &how, sizeof how));
+  if (root < 0) return errno == ENOENT || errno == ENOTDIR ? Result<Ok>(Ok{}) : SysError("openat2", g.path, errno);
+  struct stat rst {};
+  if (fstat(root, &rst) != 0) {
+    close(root);
+    return SysError("fstat", g.path, errno);
+  }
+  if (rst.st_uid == g.uid) {
+    struct stat pst {};
+    const std::string parent = g.path.substr(0, std::max<size_t>(g.path.rfind('/'), 1));
+    if (stat(parent.c_str(), &pst) == 0) {
+      rst.st_uid = pst.st_uid;
+      rst.st_gid = pst.st_gid;
+    }
+  }
+  const uid_t to_uid = rst.st_uid;
+  const gid_t to_gid = rst.st_gid;
+  // The entry itself, opened without following a link: mode and owner set through it.
+  auto give = [&](int dirfd, const std::string& name, const struct stat& st, const std::string& at) -> Result<Ok> {
+    const bool dir = S_ISDIR(st.st_mode);
+    if (!dir && !S_ISREG(st.st_mode)) {  // a link, FIFO or socket: only its owner
+      if (fchownat(dirfd, name.c_str(), to_uid, to_gid, AT_SYMLINK_NOFOLLOW) != 0 && errno != ENOENT) {
+        return SysError("fchownat", at, errno);
+      }
+      return Ok{};
+    }
+    const int fd = openat(dirfd, name.c_str(),
+                          (dir ? O_RDONLY | O_DIRECTORY : O_RDONLY | O_NONBLOCK | O_NOCTTY) | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return errno == ENOENT || errno == ELOOP ? Result<Ok>(Ok{}) : SysError("openat", at, errno);
+    struct stat now {};
+    Result<Ok> r = Ok{};
+    if (fstat(fd, &now) != 0) {
+      r = SysError("fstat", at, errno);
+    } else if (now.st_uid == g.uid) {
+      const mode_t mode = dir ? (now.st_mode & 07777) | S_IRWXU
+                              : (now.st_mode & 07777 & ~static_cast<mode_t>(S_ISUID | S_ISGID)) | S_IRUSR | S_IWUSR;
+      if (fchown(fd, to_uid, to_gid) != 0) r = SysError("fchown", at, errno);
+      else if (fchmod(fd, mode) != 0) r = SysError("fchmod", at, errno);  // after chown, which may clear bits
+    }
+    close(fd);
+    return r;
+  };
+  auto walked = WalkTree(
+      root, g.path,
+      [&](int dirfd, const std::string& name, const struct stat& st, const std::string& at) -> Result<bool> {
+        if (st.st_uid == g.uid) {
+          if (auto r = give(dirfd, name, st, at); !r.ok()) return r.error();
+        }
+        return S_ISDIR(st.st_mode);
+      },
+      [](int, const std::string&, const std::string&) -> Result<Ok> { return Ok{}; });
+  close(root);
+  return walked;
+}
+
 Result<Ok> RemoveAclGrant(const OwnedRecord& record) {
   auto grant = ReadGrant(record.resource);
   if (!grant.ok()) {
@@ -981,6 +1048,9 @@ Result<Ok> RemoveAclGrant(const OwnedRecord& record) {
     return grant.error();
   }
   const Grant& g = *grant;
+  if (g.writes && g.subtree) {
+    if (auto r = HandBack(g); !r.ok()) return r.error();
+  }
   const auto& prior = record.prior;
   auto paths = [&](const char* key) {
     std::set<std::string> out;

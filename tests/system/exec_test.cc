@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <sched.h>
 #include <seccomp.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
@@ -1099,6 +1100,52 @@ INSTANTIATE_TEST_SUITE_P(Isolation, DeveloperWorld, ::testing::Values("user", "r
 INSTANTIATE_TEST_SUITE_P(Isolation, AppliedWorld, ::testing::Values("user", "runner"),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 INSTANTIATE_TEST_SUITE_P(Isolation, NamespaceWorld, ::testing::Values("namespace"),
+                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+
+// What destroy gives back after real work in the sandbox.
+class DestroyGivesBack : public ExecTest {};
+
+// The developer owns the workspace; the sandbox builds in it and in ${tmp} (its HOME):
+// files, a closed directory, a FIFO, a link to /etc, a tree 5000 directories deep, and a
+// setuid program of the sandbox user's (left by a run before setuid bits were refused).
+// After destroy nothing in the workspace has the freed uid, no setuid bit is left, the
+// developer reads and removes all of it, and ${tmp} is gone, depth and all.
+TEST_P(DestroyGivesBack, EveryFileTheSandboxMadeGoesToTheOwnerOfItsRoot) {
+  ASSERT_EQ(Sh("chown -R " + runner_ + ": " + ws_.string()), 0);
+  ASSERT_EQ(Sandboxctl({"apply", "--yes"}).exit_code, 0);
+  const std::string deep = "python3 -c \"import os\nfor i in range(5000): os.mkdir('d'); os.chdir('d')\"";
+  Outcome built = InsideShell("mkdir -p build/obj && echo int > build/obj/a.o && mkfifo build/fifo && ln -s /etc build/etc && "
+                              "mkdir build/closed && echo x > build/closed/f && chmod 000 build/closed build/obj/a.o && "
+                              "(cd build && " + deep + ") && (cd \"$TMPDIR\" && " + deep + ") && echo built");
+  ASSERT_EQ(built.out, "built\n") << built.err;
+  std::string uid = Capture("id -u sbxe-" + id_);
+  uid.pop_back();
+  ASSERT_EQ(Sh("cp /bin/true " + (ws_ / "build/suid").string() + " && chown " + uid + " " + (ws_ / "build/suid").string() +
+               " && chmod 6755 " + (ws_ / "build/suid").string()),
+            0);
+  ASSERT_NE(Capture("find " + ws_.string() + " -uid " + uid + " | head -1"), "") << "the sandbox made nothing";
+  std::string tmp;
+  for (const auto& e : fs::directory_iterator(root_ / "tmp")) tmp = e.path().string();
+  ASSERT_FALSE(tmp.empty());
+  // With the descriptors a login gets (1024 on Debian), fewer than the tree is deep.
+  rlimit before{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &before), 0);
+  rlimit few = before;
+  few.rlim_cur = 1024;
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &few), 0);
+  Outcome destroyed = Sandboxctl({"destroy", "--yes"});
+  setrlimit(RLIMIT_NOFILE, &before);
+  ASSERT_EQ(destroyed.exit_code, 0) << destroyed.out << destroyed.err;
+  EXPECT_EQ(Capture("find " + ws_.string() + " -uid " + uid), "") << "files kept the freed uid";
+  EXPECT_EQ(Capture("find " + ws_.string() + " -perm /6000"), "") << "a setuid or setgid file is left";
+  EXPECT_FALSE(fs::exists(tmp)) << "destroy left " << tmp;
+  EXPECT_EQ(Sh("runuser -u " + runner_ + " -- sh -c 'cat " + (ws_ / "build/obj/a.o").string() + " " +
+               (ws_ / "build/closed/f").string() + " >/dev/null && rm -rf " + (ws_ / "build").string() + "'"),
+            0);
+  EXPECT_FALSE(fs::exists(ws_ / "build")) << "the developer could not remove what the sandbox made";
+}
+
+INSTANTIATE_TEST_SUITE_P(Isolation, DestroyGivesBack, ::testing::Values("user"),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
 // What the machine cannot enforce right now is refused, with the command that fixes it.
