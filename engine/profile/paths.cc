@@ -113,6 +113,21 @@ ExpandedPath ExpandPathTemplate(std::string_view raw, const PathVariables& vars,
     r.code = DiagCode::kUnknownVariable;
     return r;
   }
+  // A glob would be taken literally and match nothing: a deny_read = ["**/*.env"] would
+  // protect nothing without a word. (Windows refuses '*' and '?' in names itself, below.)
+  for (size_t i = 0; style == PathStyle::kPosix && i < raw.size(); ++i) {
+    if (raw.compare(i, 2, "${") == 0) {
+      i = std::min(raw.find('}', i), raw.size() - 1);
+      continue;
+    }
+    if (raw[i] == '*' || raw[i] == '?' || raw[i] == '[') {
+      r.code = DiagCode::kInvalidPattern;
+      r.message = "path '" + std::string(raw) + "' is a pattern ('" + raw[i] +
+                  "'); paths are taken literally and patterns are not supported: name each path, e.g. "
+                  "'${workspace}/.env'";
+      return r;
+    }
+  }
   std::string expanded;
   std::string anchor;  // expansion of a leading path variable: the result must stay inside it
   for (size_t i = 0; i < raw.size();) {
