@@ -156,6 +156,7 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
         const fs::path runner = fs::path(m.runner_dir) / kRunnerName;
         std::vector<std::string> argv{runner.string(), ws.string(), name};
         if (x.timeout) argv.insert(argv.end(), {"--timeout", std::to_string(*x.timeout)});
+        argv.insert(argv.end(), {"--lock-timeout", std::to_string(m.lock_timeout)});
         if (x.cwd) argv.insert(argv.end(), {"--cwd", fs::absolute(*x.cwd).lexically_normal().string()});
         if (x.json_status) argv.insert(argv.end(), {"--json-status", fs::absolute(*x.json_status).string()});
         if (!log_dir.empty()) argv.insert(argv.end(), {"--log-dir", fs::absolute(log_dir).string()});
@@ -183,6 +184,12 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
     // Which isolation: user where this profile's user is applied for this workspace.
     std::optional<State> state;  // root's; not needed when namespace isolation is asked for
     if (x.isolation != "namespace" && RunningAsRoot()) {
+      // An apply or destroy changing users, grants and rules: wait for it, then take the
+      // state it left.
+      if (!WaitWhileChanging(m.state_dir, std::chrono::seconds(m.lock_timeout), isatty(STDERR_FILENO) ? &io.err : nullptr)) {
+        throw Refusal{"an apply or destroy is changing this machine (or was interrupted), still after " +
+                      std::to_string(m.lock_timeout) + " s; wait for it, or run 'sudo sandboxctl apply'"};
+      }
       if (auto store = StateStore::Open(m.state_dir, false, std::chrono::seconds(0), nullptr); store.ok()) {
         if (auto s = store->Load(); s.ok()) state = std::move(*s);
       }

@@ -68,6 +68,7 @@ constexpr int kExitNotFound = 127;
 struct Options {
   std::string workspace, profile;
   std::optional<double> timeout;
+  int lock_timeout = 300;  // seconds to wait for an apply or destroy
   std::optional<std::string> cwd, json_status, log_dir;
   bool verbose = false;
   std::vector<std::string> command;
@@ -78,8 +79,8 @@ struct Refusal {
 };
 
 const char* kUsage =
-    "usage: sandboxctl-runner WORKSPACE PROFILE [--timeout S] [--cwd DIR] [--json-status FILE] [--log-dir DIR]\n"
-    "                         [--verbose] -- COMMAND [ARG]...\n"
+    "usage: sandboxctl-runner WORKSPACE PROFILE [--timeout S] [--lock-timeout S] [--cwd DIR] [--json-status FILE]\n"
+    "                         [--log-dir DIR] [--verbose] -- COMMAND [ARG]...\n"
     "(started by 'sandboxctl exec'; runs COMMAND as the sandbox user of an applied profile)";
 
 Options ParseArguments(int argc, char** argv) {
@@ -105,6 +106,12 @@ Options ParseArguments(int argc, char** argv) {
         throw Refusal{"--timeout must be a positive number of seconds"};
       }
       o.timeout = t;
+    } else if (a == "--lock-timeout") {
+      const std::string v = value(a);
+      if (v.empty() || v.size() > 6 || v.find_first_not_of("0123456789") != std::string::npos) {
+        throw Refusal{"--lock-timeout must be a number of seconds"};
+      }
+      o.lock_timeout = std::stoi(v);
     } else if (a == "--cwd") {
       o.cwd = value(a);
     } else if (a == "--json-status") {
@@ -217,11 +224,11 @@ void Audit(const Options& o, uid_t caller, nlohmann::json entry) {
 
 int Run(const Options& o, nlohmann::json& status) {
   const fs::path state_dir = StateDir();
-  // apply and destroy change users, grants and rules step by step: nothing starts then.
-  struct stat busy {};
-  if (lstat(sbx::LaunchBusyPath(state_dir).c_str(), &busy) == 0) {
-    throw Refusal{"an apply or destroy is changing this machine (or was interrupted); wait for it, or run "
-                  "'sudo sandboxctl apply'"};
+  // apply and destroy change users, grants and rules step by step: nothing starts then;
+  // the run waits for them, then takes what they left.
+  if (!sbx::WaitWhileChanging(state_dir, std::chrono::seconds(o.lock_timeout), isatty(STDERR_FILENO) ? &std::cerr : nullptr)) {
+    throw Refusal{"an apply or destroy is changing this machine (or was interrupted), still after " +
+                  std::to_string(o.lock_timeout) + " s; wait for it, or run 'sudo sandboxctl apply'"};
   }
   auto record = sbx::ReadLaunchRecord(state_dir, o.workspace, o.profile);
   if (!record.ok()) {

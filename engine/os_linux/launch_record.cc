@@ -1,5 +1,7 @@
 #include "engine/os_linux/launch_record.h"
 
+#include <thread>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -21,6 +23,22 @@ fs::path LaunchRecordPath(const fs::path& state_dir, const std::string& workspac
 }
 
 fs::path LaunchBusyPath(const fs::path& state_dir) { return state_dir / "launch" / "busy"; }
+
+bool WaitWhileChanging(const fs::path& state_dir, std::chrono::milliseconds timeout, std::ostream* say) {
+  const fs::path busy = LaunchBusyPath(state_dir);
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  for (bool said = false;; said = true) {
+    struct stat st {};
+    if (lstat(busy.c_str(), &st) != 0) return true;
+    if (std::chrono::steady_clock::now() >= until) return false;
+    if (!said && say) {
+      *say << "sandboxctl exec: waiting for an apply or destroy to finish (up to " +
+                  std::to_string(std::chrono::duration_cast<std::chrono::seconds>(timeout).count()) + " s)...\n"
+           << std::flush;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
 
 nlohmann::json LaunchRecordToJson(const LaunchRecord& r) {
   return {{"format", kLaunchRecordFormat},

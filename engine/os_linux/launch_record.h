@@ -8,7 +8,9 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <chrono>
 #include <filesystem>
+#include <ostream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,8 +47,12 @@ std::filesystem::path LaunchRecordPath(const std::filesystem::path& state_dir, c
                                        const std::string& profile);
 
 // Present while an apply or destroy changes the machine (or after one was interrupted):
-// the runner then refuses.
+// exec waits for it to go (WaitWhileChanging), then refuses.
 std::filesystem::path LaunchBusyPath(const std::filesystem::path& state_dir);
+
+// Waits while LaunchBusyPath is there, up to `timeout`, saying once on `say` (when given:
+// a terminal) that it waits. true: the machine is not (or no longer) being changed.
+bool WaitWhileChanging(const std::filesystem::path& state_dir, std::chrono::milliseconds timeout, std::ostream* say);
 
 nlohmann::json LaunchRecordToJson(const LaunchRecord& record);
 // Checks every field; the workspace and profile must be the ones asked for.
