@@ -300,7 +300,34 @@ std::string RuleComment(const Resource& r, uid_t uid) {
 struct ChainRule {
   uint64_t handle;
   std::string comment;
+  std::optional<uint64_t> skuid;  // the uid the rule matches ("meta skuid N"), if it does
 };
+
+// The uid a listed rule matches, from its expressions ({"match": {"left": {"meta": {"key":
+// "skuid"}}, "right": N}}).
+std::optional<uint64_t> RuleUid(const nlohmann::json& rule) {
+  if (!rule.contains("expr") || !rule["expr"].is_array()) return std::nullopt;
+  for (const auto& e : rule["expr"]) {
+    if (!e.is_object() || !e.contains("match")) continue;
+    const auto& m = e["match"];
+    if (m.contains("left") && m["left"].is_object() && m["left"].contains("meta") && m["left"]["meta"].is_object() &&
+        m["left"]["meta"].value("key", "") == "skuid" && m.contains("right") && m["right"].is_number_unsigned()) {
+      return m["right"].get<uint64_t>();
+    }
+  }
+  return std::nullopt;
+}
+
+// Who has `uid` now, for people: "sbx-other", or "no account".
+std::string UidOwner(uint64_t uid) {
+  passwd pw{};
+  passwd* found = nullptr;
+  std::vector<char> buf(4096);
+  if (getpwuid_r(static_cast<uid_t>(uid), &pw, buf.data(), buf.size(), &found) == 0 && found) {
+    return "which belongs to " + std::string(pw.pw_name) + " now";
+  }
+  return "which no account has now";
+}
 
 Result<std::vector<ChainRule>> RulesOf(const Result<nlohmann::json>& listed) {
   if (!listed.ok()) {
@@ -311,7 +338,7 @@ Result<std::vector<ChainRule>> RulesOf(const Result<nlohmann::json>& listed) {
   for (const auto& item : *listed) {
     if (!item.contains("rule")) continue;
     const auto& r = item["rule"];
-    rules.push_back({r.value("handle", uint64_t{0}), r.value("comment", std::string())});
+    rules.push_back({r.value("handle", uint64_t{0}), r.value("comment", std::string()), RuleUid(r)});
   }
   return rules;
 }
@@ -432,21 +459,33 @@ Result<Observation> LinuxHost::Observe(const Resource& r) {
   if (r.type == "nft_rule") {
     Observation o;
     auto target = ReadRule(r);
-    if (!target.ok()) {
-      if (target.error().call == "getpwnam") return o;  // no user yet: the rule cannot exist either
-      return target.error();
-    }
-    auto rules = RulesOf(ListForObserve("list chain " + target->table + " " + target->chain));
+    if (!target.ok() && target.error().call != "getpwnam") return target.error();
+    // Without its user the rule may still be there, matching a uid the next account gets.
+    auto table = TableSpec(r.attributes, r.id, "table");
+    if (!table.ok()) return table.error();
+    auto rules = RulesOf(ListForObserve("list chain " + *table + " " + Str(r.attributes, "chain")));
     if (!rules.ok()) return rules.error();
     auto at = FindRule(*rules, r.id);
     if (!at) return o;
     o.present = true;
     o.current = nullptr;  // rules are sandboxctl's own; nothing to restore
+    const std::optional<uint64_t> matched = (*rules)[*at].skuid;
+    const std::string principal = Str(r.attributes, "principal");
+    if (!target.ok()) {
+      o.detail = "its user " + principal + " is gone" +
+                 (matched ? ", and it still matches uid " + std::to_string(*matched) + ", " + UidOwner(*matched) : "");
+      return o;
+    }
     const bool same = (*rules)[*at].comment == RuleComment(r, target->uid);
     const Neighbours n = FindNeighbours(*rules, target->principal, target->order);
     const bool ordered = (!n.before || *n.before < *at) && (!n.after || *n.after > *at);
     o.in_sync = same && ordered;
-    o.detail = !same ? "rule differs (text or the user's uid changed)" : ordered ? "" : "out of order";
+    if (!same && matched && *matched != target->uid) {
+      o.detail = "matches uid " + std::to_string(*matched) + ", " + UidOwner(*matched) + ", not " + principal + "'s (" +
+                 std::to_string(target->uid) + ")";
+    } else {
+      o.detail = !same ? "rule differs (text or the user's uid changed)" : ordered ? "" : "out of order";
+    }
     return o;
   }
   return Error{"unsupported", "", r.id, "resource type '" + r.type + "' is not supported by this version on Linux"};
