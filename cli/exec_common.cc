@@ -1,9 +1,11 @@
 #include "cli/exec_common.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <sstream>
 
 #include "engine/core/strings.h"
+#include "engine/profile/parse.h"
 
 namespace sbx::cli {
 
@@ -26,9 +28,11 @@ std::pair<std::vector<std::string>, std::vector<std::string>> SplitCommand(const
 bool ParseExecOptions(const std::vector<std::string>& args, const std::vector<std::string>& command,
                       const std::string& usage, GlobalOptions& g, MachineOptions& m, ExecOptions& x, Io io) {
   po::options_description specific = MachineOptionsDescription(m, true);
+  std::optional<std::string> timeout_text;
   specific.add_options()("isolation", po::value(&x.isolation), "auto, user or namespace (default auto)")(
-      "timeout", po::value<double>()->notifier([&](double v) { x.timeout = v; }),
-      "seconds before the command's processes are killed (exit 124)")(
+      "timeout", po::value<std::string>()->notifier([&](const std::string& v) { timeout_text = v; }),
+      "how long before the command's processes are killed (exit 124): seconds, or a duration as limits.timeout "
+      "takes it (90s, 5m, 1h30m)")(
       "cwd", po::value<std::string>()->notifier([&](const std::string& v) { x.cwd = v; }),
       "directory to run in (default: the current one)")(
       "json-status", po::value<std::string>()->notifier([&](const std::string& v) { x.json_status = v; }),
@@ -44,8 +48,22 @@ bool ParseExecOptions(const std::vector<std::string>& args, const std::vector<st
       throw UsageError{"exec", "invalid --isolation '" + x.isolation + "'; use auto, user or namespace"};
     }
     if (m.profiles.size() > 1) throw UsageError{"exec", "give one --profile"};
+    if (timeout_text) {
+      // Seconds ("90", "0.5"), or a duration as profiles write limits.timeout ("5m").
+      const std::string& t = *timeout_text;
+      char* end = nullptr;
+      const double seconds = std::strtod(t.c_str(), &end);
+      if (!t.empty() && end != t.c_str() && *end == '\0') {
+        x.timeout = seconds;
+      } else if (auto d = ParseDuration(t)) {
+        x.timeout = static_cast<double>(*d);
+      } else {
+        throw UsageError{"exec", "--timeout must be a positive number of seconds or a duration such as 90s, 5m or "
+                                 "1h30m, not '" + t + "'"};
+      }
+    }
     if (x.timeout && !(*x.timeout > 0 && *x.timeout < 1e9)) {
-      throw UsageError{"exec", "--timeout must be a positive number of seconds"};
+      throw UsageError{"exec", "--timeout must be a positive number of seconds or a duration such as 90s, 5m or 1h30m"};
     }
   } catch (UsageError& e) {
     e.exit_code = kExitSetup;  // like env and timeout: the launcher's own failures are 125

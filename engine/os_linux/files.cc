@@ -82,10 +82,10 @@ Result<Ok> WriteOwnFileReplacing(const std::string& path, const std::string& tex
     fd = openat(dfd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
     if (fd < 0 && errno != EEXIST) break;
   }
-  if (fd < 0) {
+  if (fd < 0) {  // named as asked for: the new file's name is sandboxctl's business
     const int err = errno;
     close(dfd);
-    return SysError("openat", dir + "/" + tmp, err);
+    return SysError("openat", path, err);
   }
   auto fail = [&](const char* call, const std::string& object) {
     const int err = errno;
@@ -96,10 +96,10 @@ Result<Ok> WriteOwnFileReplacing(const std::string& path, const std::string& tex
   };
   for (size_t done = 0; done < text.size();) {
     const ssize_t n = write(fd, text.data() + done, text.size() - done);
-    if (n <= 0) return fail("write", dir + "/" + tmp);
+    if (n <= 0) return fail("write", path);
     done += static_cast<size_t>(n);
   }
-  if (fchmod(fd, mode) != 0) return fail("fchmod", dir + "/" + tmp);
+  if (fchmod(fd, mode) != 0) return fail("fchmod", path);
   close(fd);
   fd = -1;
   if (renameat(dfd, tmp.c_str(), dfd, name.c_str()) != 0) return fail("renameat", path);

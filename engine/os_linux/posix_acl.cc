@@ -987,7 +987,13 @@ Result<Ok> HandBack(const Grant& g) {
   how.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
   how.resolve = RESOLVE_NO_SYMLINKS;
   const int root = static_cast<int>(syscall(SYS_openat2, AT_FDCWD, g.path.c_str(), &how, sizeof how));
-  if (root < 0) return errno == ENOENT || errno == ENOTDIR ? Result<Ok>(Ok{}) : SysError("openat2", g.path, errno);
+  if (root < 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return Ok{};
+    if (errno == ELOOP) {  // as the grant's own walk says it
+      return Error{"host_error", "openat2", g.path, "passes through a symbolic link; name the real directory in the profile"};
+    }
+    return SysError("openat2", g.path, errno);
+  }
   struct stat rst {};
   if (fstat(root, &rst) != 0) {
     close(root);

@@ -59,9 +59,49 @@ const Resource* Plan::Find(std::string_view id) const {
   return nullptr;
 }
 
+namespace {
+
+// An env.set value with the path variables in it replaced ("${home}/.gitconfig"); nullopt,
+// with the reason in `problem`, for an unknown variable or one with no value here. A "$"
+// not followed by "{" stays as it is.
+std::optional<std::string> ExpandVariables(const std::string& raw, const PathVariables& vars, std::string& problem) {
+  std::string out;
+  for (size_t i = 0; i < raw.size();) {
+    if (raw.compare(i, 2, "${") != 0) {
+      out += raw[i++];
+      continue;
+    }
+    const size_t close = raw.find('}', i + 2);
+    if (close == std::string::npos) {
+      problem = "unterminated '${' in '" + raw + "'";
+      return std::nullopt;
+    }
+    const std::string name = raw.substr(i + 2, close - i - 2);
+    const std::string* value = name == "workspace" ? &vars.workspace
+                               : name == "home"    ? &vars.home
+                               : name == "tmp"     ? &vars.tmp
+                               : name == "user"    ? &vars.user
+                                                   : nullptr;
+    if (!value) {
+      problem = "unknown variable '${" + name + "}'; known: ${workspace}, ${home}, ${tmp}, ${user}";
+      return std::nullopt;
+    }
+    if (value->empty()) {
+      problem = "'${" + name + "}' has no value here";
+      return std::nullopt;
+    }
+    out += *value;
+    i = close + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
 const std::vector<std::string>& CoreEnv(Target target) {
   static const std::vector<std::string> kLinux{"CLICOLOR", "CLICOLOR_FORCE", "COLORTERM", "FORCE_COLOR", "LANG",
-                                               "LANGUAGE", "LC_*", "NO_COLOR", "PATH", "TERM", "TZ"};
+                                               "LANGUAGE", "LC_*", "LOGNAME", "NO_COLOR", "PATH", "SHELL", "TERM",
+                                               "TZ", "USER"};
   static const std::vector<std::string> kWindows{"COMSPEC", "NUMBER_OF_PROCESSORS", "OS", "PATH", "PATHEXT",
                                                  "PROCESSOR_ARCHITECTURE", "PROCESSOR_IDENTIFIER",
                                                  "PROGRAMDATA", "PROGRAMFILES", "PROGRAMFILES(X86)",
@@ -421,7 +461,14 @@ void Compiler::AddProfile(const Profile& p, Plan& plan) {
   for (const auto& d : s.env_deny) {
     if (std::find(l.env_deny.begin(), l.env_deny.end(), d.value) == l.env_deny.end()) l.env_deny.push_back(d.value);
   }
-  for (const auto& [k, v] : s.env_set) l.env_set[k] = v.value;
+  for (const auto& [k, v] : s.env_set) {
+    std::string problem;
+    if (auto value = ExpandVariables(v.value, vars, problem)) {
+      l.env_set[k] = *value;
+    } else {
+      diags_.push_back(MakeError(DiagCode::kUnknownVariable, v.where, "env.set." + k + ": " + problem));
+    }
+  }
   if (s.timeout_seconds) l.timeout_seconds = s.timeout_seconds->value;
   if (s.memory_bytes) l.memory_bytes = s.memory_bytes->value;
   if (s.processes) l.processes = s.processes->value;

@@ -287,7 +287,8 @@ void Parser::ParseLimits(const toml::table& t, ProfileSettings& s) {
     auto bytes = ParseSize(v->value);
     if (!bytes || *bytes == 0) {
       Error(DiagCode::kInvalidSize, v->where,
-            "invalid limits.memory '" + v->value + R"(': use a positive size such as "512MiB" or "8GiB")");
+            "invalid limits.memory '" + v->value +
+                R"(': use a positive whole number and one of the units B, KiB, MiB, GiB, TiB (1024) or KB, MB, GB, TB (1000), with no space: "512MiB", "4GiB", "4GB")");
     } else {
       s.memory_bytes = Located<uint64_t>{*bytes, v->where};
     }

@@ -544,6 +544,11 @@ TEST_P(ExecTest, ExitStatusIsTheCommandsOwnOrSaysWhatHappened) {
   EXPECT_NE(json.find("\"timed_out\": true"), std::string::npos) << json;
   EXPECT_NE(json.find("\"isolation\": \"" + Isolation() + "\""), std::string::npos) << json;
   EXPECT_EQ(Capture("pgrep -f '[s]leep 31' || true"), "") << "the timed-out command's process group was not killed";
+  // A duration as limits.timeout takes it.
+  EXPECT_EQ(exec({"--timeout", "1s", "--", "/bin/sleep", "30"}).exit_code, 124);
+  Outcome bad = exec({"--timeout", "5 minutes", "--", "true"});
+  EXPECT_EQ(bad.exit_code, 125);
+  EXPECT_NE(bad.err.find("or a duration such as 90s, 5m or 1h30m, not '5 minutes'"), std::string::npos) << bad.err;
   // Nothing the command starts outlives it, not even in a session of its own.
   Outcome daemon = exec({"--", "/bin/sh", "-c", "setsid sleep 32 & sleep 0.2"});
   EXPECT_EQ(daemon.exit_code, 0) << daemon.err;

@@ -395,6 +395,23 @@ TEST(CompileChecks, WritableRootsStayOutOfHomeStartupFilesAndOtherHomes) {
                 "error: writable root '/home/alice/src' lies in another user's home directory"}));
 }
 
+// env.set values may name the path variables: a profile can point GIT_CONFIG_GLOBAL at
+// the developer's own file. An unknown variable is an error, never passed on literally.
+TEST(Compile, EnvSetValuesExpandThePathVariables) {
+  Profile p = Make("x", "version = 1\n[env]\nset = { GIT_CONFIG_GLOBAL = \"${home}/.gitconfig\", "
+                        "WHO = \"${user} in ${workspace}\", PRICE = \"$5\" }\n");
+  CompileResult r = CompilePlan({&p}, LinuxContext());
+  ASSERT_TRUE(r.ok());
+  const LaunchSpec& l = r.plan.launches.at(0);
+  EXPECT_EQ(l.env_set.at("GIT_CONFIG_GLOBAL"), LinuxContext().home + "/.gitconfig");
+  EXPECT_EQ(l.env_set.at("WHO"), LinuxContext().user + " in " + LinuxContext().workspace);
+  EXPECT_EQ(l.env_set.at("PRICE"), "$5");
+  const auto errors = Errors("version = 1\n[env]\nset = { A = \"${HOME}/x\", B = \"${home\" }\n");
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0], "error: env.set.A: unknown variable '${HOME}'; known: ${workspace}, ${home}, ${tmp}, ${user}");
+  EXPECT_EQ(errors[1], "error: env.set.B: unterminated '${' in '${home'");
+}
+
 TEST(CompileChecks, SystemTreesAndOtherProfilesTmpAreNeverWritable) {
   EXPECT_EQ(Errors("version = 1\n[filesystem]\nwritable = [\"/var/lib/dpkg\", \"/root/x\", \"/var/tmp/sandboxctl/other\", "
                    "\"/var/cache/ccache\", \"${tmp}\"]\n"),
