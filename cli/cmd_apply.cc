@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli/machine.h"
+#include "engine/core/strings.h"
 #include "engine/core/host_info.h"
 
 namespace sbx::cli {
@@ -62,6 +63,14 @@ int RunApply(GlobalOptions g, const std::vector<std::string>& args, Io io) {
     return kExitFailure;
   }
   if (!g.json && !worker) io.out << RenderChangesText(examined->changes);
+  // A profile that goes, or whose firewall rules go: its running commands end first
+  // (--yes), or the apply is refused.
+  const auto running = RunningSandboxCommands(changes);
+  if (!running.empty() && !yes) {
+    io.err << "sandboxctl apply: sandboxed commands are running under rules this apply takes away:\n  "
+           << Join(running, "\n  ") << "\nstop them, or pass --yes to end them first\n";
+    return kExitFailure;
+  }
   if (examined->changes.HasMachineChanges() && !yes) {
     if (!StdinIsTerminal()) {
       io.err << "sandboxctl apply: not on a terminal; pass --yes to apply without asking\n";
@@ -76,6 +85,15 @@ int RunApply(GlobalOptions g, const std::vector<std::string>& args, Io io) {
     }
   }
   AuditLog audit(m.log_dir, "apply", ws.string());
+  if (!running.empty()) {
+    auto ended = EndRunningSandboxCommands(changes);
+    if (!ended.ok()) {
+      io.err << "sandboxctl apply: cannot end the sandboxed commands: " << ended.error().Render()
+             << "; nothing was changed\n";
+      return kExitFailure;
+    }
+    if (!g.json) io.out << "Ended " << *ended << " running sandboxed " << (*ended == 1 ? "process" : "processes") << ".\n";
+  }
   auto result = ExecuteChanges(changes, ws.string(), examined->observed, *plan, *host, loaded->state, loaded->store, audit,
                                io, g.json);
   nlohmann::json summary = ChangesToJson(changes)["summary"];

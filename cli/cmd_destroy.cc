@@ -4,6 +4,7 @@
 
 #include "cli/machine.h"
 #include "engine/core/host_info.h"
+#include "engine/core/strings.h"
 
 namespace sbx::cli {
 
@@ -33,6 +34,14 @@ int RunDestroy(GlobalOptions g, const std::vector<std::string>& args, Io io) {
   if (!examined) return kExitFailure;
   const ChangeSet& changes = examined->changes;
   if (!g.json) io.out << RenderChangesText(changes);
+  // Commands of the sandbox users that go: ended first (--yes), or the destroy refused;
+  // never a firewall rule taken away under a command that still runs.
+  const auto running = RunningSandboxCommands(changes);
+  if (!running.empty() && !yes) {
+    io.err << "sandboxctl destroy: sandboxed commands are running:\n  " << Join(running, "\n  ")
+           << "\nstop them, or pass --yes to end them first\n";
+    return kExitFailure;
+  }
   if (changes.HasMachineChanges() && !yes) {
     if (!StdinIsTerminal()) {
       io.err << "sandboxctl destroy: not on a terminal; pass --yes to destroy without asking\n";
@@ -47,6 +56,15 @@ int RunDestroy(GlobalOptions g, const std::vector<std::string>& args, Io io) {
     }
   }
   AuditLog audit(m.log_dir, "destroy", all ? "*" : ws.string());
+  if (!running.empty()) {
+    auto ended = EndRunningSandboxCommands(changes);
+    if (!ended.ok()) {
+      io.err << "sandboxctl destroy: cannot end the sandboxed commands: " << ended.error().Render()
+             << "; nothing was removed\n";
+      return kExitFailure;
+    }
+    if (!g.json) io.out << "Ended " << *ended << " running sandboxed " << (*ended == 1 ? "process" : "processes") << ".\n";
+  }
   auto result = ExecuteChanges(changes, ws.string(), examined->observed, empty, *host, loaded->state, loaded->store, audit,
                                io, g.json);
   nlohmann::json summary = ChangesToJson(changes)["summary"];

@@ -3,6 +3,7 @@
 
 #include "cli/machine.h"
 #include "engine/core/host_info.h"
+#include "engine/core/strings.h"
 
 namespace sbx::cli {
 
@@ -36,8 +37,11 @@ int RunStatus(GlobalOptions g, const std::vector<std::string>& args, Io io) {
   // Read grants an apply left to its background worker.
   nlohmann::json progress = loaded->store.LoadProgress();
   if (progress.is_object()) progress["running"] = WorkerAlive(progress.value("pid", 0));
+  // What the sandbox users run now (root sees every process; others may not).
+  const auto running = RunningSandboxCommands(loaded->state);
   if (g.json) {
     nlohmann::json j = ChangesToJson(changes);
+    j["running"] = running;
     j["in_sync"] = !drifted;
     j["deep"] = deep;
     j["background"] = progress;
@@ -50,6 +54,7 @@ int RunStatus(GlobalOptions g, const std::vector<std::string>& args, Io io) {
            << (progress["running"].get<bool>() ? "running" : "stopped; run " + PrivilegedCommand("apply") + " to finish")
            << ").\n";
   }
+  if (!running.empty()) io.out << "Running sandboxed commands:\n  " << Join(running, "\n  ") << "\n";
   if (drifted) {
     io.out << "Drift between the machine and the profiles (run " << PrivilegedCommand("apply") << " to repair):\n"
            << RenderChangesText(changes);

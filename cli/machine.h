@@ -112,6 +112,16 @@ std::shared_ptr<void> LockBackgroundWorker(const MachineOptions& m);
 // Per OS: whether the process `pid` (a background worker's) still runs.
 bool WorkerAlive(int pid);
 
+// Per OS: the commands sandbox users run, one line each ("sbx-web: pid 4242 python3"):
+// those whose account, grants or firewall rules `changes` removes (destroy, or an apply
+// that drops a profile), or, for status, every sandbox user `state` records. Linux: every
+// process with that uid; Windows: none is looked for yet.
+std::vector<std::string> RunningSandboxCommands(const ChangeSet& changes);
+std::vector<std::string> RunningSandboxCommands(const State& state);
+// Per OS: ends the commands RunningSandboxCommands(changes) lists, before anything of
+// theirs goes (firewall rules never go while a command of that user runs); how many.
+Result<size_t> EndRunningSandboxCommands(const ChangeSet& changes);
+
 // Per OS: marks, and after a successful run unmarks, that machine changes are under way
 // (on Linux the runner starts nothing meanwhile).
 Result<Ok> MarkChangesStarting(const StateStore& store);

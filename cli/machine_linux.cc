@@ -4,8 +4,12 @@
 #include <unistd.h>
 
 #include "cli/machine_linux.h"
+
+#include <set>
+
 #include "engine/core/host_info.h"
 #include "engine/core/names.h"
+#include "engine/os_linux/accounts.h"
 #include "engine/os_linux/launch_record.h"
 #include "engine/os_linux/run_command.h"
 #include "engine/os_linux/sys_error.h"
@@ -70,6 +74,62 @@ bool RequireRoot(const std::string& command, Io io) {
   io.err << "sandboxctl " << command << ": must run as root (it creates users, ACL entries and firewall rules); "
          << "try: sudo sandboxctl " << command << "\n";
   return false;
+}
+
+namespace {
+
+// The sandbox users a resource is about: a user's name, or a grant's or rule's principal.
+std::string PrincipalOf(const Resource& r) {
+  if (r.type == "user") return r.attributes.value("name", "");
+  return r.attributes.value("principal", "");
+}
+
+// Whose account or firewall rules go: a command of theirs would run on unconfined by
+// those rules (grants that go only take access away).
+std::set<std::string> UsersLosing(const ChangeSet& changes) {
+  std::set<std::string> users;
+  for (const auto& c : changes.changes) {
+    if (c.action != Action::kDelete || (c.resource.type != "user" && c.resource.type != "nft_rule")) continue;
+    if (const std::string who = PrincipalOf(c.resource); !who.empty()) users.insert(who);
+  }
+  return users;
+}
+
+std::vector<std::string> CommandsOf(const std::set<std::string>& users) {
+  std::vector<std::string> lines;
+  for (const auto& name : users) {
+    const auto account = LookupUser(name);
+    if (!account || account->uid == 0) continue;
+    for (const auto& p : ProcessesOf(account->uid)) {
+      lines.push_back(name + ": pid " + std::to_string(p.pid) + " " + p.command);
+    }
+  }
+  return lines;
+}
+
+}  // namespace
+
+std::vector<std::string> RunningSandboxCommands(const ChangeSet& changes) { return CommandsOf(UsersLosing(changes)); }
+
+std::vector<std::string> RunningSandboxCommands(const State& state) {
+  std::set<std::string> users;
+  for (const auto& [id, record] : state.records) {
+    if (record.resource.type == "user") users.insert(PrincipalOf(record.resource));
+  }
+  users.erase("");
+  return CommandsOf(users);
+}
+
+Result<size_t> EndRunningSandboxCommands(const ChangeSet& changes) {
+  size_t ended = 0;
+  for (const auto& name : UsersLosing(changes)) {
+    const auto account = LookupUser(name);
+    if (!account || account->uid == 0) continue;
+    auto n = EndProcessesOf(account->uid);
+    if (!n.ok()) return n.error();
+    ended += *n;
+  }
+  return ended;
 }
 
 // While users, grants and rules change, the runner starts nothing (it cannot see the

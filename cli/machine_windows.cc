@@ -47,6 +47,10 @@ bool RequireRoot(const std::string& command, Io io) {
   return false;
 }
 
+std::vector<std::string> RunningSandboxCommands(const ChangeSet&) { return {}; }
+std::vector<std::string> RunningSandboxCommands(const State&) { return {}; }
+Result<size_t> EndRunningSandboxCommands(const ChangeSet&) { return size_t{0}; }
+
 Result<Ok> MarkChangesStarting(const StateStore&) { return Ok{}; }
 void MarkChangesDone(const StateStore&) {}
 

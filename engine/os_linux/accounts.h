@@ -25,6 +25,21 @@ std::optional<gid_t> LookupGroup(const std::string& name);
 // The group's listed members (not those whose primary group it is); nullopt: no group.
 std::optional<std::vector<std::string>> GroupMembers(const std::string& name);
 
+// A process of the machine: its pid and its command line's first word, for people.
+struct ProcessOf {
+  pid_t pid;
+  std::string command;
+};
+
+// The processes with `uid` as their real, effective, saved or file-system uid (the
+// sandbox user's commands, and the runner's waiting side, whose real uid it is).
+std::vector<ProcessOf> ProcessesOf(uid_t uid);
+
+// Ends every process of `uid` (SIGKILL through a pidfd taken after its uid was read, so
+// a reused pid is never hit), again and again while new ones appear, up to `rounds`;
+// returns how many were ended, or an error if some still run.
+Result<size_t> EndProcessesOf(uid_t uid, int rounds = 200);
+
 // Runs useradd, groupadd, gpasswd & co (RunCommand), waiting while another process holds
 // the passwd/group lock (an interrupted earlier run may have left one finishing).
 Result<Ok> RunAccountTool(const std::vector<std::string>& argv);

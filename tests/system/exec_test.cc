@@ -265,8 +265,9 @@ class ExecTest : public ::testing::TestWithParam<std::string> {
 
   // sandboxctl exec with `rest` in the background, as Exec runs it; its output on `out`.
   // cppcheck-suppress constParameter ; the child's output is written into it
-  bp::child ExecInBackground(const std::vector<std::string>& rest, bp::ipstream& out) {
-    std::vector<std::string> args = ExecArgs("offline", rest);
+  bp::child ExecInBackground(const std::vector<std::string>& rest, bp::ipstream& out,
+                             const std::string& profile = "offline") {
+    std::vector<std::string> args = ExecArgs(profile, rest);
     if (AsTestUser()) args.insert(args.begin(), {"-u", runner_, "--", (root_ / "bin/sandboxctl").string()});
     return bp::child(AsTestUser() ? "/usr/sbin/runuser" : (root_ / "bin/sandboxctl").string(), bp::args = args,
                      bp::start_dir = ws_.string(), bp::std_out > out, bp::std_err > bp::null, bp::std_in < bp::null);
@@ -1150,7 +1151,43 @@ TEST_P(DestroyGivesBack, EveryFileTheSandboxMadeGoesToTheOwnerOfItsRoot) {
   EXPECT_FALSE(fs::exists(ws_ / "build")) << "the developer could not remove what the sandbox made";
 }
 
-INSTANTIATE_TEST_SUITE_P(Isolation, DestroyGivesBack, ::testing::Values("user"),
+// A command runs under an allowlist profile (no network namespace: the firewall rules
+// are all that stops it) and keeps trying a host the rules refuse. destroy without --yes
+// lists it and removes nothing; with --yes it ends the command before any rule goes, so
+// not one connection gets through.
+TEST_P(DestroyGivesBack, NoRuleGoesWhileACommandOfItsUserRuns) {
+  std::ofstream(ws_ / ".sandboxctl/net.toml")
+      << "version = 1\n[identity]\nuser = \"sbxf-" << id_ << "\"\n[filesystem]\nwritable = [\"${workspace}\", \"${tmp}\"]\n"
+      << "[network]\nmode = \"allowlist\"\nallow = [\"127.0.0.1/32:7778\"]\n";
+  ASSERT_EQ(Sandboxctl({"apply", "--yes"}).exit_code, 0);
+  bp::ipstream out;
+  bp::child running = ExecInBackground(
+      {"--", "/bin/sh", "-c", "while :; do " + Probe() + " tcp 198.18.77.2 7777; sleep 0.01; done"}, out, "net");
+  std::string line;
+  ASSERT_TRUE(std::getline(out, line)) << "the command never tried";
+  EXPECT_NE(line, "ok") << "the rules let the command through before destroy";
+  Outcome refused = Sandboxctl({"destroy"});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("sandboxed commands are running:\n  sbxf-" + id_ + ": pid "), std::string::npos) << refused.err;
+  EXPECT_TRUE(running.running());
+  EXPECT_NE(Capture("getent passwd sbxf-" + id_), "") << "destroy removed something it refused to do";
+  Outcome destroyed = Sandboxctl({"destroy", "--yes"});
+  EXPECT_EQ(destroyed.exit_code, 0) << destroyed.out << destroyed.err;
+  EXPECT_NE(destroyed.out.find("Ended "), std::string::npos) << destroyed.out;
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // what a surviving command would still try
+  for (int i = 0; i < 100 && running.running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_FALSE(running.running()) << "the command outlived destroy";
+  if (running.running()) Sh("pkill -KILL -u sbxf-" + id_ + "; sleep 0.3");
+  running.wait();
+  int tries = 0, through = 0;
+  while (std::getline(out, line)) {
+    ++tries;
+    if (line == "ok") ++through;
+  }
+  EXPECT_EQ(through, 0) << through << " of " << tries << " connections got through while destroy ran";
+}
+
+INSTANTIATE_TEST_SUITE_P(Isolation, DestroyGivesBack, ::testing::Values("user", "runner"),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
 // What the machine cannot enforce right now is refused, with the command that fixes it.
