@@ -282,7 +282,7 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
       if (abi < kLandlockAbiForUser) throw Refusal{"Landlock is not available in this kernel; exec needs it"};
       q.private_network = spec.network == NetworkMode::kOffline;
       q.unix_only_fallback = !spec.require_namespace;  // the nft rules cut the network as well
-      fixed = SandboxUserVariables(spec, ws.string());
+      fixed = SandboxUserVariables(spec, RepositoryTop(ws.string()));  // git trusts the repository holding it
     } else {
       if (abi < kLandlockAbiForNamespace) {
         throw Refusal{"namespace isolation needs Landlock ABI " + std::to_string(kLandlockAbiForNamespace) +

@@ -281,7 +281,7 @@ int Run(const Options& o, nlohmann::json& status) {
   } else {
     throw Refusal{std::string("getcwd: ") + std::strerror(errno)};
   }
-  sbx::CommandInputs what{o.command, cwd, {}, sbx::SandboxUserVariables(spec, o.workspace), o.workspace, spec.tmp};
+  sbx::CommandInputs what{o.command, cwd, {}, sbx::SandboxUserVariables(spec, sbx::RepositoryTop(o.workspace)), o.workspace, spec.tmp};
   if (!spec.tmp.empty()) what.fixed["TMPDIR"] = what.fixed["HOME"] = spec.tmp;
   for (char** e = environ; e && *e; ++e) what.caller_env.emplace_back(*e);
   auto set = sbx::SetCommand(q, spec, what);

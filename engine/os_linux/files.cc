@@ -186,6 +186,7 @@ Result<Ok> WalkTree(int fd, const std::string& path, const TreeVisit& visit, con
     if (!descend.ok()) return fail(descend.error());
     if (!*descend || !S_ISDIR(est.st_mode)) continue;
     const int down = openat(cur, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (down < 0 && (errno == ENOENT || errno == ENOTDIR || errno == ELOOP)) continue;  // gone or swapped meanwhile
     if (down < 0) return fail(SysError("openat", child, errno));
     struct stat dst {};
     auto listed = fstat(down, &dst) == 0 ? ListNames(down, child) : Result<std::vector<std::string>>(SysError("fstat", child, errno));

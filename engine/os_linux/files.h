@@ -35,7 +35,8 @@ Result<Ok> WriteOwnFileReplacing(const std::string& path, const std::string& tex
 // Walks the tree below the directory `fd` (not `fd` itself), depth first, never following
 // a symbolic link and holding two descriptors at most whatever the depth: it goes back up
 // through "..", checking that each parent is the directory it came down from (else the
-// tree was moved meanwhile: an error). `visit` sees every entry (the descriptor of its
+// tree was moved meanwhile: an error with code "changed"; an entry that is gone or no
+// longer a directory when it is entered is passed over). `visit` sees every entry (the descriptor of its
 // directory, its name, its lstat, its path for messages) and returns whether to go into
 // it, for a directory; `leave` is called from the parent once a directory's entries are
 // done (post-order). `path` names `fd` in messages.

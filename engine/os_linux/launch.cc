@@ -814,6 +814,15 @@ Result<Ok> PrepareConfinement(LaunchRequest& q, const LaunchSpec& spec, const st
   return Ok{};
 }
 
+std::string RepositoryTop(const std::string& workspace) {
+  for (std::string d = workspace; d.size() > 1 && d[0] == '/'; d.resize(std::max<size_t>(d.rfind('/'), 1))) {
+    struct stat st {};
+    if (lstat((d + "/.git").c_str(), &st) == 0) return d;
+    if (d.rfind('/') == 0) break;
+  }
+  return workspace;
+}
+
 Result<Ok> SetCommand(LaunchRequest& q, const LaunchSpec& spec, const CommandInputs& in) {
   if (!MayRunIn(spec, in.workspace, in.tmp, in.cwd)) {
     return Error{"refused", "", in.cwd, "--cwd " + in.cwd + " is outside what profile '" + spec.profile + "' may read"};

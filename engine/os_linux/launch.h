@@ -80,6 +80,12 @@ struct LaunchOutcome {
   std::vector<std::string> quarantine_failed;
 };
 
+// The top of the git repository the workspace lies in: the nearest directory at or above
+// it holding a `.git` (a directory or a worktree's file), else the workspace. User
+// isolation tells the sandbox user's git to trust it (safe.directory): the developer owns
+// it, and a workspace inside a larger repository is "dubious" to git otherwise.
+std::string RepositoryTop(const std::string& workspace);
+
 // What to run and where, for root's exec and the runner alike.
 struct CommandInputs {
   std::vector<std::string> command;          // argv; command[0] is looked up on the sandbox's PATH

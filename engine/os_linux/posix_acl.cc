@@ -1054,9 +1054,6 @@ Result<Ok> RemoveAclGrant(const OwnedRecord& record) {
     return grant.error();
   }
   const Grant& g = *grant;
-  if (g.writes && g.subtree) {
-    if (auto r = HandBack(g); !r.ok()) return r.error();
-  }
   const auto& prior = record.prior;
   auto paths = [&](const char* key) {
     std::set<std::string> out;
@@ -1113,7 +1110,13 @@ Result<Ok> RemoveAclGrant(const OwnedRecord& record) {
     }
     return Visited::kDone;
   };
-  return WalkUntilStill(g, strip_node, "took its entries away", &missing);
+  auto stripped = WalkUntilStill(g, strip_node, "took its entries away", &missing);
+  if (!stripped.ok() || missing || !g.writes || !g.subtree) return stripped;
+  // Then what the sandbox made goes back, once the tree held still for the walk above; a
+  // tree moved under this walk too is walked again.
+  Result<Ok> given = HandBack(g);
+  for (int again = 0; again < 2 && !given.ok() && given.error().code == "changed"; ++again) given = HandBack(g);
+  return given;
 }
 
 }  // namespace sbx

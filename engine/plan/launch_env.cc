@@ -97,7 +97,7 @@ std::map<std::string, std::string> RunVariables(const LaunchSpec& spec, std::str
   return {{"SANDBOXCTL_PROFILE", spec.profile}, {"SANDBOXCTL_ISOLATION", std::string(isolation)}};
 }
 
-std::map<std::string, std::string> SandboxUserVariables(const LaunchSpec& spec, const std::string& workspace,
+std::map<std::string, std::string> SandboxUserVariables(const LaunchSpec& spec, const std::string& repository,
                                                         Target target) {
   using Variables = std::map<std::string, std::string>;
   Variables fixed = RunVariables(spec, "user");
@@ -109,7 +109,7 @@ std::map<std::string, std::string> SandboxUserVariables(const LaunchSpec& spec, 
   if (!spec.env_set.contains("GIT_CONFIG_COUNT")) {
     fixed["GIT_CONFIG_COUNT"] = "1";
     fixed["GIT_CONFIG_KEY_0"] = "safe.directory";
-    fixed["GIT_CONFIG_VALUE_0"] = workspace;
+    fixed["GIT_CONFIG_VALUE_0"] = repository;
   }
   return fixed;
 }

@@ -43,10 +43,11 @@ bool MayRunIn(const LaunchSpec& spec, const std::string& workspace, const std::s
 std::map<std::string, std::string> RunVariables(const LaunchSpec& spec, std::string_view isolation);
 
 // What sandboxctl sets for a command run as the sandbox user: RunVariables with "user", USER, LOGNAME, and git's
-// trust of the workspace (it belongs to someone else than the sandbox user, so git would
-// refuse it as a "dubious ownership" repository) unless the profile sets git's config.
+// trust of `repository` (the top of the repository holding the workspace, or the workspace:
+// it belongs to someone else than the sandbox user, so git would refuse it as a "dubious
+// ownership" repository) unless the profile sets git's config.
 // On Windows USERNAME instead of USER and LOGNAME.
-std::map<std::string, std::string> SandboxUserVariables(const LaunchSpec& spec, const std::string& workspace,
+std::map<std::string, std::string> SandboxUserVariables(const LaunchSpec& spec, const std::string& repository,
                                                         Target target = Target::kLinux);
 
 }  // namespace sbx

@@ -1101,6 +1101,42 @@ TEST_P(AppliedWorld, APlantedWorkspaceBelowAnAppliedOneIsRefusedNotFallenBackTo)
   EXPECT_EQ(here.out, "user\n") << here.err;
 }
 
+// A workspace inside a larger repository (a monorepo's package): the sandbox user's git
+// finds the repository above the workspace, which the developer owns, and works there
+// instead of refusing it as "dubious ownership".
+TEST_P(AppliedWorld, GitWorksInAWorkspaceInsideALargerRepository) {
+  MakeRepository();
+  const fs::path pkg = ws_ / "pkg";
+  fs::create_directories(pkg / ".sandboxctl");
+  std::ofstream(pkg / ".sandboxctl/offline.toml")
+      << "version = 1\n[identity]\nuser = \"sbxf-" << id_ << "\"\n[filesystem]\nwritable = [\"${workspace}\", \"${tmp}\"]\n"
+      << "[network]\nmode = \"offline\"\n";
+  std::ofstream(pkg / "mod.py") << "x = 1\n";
+  auto from_pkg = [&](const std::vector<std::string>& args, const std::string& as_user,
+                      const std::map<std::string, std::string>& env) {
+    std::string line = "cd " + pkg.string() + " && exec " + (root_ / "bin/sandboxctl").string();
+    for (const auto& a : args) line += " '" + a + "'";
+    return Exe("/bin/sh", {"-c", line}, as_user, env);
+  };
+  Outcome applied = from_pkg({"--machine-profiles", "", "--builtin-profiles", (root_ / "share").string(), "apply", "--yes",
+                              "--state-dir", (root_ / "state").string(), "--log-dir", (root_ / "log").string(),
+                              "--unit-dir", (root_ / "units").string(), "--runner-group", Group(), "--runner-dir",
+                              (root_ / "runner").string(), "--nft-table", "sbxtest_" + id_, "--tmp-root",
+                              (root_ / "tmp").string()},
+                             "", via_runner_ ? SudoEnv() : std::map<std::string, std::string>{});
+  ASSERT_EQ(applied.exit_code, 0) << applied.out << applied.err;
+  Outcome git = from_pkg(ExecArgs("offline", {"--", "git", "status", "--short", "--untracked-files=all", "."}), AsTestUser() ? runner_ : "", {});
+  EXPECT_EQ(git.exit_code, 0) << git.err;
+  EXPECT_EQ(git.err.find("dubious ownership"), std::string::npos) << git.err;
+  EXPECT_NE(git.out.find("mod.py"), std::string::npos) << git.out;
+  Outcome gone = from_pkg({"--machine-profiles", "", "--builtin-profiles", (root_ / "share").string(), "destroy", "--yes",
+                           "--state-dir", (root_ / "state").string(), "--log-dir", (root_ / "log").string(),
+                           "--unit-dir", (root_ / "units").string(), "--runner-group", Group(), "--runner-dir",
+                           (root_ / "runner").string()},
+                          "", {});
+  EXPECT_EQ(gone.exit_code, 0) << gone.err;
+}
+
 INSTANTIATE_TEST_SUITE_P(Isolation, DeveloperWorld, ::testing::Values("user", "runner", "namespace"),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 INSTANTIATE_TEST_SUITE_P(Isolation, AppliedWorld, ::testing::Values("user", "runner"),
