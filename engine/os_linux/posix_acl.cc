@@ -175,7 +175,6 @@ void SetPerm(acl_entry_t e, const Perm& p) {
 }
 
 bool SamePerm(const Perm& a, const Perm& b) { return a.r == b.r && a.w == b.w && a.x == b.x; }
-bool Covers(const Perm& mask, const Perm& want) { return (mask.r || !want.r) && (mask.w || !want.w) && (mask.x || !want.x); }
 std::string PermText(const Perm& p) { return std::string(p.r ? "r" : "-") + (p.w ? "w" : "-") + (p.x ? "x" : "-"); }
 
 struct Summary {
@@ -207,18 +206,30 @@ Summary Summarize(acl_t acl, uid_t uid) {
   return s;
 }
 
+// rwX as chmod reads it: x on a directory, or on a file someone may execute. A file's
+// group bits are its ACL's mask, which says nothing of that: only the owner's and
+// others' x count.
 Perm Want(const Perm& p, bool is_dir, mode_t mode) {
   Perm w = p;
-  w.x = p.x || (p.cap_x && (is_dir || (mode & 0111)));
+  w.x = p.x || (p.cap_x && (is_dir || (mode & (S_IXUSR | S_IXOTH))));
   w.cap_x = false;
   return w;
 }
 
+// The entry for `uid` gives exactly `want`, as the kernel reads it: the entry limited by
+// the mask. A file the sandbox made under a default `rwx` entry keeps `rwx` with the mask
+// its mode gave (`rw-` for a plain file), which is what `rwX` asks of a file that is not
+// executable: in sync, and never "repaired" by widening the mask.
 bool EntryInSync(acl_t acl, uid_t uid, const Perm& want) {
   if (!acl) return false;
   Summary s = Summarize(acl, uid);
-  if (!s.mine || !SamePerm(PermOf(*s.mine), want)) return false;
-  return !s.mask || Covers(PermOf(*s.mask), want);
+  if (!s.mine) return false;
+  Perm have = PermOf(*s.mine);
+  if (s.mask) {
+    const Perm m = PermOf(*s.mask);
+    have = Perm{have.r && m.r, have.w && m.w, have.x && m.x};
+  }
+  return SamePerm(have, want);
 }
 
 // A fresh default ACL starts from the directory's access ACL base entries.
@@ -236,8 +247,15 @@ acl_t NewDefaultFrom(acl_t access) {
   return d;
 }
 
-bool SetEntry(acl_t* acl, uid_t uid, const Perm& want) {
+// Sets `uid`'s entry to `want`. A directory's mask becomes the union of its group class
+// (acl_calc_mask). A plain file's mask only gains what `want` needs: the union would also
+// let in what other entries hold and the mask had kept out (a group::r-x inherited from a
+// directory's default ACL made a build's object files group-executable, and then look
+// executable to rwX, so each apply wanted another change).
+bool SetEntry(acl_t* acl, uid_t uid, const Perm& want, bool plain_file = false) {
   Summary s = Summarize(*acl, uid);
+  std::optional<Perm> mask_before;
+  if (plain_file && s.mask) mask_before = PermOf(*s.mask);
   acl_entry_t e = nullptr;
   if (s.mine) {
     e = *s.mine;
@@ -247,7 +265,13 @@ bool SetEntry(acl_t* acl, uid_t uid, const Perm& want) {
     acl_set_qualifier(e, &uid);
   }
   SetPerm(e, want);
-  return acl_calc_mask(acl) == 0;
+  if (acl_calc_mask(acl) != 0) return false;
+  if (mask_before) {
+    Summary after = Summarize(*acl, uid);
+    const Perm m = *mask_before;
+    if (after.mask) SetPerm(*after.mask, Perm{m.r || want.r, m.w || want.w, m.x || want.x});
+  }
+  return true;
 }
 
 // --- access ACLs of files, by name ----------------------------------------------------
@@ -756,6 +780,14 @@ nlink_t LinkCount(const Node& n) {
   return rc == 0 ? st.st_nlink : 2;  // unknown: as if shared
 }
 
+// Whether `uid` owns the node: its owner's rights are then the sandbox user's, whatever
+// entry the node has.
+bool OwnedBy(const Node& n, uid_t uid) {
+  struct stat st {};
+  const int rc = n.fd >= 0 ? fstat(n.fd, &st) : fstatat(n.dirfd, n.name, &st, AT_SYMLINK_NOFOLLOW);
+  return rc == 0 && st.st_uid == uid;
+}
+
 bool Shared(const Grant& g, const Node& n, acl_t access) {
   return !n.is_dir && !EntryInSync(access, g.uid, Want(*g.access, false, n.mode)) && LinkCount(n) > 1;
 }
@@ -888,11 +920,13 @@ Result<Observation> ObserveAclGrant(const Resource& resource, bool shallow) {
     bool in_sync = true;
     // Nothing to give: "other" already may, or the file has other names.
     const bool suffices = OtherSuffices(g, n, access.get()) || SharedFileGetsNothing(g, n, access.get());
-    if (g.access && !suffices) in_sync = EntryInSync(access.get(), g.uid, WantAccess(g, n, access.get()));
+    // What the sandbox user owns is its own to write: a write grant asks nothing of it.
+    auto owned = [&] { return g.writes && OwnedBy(n, g.uid); };
+    if (g.access && !suffices) in_sync = EntryInSync(access.get(), g.uid, WantAccess(g, n, access.get())) || owned();
     Acl dflt;
     if (n.is_dir && g.dflt && !suffices) {
       if (auto r = ReadDefault(n, dflt); !r.ok()) return r.error();
-      in_sync = in_sync && EntryInSync(dflt.get(), g.uid, Want(*g.dflt, true, n.mode));
+      in_sync = in_sync && (EntryInSync(dflt.get(), g.uid, Want(*g.dflt, true, n.mode)) || owned());
     }
     prior.Add(n.path, PriorOf(g, access.get(), dflt.get()));
     std::lock_guard<std::mutex> lock(mutex);
@@ -943,9 +977,10 @@ Result<Ok> EnsureAclGrant(const Resource& resource, const NotePrior& note_prior)
     }
     // Skip what is right: no write, ctime kept.
     const Perm want_access = g.access && !suffices ? WantAccess(g, n, access.get()) : Perm{};
-    const bool access_differs = g.access && !suffices && !EntryInSync(access.get(), g.uid, want_access);
+    auto owned = [&] { return g.writes && OwnedBy(n, g.uid); };  // as in ObserveAclGrant
+    const bool access_differs = g.access && !suffices && !EntryInSync(access.get(), g.uid, want_access) && !owned();
     const Perm want_default = dflt ? Want(*g.dflt, true, n.mode) : Perm{};
-    const bool default_differs = dflt && !EntryInSync(dflt.get(), g.uid, want_default);
+    const bool default_differs = dflt && !EntryInSync(dflt.get(), g.uid, want_default) && !owned();
     // Nor is anything noted there: what the grant finds in place may be its own work, from
     // a run stopped inside this step; what was there before is in the prior value already.
     if (!access_differs && !default_differs) return Visited::kDone;
@@ -960,7 +995,7 @@ Result<Ok> EnsureAclGrant(const Resource& resource, const NotePrior& note_prior)
       // Read by name, the file may have been swapped for another since (one linked from
       // outside): the whole ACL, base entries included, would go to that one.
       if (n.fd < 0) return Visited::kOpen;
-      if (!SetEntry(access.ptr(), g.uid, want_access)) return SysError("acl_calc_mask", n.path, errno);
+      if (!SetEntry(access.ptr(), g.uid, want_access, !n.is_dir)) return SysError("acl_calc_mask", n.path, errno);
       if (auto r = WriteAccess(n, access.get()); !r.ok()) return r.error();
     }
     if (default_differs) {

@@ -1137,6 +1137,42 @@ TEST_P(AppliedWorld, GitWorksInAWorkspaceInsideALargerRepository) {
   EXPECT_EQ(gone.exit_code, 0) << gone.err;
 }
 
+// One apply converges, and real work in the sandbox does not undo it: a profile edited,
+// applied once, then git, a C build and pytest inside, with the files they make (objects,
+// __pycache__, .pytest_cache, git's refreshed index outside the read-only .git) under the
+// workspace's default entries. plan finds nothing to do and status --deep is in sync.
+TEST_P(AppliedWorld, ApplyConvergesOnceAndStaysConvergedAfterRealWork) {
+  MakeRepository();
+  fs::create_directories(ws_ / "docs");
+  std::ofstream(ws_ / "docs/guide.md") << "# guide\n";
+  std::ofstream(ws_ / "main.c") << "int main(void) { return 0; }\n";
+  fs::create_directories(ws_ / "pkg");
+  std::ofstream(ws_ / "pkg/__init__.py") << "";
+  std::ofstream(ws_ / "pkg/calc.py") << "def add(a, b):\n    return a + b\n";
+  std::ofstream(ws_ / "test_calc.py") << "from pkg.calc import add\n\ndef test_add():\n    assert add(2, 3) == 5\n";
+  ASSERT_EQ(Sh("chown -R root: " + ws_.string()), 0);
+  ASSERT_EQ(Sandboxctl({"apply", "--yes"}).exit_code, 0);
+  // The profile edited: one more carve-out.
+  std::ofstream(ws_ / ".sandboxctl/offline.toml")
+      << "version = 1\n[identity]\nuser = \"sbxe-" << id_ << "\"\n"
+      << "[filesystem]\nwritable = [\"${workspace}\", \"${tmp}\"]\nread_only = [\"${workspace}/.git\", "
+         "\"${workspace}/docs\"]\ndeny_read = [\"${workspace}/.env\"]\n[network]\nmode = \"offline\"\nloopback = true\n";
+  Outcome edited = Sandboxctl({"apply", "--yes"});
+  ASSERT_EQ(edited.exit_code, 0) << edited.err;
+  Outcome plan = Sandboxctl({"plan"});
+  EXPECT_EQ(plan.out, "No changes.\n") << "one apply after an edit did not converge:\n" << plan.out;
+  Outcome work = InsideShell("git status --short >/dev/null && mkdir -p build && cc -o build/app main.c && ./build/app && "
+                             "/usr/bin/python3 -m pytest -q test_calc.py >/dev/null && echo worked");
+  ASSERT_EQ(work.out, "worked\n") << work.err;
+  ASSERT_TRUE(fs::exists(ws_ / ".pytest_cache"));
+  Outcome after = Sandboxctl({"plan"});
+  EXPECT_EQ(after.out, "No changes.\n") << "the sandbox's work made apply want changes:\n" << after.out;
+  Outcome deep = Sandboxctl({"status", "--deep"});
+  EXPECT_EQ(deep.exit_code, 0) << deep.out << deep.err;
+  // No plain file was made group-executable by a widened mask.
+  EXPECT_EQ(Capture("find " + ws_.string() + " -type f -perm -g+x ! -perm -u+x"), "");
+}
+
 INSTANTIATE_TEST_SUITE_P(Isolation, DeveloperWorld, ::testing::Values("user", "runner", "namespace"),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 INSTANTIATE_TEST_SUITE_P(Isolation, AppliedWorld, ::testing::Values("user", "runner"),
