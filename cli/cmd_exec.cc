@@ -79,6 +79,12 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
   fs::path ws = ResolveWorkspace(g);
   if (!g.workspace && trust) ws = TrustedWorkspaceFor(ws.string(), *trust);
   const std::string sx = "sandboxctl exec: ";
+  // No project found above the current directory: say which directory the profile's
+  // ${workspace} is, and how to choose another.
+  if (std::error_code ec; !g.workspace && !x.quiet && !fs::exists(ws / ".sandboxctl", ec) && !fs::exists(ws / ".git", ec)) {
+    io.err << sx << "no workspace (.sandboxctl or .git) at or above " << ws.string() << "; it is the workspace now. "
+           << "Run exec in a project directory, or give --workspace DIR\n";
+  }
   // What happened, launched or refused: to the audit log (as root) and --json-status.
   nlohmann::json status = {{"command", command}};
   // Root's runs go to the machine's audit log; a user's to their own, unless --log-dir says.

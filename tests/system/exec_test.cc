@@ -953,6 +953,25 @@ TEST_P(NamespaceWorld, TrustShowsFirstWhatIsWritableOutsideTheWorkspace) {
   EXPECT_EQ(parsed["review"][0]["profile"], "wide");
 }
 
+// Outside any project, exec says which directory became the workspace and how to choose.
+TEST_P(NamespaceWorld, OutsideAnyWorkspaceExecSaysWhichDirectoryItTook) {
+  const fs::path plain = root_ / "notes";
+  ASSERT_EQ(Sh("install -d -o " + runner_ + " " + plain.string()), 0);
+  // The built-in profiles, as installed beside the binary: no workspace has any here.
+  for (const auto& e : fs::directory_iterator(fs::path(SANDBOXCTL_BIN).parent_path() / "../share/sandboxctl/profiles")) {
+    fs::copy_file(e.path(), root_ / "share" / e.path().filename(), fs::copy_options::overwrite_existing);
+  }
+  std::string line = "cd " + plain.string() + " && exec " + (root_ / "bin/sandboxctl").string();
+  for (const auto& a : ExecArgs("offline", {"--", "pwd"})) line += " '" + a + "'";
+  Outcome r = Exe("/bin/sh", {"-c", line}, runner_);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, plain.string() + "\n");
+  EXPECT_NE(r.err.find("no workspace (.sandboxctl or .git) at or above " + plain.string() +
+                       "; it is the workspace now. Run exec in a project directory, or give --workspace DIR"),
+            std::string::npos)
+      << r.err;
+}
+
 // A profile may run in user isolation only: without apply, nothing runs.
 TEST_P(NamespaceWorld, AProfileThatRequiresUserIsolationNeverRunsInANamespace) {
   std::ofstream(ws_ / ".sandboxctl/useronly.toml")
