@@ -7,6 +7,7 @@
 // namespace of their own with only loopback. What cannot be enforced right now is
 // refused with exit 125 and the command that fixes it (DESIGN.md §2, invariant 4).
 #include <fcntl.h>
+#include <pwd.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -230,7 +231,26 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
     std::string tmp = spec.tmp;
     std::map<std::string, std::string> fixed;
     if (isolation == Isolation::kUser) {
-      CheckAppliedAsPlanned(*plan, *state, name, [](const Resource& r) {
+      // Applied through sudo for a developer, the profile's ${home} and ${user} are theirs:
+      // root's exec without SUDO_USER compiles it for root and finds it "changed". Say for
+      // whom it was applied instead of asking for an apply that would take their grants.
+      auto applied_for_another = [&]() -> std::optional<std::string> {
+        auto record = ReadLaunchRecord(m.state_dir, ws.string(), name);
+        auto me = QueryInvokingUser();
+        if (!record.ok() || !me.ok()) return std::nullopt;
+        if (auto mine = LookupUser(me->name); mine && mine->uid == record->applied_by) return std::nullopt;
+        passwd pw{};
+        passwd* found = nullptr;
+        std::vector<char> buf(4096);
+        const std::string who = getpwuid_r(record->applied_by, &pw, buf.data(), buf.size(), &found) == 0 && found
+                                    ? std::string(pw.pw_name)
+                                    : "uid " + std::to_string(record->applied_by);
+        return "profile '" + name + "' was applied for " + who + ", not for " + me->name + ": its ${home} and ${user} " +
+               "are " + who + "'s. Run exec with sudo from " + who + "'s session (SUDO_USER says whom it runs for), or " +
+               "as " + who + " through the runner; 'sudo sandboxctl apply' by " + me->name + " would apply it for " +
+               me->name + " instead";
+      };
+      const auto how_checked = [](const Resource& r) {
         // What lets others use the runner depends on who applied; it restricts nothing here.
         if (r.kind == ResourceKind::kLaunch || r.type == "group_member") return AppliedCheck::kNot;
         const std::string access = r.attributes.value("access", "");
@@ -241,7 +261,13 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
         }
         const bool restricts = r.type == "user" || r.type == "group" || r.type.rfind("nft_", 0) == 0 || deny;
         return restricts ? AppliedCheck::kAlways : AppliedCheck::kIfRecorded;
-      });
+      };
+      try {
+        CheckAppliedAsPlanned(*plan, *state, name, how_checked);
+      } catch (const Refusal&) {
+        if (auto other = applied_for_another()) throw Refusal{*other};
+        throw;
+      }
       // The user and the firewall rules must be in place. The rules need not be listed
       // again when an earlier exec found them in place at the ruleset's generation now:
       // read before listing, so a change made meanwhile makes the next exec list again.

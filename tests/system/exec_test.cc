@@ -1508,6 +1508,25 @@ TEST_P(RunnerFailClosed, RulesFromAnEarlierBootRefuseUntilRestored) {
   EXPECT_EQ(InsideShell("true").exit_code, 0);
 }
 
+// Applied through sudo for the test user, root's own exec (no SUDO_USER) compiles the
+// profile for root: it says for whom it was applied, not that the profile changed.
+TEST_P(RunnerFailClosed, RootsExecSaysForWhomTheProfileWasApplied) {
+  std::ofstream(ws_ / ".sandboxctl/homey.toml")
+      << "version = 1\n[identity]\nuser = \"sbxf-" << id_ << "\"\n[filesystem]\nwritable = [\"${workspace}\", \"${tmp}\"]\n"
+      << "deny_read = [\"${home}/.sbx-homey-" << id_ << "\"]\n[network]\nmode = \"offline\"\n";
+  ASSERT_EQ(Sandboxctl({"apply", "--yes"}).exit_code, 0);  // through sudo, for the test user
+  // A secret in root's home: for root the profile names one that was never applied.
+  std::string root_home = Capture("getent passwd root | cut -d: -f6");
+  root_home.pop_back();
+  const fs::path secret = fs::path(root_home) / (".sbx-homey-" + id_);
+  std::ofstream(secret) << "x\n";
+  Outcome r = Exe((root_ / "bin/sandboxctl").string(), ExecArgs("homey", {"--", "true"}), "");
+  fs::remove(secret);
+  EXPECT_EQ(r.exit_code, 125);
+  EXPECT_NE(r.err.find("profile 'homey' was applied for " + runner_ + ", not for root"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("changed since it was applied"), std::string::npos) << r.err;
+}
+
 TEST_P(RunnerFailClosed, KillingTheRunnerEndsTheSandboxAndOddArgumentsAreStillAudited) {
   bp::child child("/usr/sbin/runuser",
                   bp::args = {"-u", runner_, "--", Runner(), ws_.string(), "offline", "--", "/bin/sleep", "33"},
