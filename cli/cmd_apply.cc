@@ -66,11 +66,7 @@ int RunApply(GlobalOptions g, const std::vector<std::string>& args, Io io) {
   // A profile that goes, or whose firewall rules go: its running commands end first
   // (--yes), or the apply is refused.
   const auto running = RunningSandboxCommands(changes);
-  if (!running.empty() && !yes) {
-    io.err << "sandboxctl apply: sandboxed commands are running under rules this apply takes away:\n  "
-           << Join(running, "\n  ") << "\nstop them, or pass --yes to end them first\n";
-    return kExitFailure;
-  }
+  if (!yes && !SettleRunningSandboxCommands("apply", changes, running, false, g.json, "", io)) return kExitFailure;
   if (examined->changes.HasMachineChanges() && !yes) {
     if (!StdinIsTerminal()) {
       io.err << "sandboxctl apply: not on a terminal; pass --yes to apply without asking\n";
@@ -85,14 +81,8 @@ int RunApply(GlobalOptions g, const std::vector<std::string>& args, Io io) {
     }
   }
   AuditLog audit(m.log_dir, "apply", ws.string());
-  if (!running.empty()) {
-    auto ended = EndRunningSandboxCommands(changes);
-    if (!ended.ok()) {
-      io.err << "sandboxctl apply: cannot end the sandboxed commands: " << ended.error().Render()
-             << "; nothing was changed\n";
-      return kExitFailure;
-    }
-    if (!g.json) io.out << "Ended " << *ended << " running sandboxed " << (*ended == 1 ? "process" : "processes") << ".\n";
+  if (!SettleRunningSandboxCommands("apply", changes, running, true, g.json, "nothing was changed", io)) {
+    return kExitFailure;
   }
   auto result = ExecuteChanges(changes, ws.string(), examined->observed, *plan, *host, loaded->state, loaded->store, audit,
                                io, g.json);

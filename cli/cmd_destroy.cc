@@ -37,11 +37,7 @@ int RunDestroy(GlobalOptions g, const std::vector<std::string>& args, Io io) {
   // Commands of the sandbox users that go: ended first (--yes), or the destroy refused;
   // never a firewall rule taken away under a command that still runs.
   const auto running = RunningSandboxCommands(changes);
-  if (!running.empty() && !yes) {
-    io.err << "sandboxctl destroy: sandboxed commands are running:\n  " << Join(running, "\n  ")
-           << "\nstop them, or pass --yes to end them first\n";
-    return kExitFailure;
-  }
+  if (!yes && !SettleRunningSandboxCommands("destroy", changes, running, false, g.json, "", io)) return kExitFailure;
   if (changes.HasMachineChanges() && !yes) {
     if (!StdinIsTerminal()) {
       io.err << "sandboxctl destroy: not on a terminal; pass --yes to destroy without asking\n";
@@ -56,14 +52,8 @@ int RunDestroy(GlobalOptions g, const std::vector<std::string>& args, Io io) {
     }
   }
   AuditLog audit(m.log_dir, "destroy", all ? "*" : ws.string());
-  if (!running.empty()) {
-    auto ended = EndRunningSandboxCommands(changes);
-    if (!ended.ok()) {
-      io.err << "sandboxctl destroy: cannot end the sandboxed commands: " << ended.error().Render()
-             << "; nothing was removed\n";
-      return kExitFailure;
-    }
-    if (!g.json) io.out << "Ended " << *ended << " running sandboxed " << (*ended == 1 ? "process" : "processes") << ".\n";
+  if (!SettleRunningSandboxCommands("destroy", changes, running, true, g.json, "nothing was removed", io)) {
+    return kExitFailure;
   }
   auto result = ExecuteChanges(changes, ws.string(), examined->observed, empty, *host, loaded->state, loaded->store, audit,
                                io, g.json);

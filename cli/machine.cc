@@ -1,5 +1,7 @@
 #include "cli/machine.h"
 
+#include "engine/core/strings.h"
+
 #include <fmt/chrono.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/spdlog.h>
@@ -68,6 +70,25 @@ std::optional<Loaded> LoadState(const std::string& command, const MachineOptions
     return std::nullopt;
   }
   return Loaded{std::move(*store), std::move(*state)};
+}
+
+bool SettleRunningSandboxCommands(const std::string& command, const ChangeSet& changes,
+                                  const std::vector<std::string>& running, bool yes, bool quiet,
+                                  const std::string& undone, Io io) {
+  if (running.empty()) return true;
+  if (!yes) {
+    io.err << "sandboxctl " << command << ": sandboxed commands are running:\n  " << Join(running, "\n  ")
+           << "\nstop them, or pass --yes to end them first\n";
+    return false;
+  }
+  auto ended = EndRunningSandboxCommands(changes);
+  if (!ended.ok()) {
+    io.err << "sandboxctl " << command << ": cannot end the sandboxed commands: " << ended.error().Render() << "; "
+           << undone << "\n";
+    return false;
+  }
+  if (!quiet) io.out << "Ended " << *ended << " running sandboxed " << (*ended == 1 ? "process" : "processes") << ".\n";
+  return true;
 }
 
 std::optional<Examined> Examine(const std::string& command, const Plan& plan, const std::string& workspace,

@@ -122,6 +122,13 @@ std::vector<std::string> RunningSandboxCommands(const State& state);
 // theirs goes (firewall rules never go while a command of that user runs); how many.
 Result<size_t> EndRunningSandboxCommands(const ChangeSet& changes);
 
+// The commands RunningSandboxCommands(changes) listed as `running`: refused when not
+// `yes` (listed on err as `command`'s refusal: false), else ended, said on out unless
+// `quiet` (false, said on err, if they could not be; `undone` tells what was not done).
+bool SettleRunningSandboxCommands(const std::string& command, const ChangeSet& changes,
+                                  const std::vector<std::string>& running, bool yes, bool quiet,
+                                  const std::string& undone, Io io);
+
 // Per OS: marks, and after a successful run unmarks, that machine changes are under way
 // (on Linux the runner starts nothing meanwhile).
 Result<Ok> MarkChangesStarting(const StateStore& store);

@@ -77,11 +77,7 @@ std::optional<std::string> ExpandVariables(const std::string& raw, const PathVar
       return std::nullopt;
     }
     const std::string name = raw.substr(i + 2, close - i - 2);
-    const std::string* value = name == "workspace" ? &vars.workspace
-                               : name == "home"    ? &vars.home
-                               : name == "tmp"     ? &vars.tmp
-                               : name == "user"    ? &vars.user
-                                                   : nullptr;
+    const std::string* value = PathVariable(vars, name);
     if (!value) {
       problem = "unknown variable '${" + name + "}'; known: ${workspace}, ${home}, ${tmp}, ${user}";
       return std::nullopt;

@@ -105,6 +105,14 @@ std::string JoinPath(std::string_view base, std::string_view name, PathStyle sty
   return out;
 }
 
+const std::string* PathVariable(const PathVariables& vars, std::string_view name) {
+  return name == "workspace" ? &vars.workspace
+         : name == "home"    ? &vars.home
+         : name == "tmp"     ? &vars.tmp
+         : name == "user"    ? &vars.user
+                             : nullptr;
+}
+
 ExpandedPath ExpandPathTemplate(std::string_view raw, const PathVariables& vars, PathStyle style) {
   ExpandedPath r;
   static const std::vector<std::string> kNames{"workspace", "home", "tmp", "user"};
@@ -141,11 +149,7 @@ ExpandedPath ExpandPathTemplate(std::string_view raw, const PathVariables& vars,
       return r;
     }
     std::string name(raw.substr(i + 2, close - i - 2));
-    const std::string* value = name == "workspace" ? &vars.workspace
-                               : name == "home"    ? &vars.home
-                               : name == "tmp"     ? &vars.tmp
-                               : name == "user"    ? &vars.user
-                                                   : nullptr;
+    const std::string* value = PathVariable(vars, name);
     if (!value) {
       r.code = DiagCode::kUnknownVariable;
       r.message = "unknown variable '${" + name + "}'; known: ${workspace}, ${home}, ${tmp}, ${user}" +

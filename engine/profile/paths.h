@@ -20,6 +20,9 @@ struct PathVariables {
   std::string user;
 };
 
+// The value of ${name} ("workspace", "home", "tmp", "user"), or nullptr for another name.
+const std::string* PathVariable(const PathVariables& vars, std::string_view name);
+
 struct ExpandedPath {
   std::optional<std::string> path;  // absolute, normalised
   DiagCode code = DiagCode::kInvalidValue;
