@@ -62,7 +62,10 @@ int RunApply(GlobalOptions g, const std::vector<std::string>& args, Io io) {
               "user or group, rename the sandbox user in [identity].user\n";
     return kExitFailure;
   }
-  if (!g.json && !worker) io.out << RenderChangesText(examined->changes);
+  if (!g.json && !worker) {
+    io.out << RenderChangesText(examined->changes);
+    SayMissingWritableRoots("apply", MissingWritableRoots(*plan), io);
+  }
   // A profile that goes, or whose firewall rules go: its running commands end first
   // (--yes), or the apply is refused.
   const auto running = RunningSandboxCommands(changes);

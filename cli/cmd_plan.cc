@@ -28,8 +28,15 @@ int RunPlan(GlobalOptions g, const std::vector<std::string>& args, Io io) {
   auto examined = Examine("plan", *plan, ws.string(), loaded->state, *host, false, !RunningAsRoot(), io);
   if (!examined) return kExitFailure;
   const ChangeSet& changes = examined->changes;
-  if (g.json) io.out << ChangesToJson(changes).dump(2) << "\n";
-  else io.out << RenderChangesText(changes);
+  const auto missing = MissingWritableRoots(*plan);
+  if (g.json) {
+    nlohmann::json j = ChangesToJson(changes);
+    j["missing_writable_roots"] = missing;
+    io.out << j.dump(2) << "\n";
+  } else {
+    io.out << RenderChangesText(changes);
+    SayMissingWritableRoots("plan", missing, io);
+  }
   return changes.conflicts.empty() ? kExitOk : kExitFailure;
 }
 

@@ -1,5 +1,7 @@
 #include "cli/machine.h"
 
+#include <set>
+
 #include "engine/core/strings.h"
 
 #include <fmt/chrono.h>
@@ -70,6 +72,29 @@ std::optional<Loaded> LoadState(const std::string& command, const MachineOptions
     return std::nullopt;
   }
   return Loaded{std::move(*store), std::move(*state)};
+}
+
+std::vector<std::string> MissingWritableRoots(const Plan& plan) {
+  std::set<std::string> made;
+  for (const auto& r : plan.resources) {
+    if (r.type == "directory") made.insert(r.attributes.value("path", ""));
+  }
+  std::set<std::string> missing;
+  for (const auto& r : plan.resources) {
+    if (r.kind != ResourceKind::kFileGrant || r.attributes.value("access", "") != "write") continue;
+    const std::string path = r.attributes.value("path", "");
+    std::error_code ec;
+    if (path.empty() || made.contains(path) || fs::exists(fs::symlink_status(path, ec))) continue;
+    missing.insert(path);
+  }
+  return {missing.begin(), missing.end()};
+}
+
+void SayMissingWritableRoots(const std::string& command, const std::vector<std::string>& missing, Io io) {
+  for (const auto& path : missing) {
+    io.err << "sandboxctl " << command << ": writable root " << path << " does not exist yet: it gets no entries "
+           << "until it does and apply runs again (make it, or take it out of the profile)\n";
+  }
 }
 
 bool SettleRunningSandboxCommands(const std::string& command, const ChangeSet& changes,

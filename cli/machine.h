@@ -122,6 +122,12 @@ std::vector<std::string> RunningSandboxCommands(const State& state);
 // theirs goes (firewall rules never go while a command of that user runs); how many.
 Result<size_t> EndRunningSandboxCommands(const ChangeSet& changes);
 
+// Writable roots of `plan` that do not exist, where no directory of the plan is made:
+// they get no entries until they do and apply runs again (plan and apply say so).
+std::vector<std::string> MissingWritableRoots(const Plan& plan);
+// Says on err, as `command`, which writable roots MissingWritableRoots finds.
+void SayMissingWritableRoots(const std::string& command, const std::vector<std::string>& missing, Io io);
+
 // The commands RunningSandboxCommands(changes) listed as `running`: refused when not
 // `yes` (listed on err as `command`'s refusal: false), else ended, said on out unless
 // `quiet` (false, said on err, if they could not be; `undone` tells what was not done).

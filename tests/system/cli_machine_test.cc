@@ -240,6 +240,28 @@ TEST_F(MachineCli, RulesOfADeletedUserAreReportedAndMovedOffItsReusedUid) {
   (void)system(("setfacl -R -b " + ws_.string()).c_str());
 }
 
+// A writable root that does not exist yet is named by plan and apply, never skipped in
+// silence.
+TEST_F(MachineCli, AWritableRootThatDoesNotExistYetIsNamed) {
+  const fs::path cache = root_ / "cache";
+  std::ofstream(ws_ / ".sandboxctl/offline.toml")
+      << "version = 1\n[identity]\nuser = \"" << user_ << "\"\n"
+      << "[filesystem]\nwritable = [\"${workspace}\", \"" << cache.string() << "\", \"${tmp}\"]\n[network]\nmode = \"offline\"\n";
+  const std::string said = "writable root " + cache.string() + " does not exist yet: it gets no entries until it does "
+                           "and apply runs again";
+  Outcome plan = Sandboxctl({"plan"});
+  EXPECT_EQ(plan.exit_code, 0) << plan.err;
+  EXPECT_NE(plan.err.find("sandboxctl plan: " + said), std::string::npos) << plan.err;
+  Outcome json = Sandboxctl({"plan", "--json"});
+  EXPECT_EQ(nlohmann::json::parse(json.out)["missing_writable_roots"], nlohmann::json::array({cache.string()}));
+  Outcome apply = Sandboxctl({"apply", "--yes"});
+  EXPECT_EQ(apply.exit_code, 0) << apply.err;
+  EXPECT_NE(apply.err.find("sandboxctl apply: " + said), std::string::npos) << apply.err;
+  fs::create_directories(cache);
+  EXPECT_EQ(Sandboxctl({"plan"}).err.find(said), std::string::npos);
+  ASSERT_EQ(Sandboxctl({"destroy", "--yes"}).exit_code, 0);
+}
+
 TEST_F(MachineCli, StatusReportsDriftWithExit3AndApplyRepairsIt) {
   ASSERT_EQ(Sandboxctl({"apply", "--yes"}).exit_code, 0);
   ASSERT_EQ(system(("setfacl -x u:" + user_ + " " + (ws_ / "src/main.c").string()).c_str()), 0);
