@@ -7,7 +7,6 @@
 // namespace of their own with only loopback. What cannot be enforced right now is
 // refused with exit 125 and the command that fixes it (DESIGN.md §2, invariant 4).
 #include <fcntl.h>
-#include <pwd.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -239,12 +238,8 @@ int RunExec(GlobalOptions g, const std::vector<std::string>& all_args, Io io) {
         auto me = QueryInvokingUser();
         if (!record.ok() || !me.ok()) return std::nullopt;
         if (auto mine = LookupUser(me->name); mine && mine->uid == record->applied_by) return std::nullopt;
-        passwd pw{};
-        passwd* found = nullptr;
-        std::vector<char> buf(4096);
-        const std::string who = getpwuid_r(record->applied_by, &pw, buf.data(), buf.size(), &found) == 0 && found
-                                    ? std::string(pw.pw_name)
-                                    : "uid " + std::to_string(record->applied_by);
+        const auto them = LookupUserById(record->applied_by);
+        const std::string who = them ? them->name : "uid " + std::to_string(record->applied_by);
         return "profile '" + name + "' was applied for " + who + ", not for " + me->name + ": its ${home} and ${user} " +
                "are " + who + "'s. Run exec with sudo from " + who + "'s session (SUDO_USER says whom it runs for), or " +
                "as " + who + " through the runner; 'sudo sandboxctl apply' by " + me->name + " would apply it for " +

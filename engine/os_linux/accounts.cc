@@ -23,7 +23,7 @@ namespace {
 
 std::optional<Account> FromPasswd(const passwd& pw) {
   return Account{pw.pw_uid, pw.pw_gid, pw.pw_shell ? pw.pw_shell : "", pw.pw_dir ? pw.pw_dir : "",
-                 pw.pw_gecos ? pw.pw_gecos : ""};
+                 pw.pw_gecos ? pw.pw_gecos : "", pw.pw_name ? pw.pw_name : ""};
 }
 
 }  // namespace

@@ -17,6 +17,7 @@ struct Account {
   uid_t uid;
   gid_t gid;
   std::string shell, home, gecos;
+  std::string name;
 };
 
 std::optional<Account> LookupUser(const std::string& name);

@@ -140,11 +140,8 @@ Result<std::string> DirectoryPath(const Resource& r) {
 // root, or open to others' writes, so anything could have been put in it first (a
 // .gitconfig in a sandbox's HOME). Such a directory is never taken over.
 std::string Who(uid_t uid) {
-  passwd pw{};
-  passwd* found = nullptr;
-  std::vector<char> buf(4096);
-  const bool named = getpwuid_r(uid, &pw, buf.data(), buf.size(), &found) == 0 && found;
-  return "uid " + std::to_string(uid) + (named ? " (" + std::string(pw.pw_name) + ")" : "");
+  const auto account = LookupUserById(uid);
+  return "uid " + std::to_string(uid) + (account ? " (" + account->name + ")" : "");
 }
 
 std::string NotSandboxctls(const struct stat& st, bool extended_acl) {
@@ -320,13 +317,8 @@ std::optional<uint64_t> RuleUid(const nlohmann::json& rule) {
 
 // Who has `uid` now, for people: "sbx-other", or "no account".
 std::string UidOwner(uint64_t uid) {
-  passwd pw{};
-  passwd* found = nullptr;
-  std::vector<char> buf(4096);
-  if (getpwuid_r(static_cast<uid_t>(uid), &pw, buf.data(), buf.size(), &found) == 0 && found) {
-    return "which belongs to " + std::string(pw.pw_name) + " now";
-  }
-  return "which no account has now";
+  const auto account = LookupUserById(static_cast<uid_t>(uid));
+  return account ? "which belongs to " + account->name + " now" : "which no account has now";
 }
 
 Result<std::vector<ChainRule>> RulesOf(const Result<nlohmann::json>& listed) {
